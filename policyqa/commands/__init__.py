@@ -1,0 +1,1 @@
+"""Sub-commands of `policyqa`, one module per area."""

@@ -1,0 +1,57 @@
+"""`policyqa bench <name>`: one sub-command per module `benchmarks/<name>.py`.
+
+Each benchmark module exposes `run(settings, args) -> dict`, prints its table and writes
+`benchmarks/results/<name>.json`. To add one, write the module and add a line to
+BENCHMARKS with its help text and a function declaring its options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from functools import partial
+from typing import Callable
+
+from policyqa.settings import Settings
+
+
+def _ingest_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--docs", type=int, default=200, help="synthetic documents to ingest (default 200)")
+    p.add_argument("--workers", default="1,2", help="embedding worker counts to measure, comma separated")
+    p.add_argument("--keep", action="store_true", help="keep the temporary corpus and indexes")
+
+
+def _scale_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sizes", default="1000,10000,100000", help="chunk counts, comma separated")
+    p.add_argument("--queries", type=int, default=200, help="timed queries per size and mode")
+    p.add_argument("--modes", default="embedded,server", help="embedded and/or server")
+    p.add_argument("--real", type=int, default=10000,
+                   help="chunks embedded for real; larger sizes derive the rest from these (see scale.py)")
+
+
+def _retrieval_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--testset", default="gold", help="test set name or path (default gold)")
+    p.add_argument("--chunk-sizes", dest="chunk_sizes", default="",
+                   help="also sweep these chunk sizes in words, comma separated")
+
+
+BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "ingest": ("ingest throughput vs raw encode and stock llama-index; incremental rebuilds", _ingest_args),
+    "scale": ("retrieval latency and memory at 1k/10k/100k chunks, embedded vs server", _scale_args),
+    "retrieval": ("retrieval quality and latency on the gold set", _retrieval_args),
+}
+
+
+def register(sub) -> None:
+    bench = sub.add_parser("bench", help="run a benchmark; results go to benchmarks/results/")
+    names = bench.add_subparsers(dest="benchmark", required=True)
+    for name, (help_text, add_args) in BENCHMARKS.items():
+        parser = names.add_parser(name, help=help_text)
+        add_args(parser)
+        parser.set_defaults(handler=partial(run_benchmark, name))
+
+
+def run_benchmark(name: str, args, settings: Settings) -> int:
+    module = importlib.import_module(f"benchmarks.{name}")
+    module.run(settings, args)
+    return 0

@@ -1,0 +1,131 @@
+"""`policyqa eval run|gate|generate`: the release evaluation suite."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from policyqa.settings import Settings
+
+BACKENDS = ["local", "openai", "ollama", "extractive"]
+
+
+def register(sub) -> None:
+    ev = sub.add_parser("eval", help="evaluate answers with ragas; release gate").add_subparsers(dest="action", required=True)
+
+    run = ev.add_parser("run", help="answer a test set and score it (full run = the release command)")
+    run.add_argument("--testset", default="gold", help="name under eval/testsets/ or a .jsonl path (default: gold)")
+    run.add_argument("--backend", choices=BACKENDS, help="answer generator (default: POLICYQA_BACKEND)")
+    run.add_argument("--quick", action="store_true",
+                     help="no-LLM metrics only, on a fixed sample of 16 questions, two of each kind (CI)")
+    run.add_argument("--limit", type=int, help="only the first N questions (after --quick sampling)")
+    run.add_argument("--judge-url", help="an OpenAI-compatible judge (…/v1); default: start the local model on loopback; "
+                                         "API key from POLICYQA_JUDGE_API_KEY")
+    run.add_argument("--judge-model", help="model name at --judge-url")
+    run.add_argument("--judge-small", action="store_true", help="local judge: the 0.5B model instead of the 1.5B")
+    run.add_argument("--judge-structured", choices=["auto", "schema", "json"], default="auto",
+                     help="schema: JSON-schema constrained decoding; json: ragas's JSON mode (auto: schema for the local judge)")
+    run.add_argument("--judge-concurrency", type=int, help="parallel judge calls (default 1 local, 4 remote)")
+    run.add_argument("--judge-timeout", type=float, default=1200.0, help="seconds per question and metric")
+    run.add_argument("--metrics", help="comma-separated judge metrics (default: response_groundedness,factual_correctness,"
+                                       "context_recall,context_precision,response_relevancy; also: faithfulness)")
+    run.add_argument("--judge-sample", type=int,
+                     help="judge metrics on only N answerable questions (round robin over question kinds); no-LLM metrics on all")
+    run.add_argument("--gate", action="store_true", help="exit non-zero if a threshold in eval/thresholds.toml is missed")
+    run.add_argument("--thresholds", type=Path, help="thresholds file (default: eval/thresholds.toml)")
+    run.add_argument("--results-dir", type=Path, help="where run folders go (default: eval/results)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.set_defaults(handler=run_eval)
+
+    gate = ev.add_parser("gate", help="check a finished run against the thresholds; exit 1 naming failing metrics")
+    gate.add_argument("results", nargs="?", type=Path, help="run folder or results.json (default: the latest run)")
+    gate.add_argument("--thresholds", type=Path, help="thresholds file (default: eval/thresholds.toml)")
+    gate.set_defaults(handler=run_gate)
+
+    gen = ev.add_parser("generate", help="generate a synthetic test set with ragas's TestsetGenerator")
+    gen.add_argument("--size", type=int, default=24, help="questions to ask ragas for (default 24)")
+    gen.add_argument("--name", default="synthetic", help="output name under eval/testsets/ (default: synthetic)")
+    gen.add_argument("--judge-url", help="OpenAI-compatible LLM (default: the local model on loopback)")
+    gen.add_argument("--judge-model", help="model name at --judge-url")
+    gen.add_argument("--judge-small", action="store_true", help="local LLM: the 0.5B model")
+    gen.add_argument("--seed", type=int, default=7)
+    gen.add_argument("--out", type=Path, help="write here instead of eval/testsets/<name>.jsonl")
+    gen.set_defaults(handler=run_generate)
+
+
+def run_eval(args, settings: Settings) -> int:
+    from eval.runner import RESULTS_ROOT, RunOptions, run
+
+    options = RunOptions(
+        testset=args.testset, backend=args.backend, quick=args.quick, limit=args.limit,
+        judge_url=args.judge_url, judge_model=args.judge_model,
+        judge_size="small" if args.judge_small else "default", judge_structured=args.judge_structured,
+        judge_concurrency=args.judge_concurrency, judge_timeout=args.judge_timeout, judge_sample=args.judge_sample,
+        metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None,
+        results_root=args.results_dir or RESULTS_ROOT, thresholds_file=args.thresholds,
+        show_progress=not args.no_progress,
+    )
+    result, run_dir = run(settings, options)
+    print(summary_table(result))
+    print(f"\nreport: {run_dir / 'report.html'}\nsummary: {run_dir / 'summary.md'}")
+    code = 0
+    if result.judge_problems:
+        print("\nthe judge failed too often; judge metrics are not trustworthy:", file=sys.stderr)
+        for problem in result.judge_problems:
+            print(f"  {problem}", file=sys.stderr)
+        code = 1
+    if args.gate:
+        from eval.gate import GateResult
+
+        gate = GateResult.model_validate(result.gate)
+        print(gate.message(), file=sys.stdout if gate.passed else sys.stderr)
+        if not gate.passed:
+            code = 1
+    return code
+
+
+def run_gate(args, settings: Settings) -> int:
+    from eval.gate import evaluate_gate
+    from eval.runner import EvalError, latest_run_dir, load_run
+
+    path = args.results or latest_run_dir()
+    if path is None:
+        raise EvalError("no eval run found under eval/results; run `policyqa eval run` first")
+    try:
+        result = load_run(path)
+    except FileNotFoundError as exc:
+        raise EvalError(f"no results.json at {path}") from exc
+    except ValueError as exc:
+        raise EvalError(f"{path} is not a PolicyQA eval result: {exc}") from exc
+    gate = evaluate_gate(result, args.thresholds)
+    print(f"run {result.run_id} ({result.mode}, {result.testset}, backend {result.info.get('backend')})")
+    for check in gate.checks:
+        bound = " ".join(f"{k}={getattr(check, k)}" for k in ("min", "max") if getattr(check, k) is not None)
+        value = "–" if check.value is None else f"{check.value:.3f}"
+        print(f"  {check.status:7s} {check.metric:22s} {value:>6s}  {bound}  {check.note}")
+    print(gate.message(), file=sys.stdout if gate.passed else sys.stderr)
+    return 0 if gate.passed else 1
+
+
+def run_generate(args, settings: Settings) -> int:
+    from eval.generate import GenerateOptions, generate
+
+    out = generate(settings, GenerateOptions(size=args.size, name=args.name, judge_url=args.judge_url,
+                                             judge_model=args.judge_model,
+                                             judge_size="small" if args.judge_small else "default",
+                                             seed=args.seed, out=args.out))
+    print(f"wrote {out}")
+    return 0
+
+
+def summary_table(result) -> str:
+    from eval.metrics import METRICS
+
+    lines = [f"{'metric':24s} {'mean':>6s} {'scored':>6s} {'failed':>6s} {'n/a':>4s}"]
+    for name, s in result.summary.items():
+        mean = "–" if s.mean is None else f"{s.mean:.3f}"
+        flag = "  <- judge failures" if s.failed and METRICS[name].group == "judge" else ""
+        lines.append(f"{name:24s} {mean:>6s} {s.scored:>6d} {s.failed:>6d} {s.not_applicable:>4d}{flag}")
+    t = result.timings
+    lines.append("time: " + ", ".join(f"{k} {v:.0f}s" for k, v in t.items()))
+    return "\n".join(lines)

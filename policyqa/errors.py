@@ -1,0 +1,33 @@
+"""Errors a user can act on: each message says what went wrong and what to do."""
+
+
+class PolicyQAError(Exception):
+    """Base class; the CLI prints these without a traceback."""
+
+
+class IndexMissingError(PolicyQAError):
+    pass
+
+
+class IndexCorruptError(PolicyQAError):
+    pass
+
+
+class BuildLockedError(PolicyQAError):
+    pass
+
+
+class StoreUnavailableError(PolicyQAError):
+    pass
+
+
+class InvalidQuestionError(PolicyQAError, ValueError):
+    pass
+
+
+class ModelUnavailableError(PolicyQAError):
+    pass
+
+
+class BackendError(PolicyQAError):
+    """A generator failed (down, timeout, garbage); callers fall back to extractive."""
