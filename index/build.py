@@ -1,0 +1,286 @@
+"""Incremental, crash-safe index build.
+
+Order of work, chosen so that a kill at any point loses nothing:
+  1. take the build lock (flock: released by the kernel if we die);
+  2. load + clean the corpus, hash every document, diff against the committed generation;
+  3. nothing changed → stop here (no model, no Chroma: a no-op costs a corpus read);
+  4. embed new/changed documents and upsert their chunks (ids embed the content hash,
+     so they never collide with the committed generation's chunks);
+  5. build BM25 and commit the new generation (atomic CURRENT swap);
+  6. delete vectors no committed generation uses (left by changes, removals, or a build
+     killed before its commit).
+A `GC_PENDING` file marks steps 4-6 in flight: if a build dies after its commit but
+before step 6, the next build sweeps even when nothing else changed.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from index.chunking import chunk_config, chunk_document
+from index.documents import Document, LoadIssue
+from index.lexical import LexicalIndex
+from index.loading import load_corpus
+from index.snapshot import ChunkRecord, Snapshot, commit, now_iso, read_current
+from policyqa.errors import BuildLockedError, PolicyQAError
+from policyqa.settings import Settings
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+GC_PENDING = "GC_PENDING"
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+
+
+@dataclass
+class BuildReport:
+    documents: int = 0
+    chunks: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    embedded_chunks: int = 0
+    deleted_vectors: int = 0
+    seconds: float = 0.0
+    generation: int = 0
+    changed: bool = False
+    issues: list[LoadIssue] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        head = (
+            f"{self.documents} documents, {self.chunks} chunks "
+            f"(added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}; "
+            f"embedded {self.embedded_chunks} chunks) in {self.seconds:.1f}s"
+        )
+        if not self.changed:
+            head += " - index already up to date"
+        return "\n".join([head, *(f"  {issue}" for issue in self.issues)])
+
+
+def collection_name(settings: Settings) -> str:
+    from index.embedding import model_slug
+
+    return f"{settings.collection_prefix}-{model_slug(settings.embed_model)}"[:63]
+
+
+def check_writable(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"x" * 4096)
+        probe.unlink()
+    except OSError as exc:
+        raise PolicyQAError(
+            f"the data directory {folder} is not writable ({exc.strerror or exc}); "
+            "free some space or point POLICYQA_DATA_DIR somewhere writable"
+        ) from exc
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    path = index_dir / "build.lock"
+    fh = open(path, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            owner = fh.read().strip() or "another process"
+            raise BuildLockedError(
+                f"another index build is running ({owner}); wait for it to finish"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        yield
+    finally:
+        fh.close()
+
+
+def chunk_metadata(doc: Document, doc_hash: str, index: int, start: int, end: int) -> dict:
+    """What Chroma stores beside each vector: enough to filter and to cite without a join."""
+    return {
+        "doc_id": doc.id,
+        "doc_hash": doc_hash,
+        "chunk_index": index,
+        "start": start,
+        "end": end,
+        "title": doc.title,
+        "publisher": doc.publisher,
+        "date": doc.date or "",
+        "url": doc.url or "",
+        "source": doc.source,
+    }
+
+
+def build_index(
+    settings: Settings,
+    corpus_dir: Path | None = None,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    from index.store import store_identity
+
+    started = time.perf_counter()
+    report = BuildReport()
+    index_dir = settings.index_dir
+    corpus = Path(corpus_dir or settings.corpus_dir)
+    if not corpus.is_dir():
+        raise PolicyQAError(
+            f"the corpus folder {corpus} does not exist; pass --corpus DIR or set POLICYQA_CORPUS_DIR"
+        )
+    check_writable(index_dir)
+    with build_lock(index_dir):
+        current = None if rebuild else read_current(index_dir)
+        config = chunk_config(settings.chunk_words, settings.chunk_overlap_sentences)
+        loaded = load_corpus(corpus, settings.max_document_mb)
+        report.issues = loaded.issues
+        report.timings["load"] = time.perf_counter() - started
+        if not loaded.documents:
+            # Most likely the wrong folder: keep the index rather than empty it.
+            details = "".join(f"\n  {issue}" for issue in loaded.issues[:20])
+            raise PolicyQAError(f"no documents could be loaded from {corpus}; the index was left as it was{details}")
+        docs = {d.id: d for d in loaded.documents}
+        hashes = {d.id: d.content_hash(config + "|" + settings.embed_model) for d in loaded.documents}
+        old_hashes = current.doc_hashes if current else {}
+        same_collection = (
+            current is not None
+            and current.collection == collection_name(settings)
+            and current.store == store_identity(settings)
+        )
+        if not same_collection:
+            old_hashes = {}
+        report.added = sorted(d for d in docs if d not in old_hashes)
+        report.updated = sorted(d for d in docs if d in old_hashes and old_hashes[d] != hashes[d])
+        report.removed = sorted(d for d in (current.doc_hashes if current else {}) if d not in docs)
+        report.documents = len(docs)
+        report.changed = bool(report.added or report.updated or report.removed) or current is None or not same_collection
+        if not report.changed:
+            if (index_dir / GC_PENDING).exists():  # a build died between commit and cleanup
+                report.deleted_vectors = _sweep(settings, current)
+                (index_dir / GC_PENDING).unlink(missing_ok=True)
+            report.chunks = len(current.chunks)
+            report.generation = current.generation
+            report.seconds = time.perf_counter() - started
+            return report
+        try:
+            _write_generation(settings, current if same_collection else None, docs, hashes, config, report, progress)
+        except OSError as exc:  # disk full, read-only, permissions: the old generation stays
+            if exc.errno not in _WRITE_ERRORS:
+                raise
+            raise PolicyQAError(
+                f"writing the index under {index_dir} failed ({exc.strerror or exc}); the index committed "
+                "before this build is unchanged. Free some space or fix permissions, then run "
+                "`policyqa index build` again"
+            ) from exc
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _sweep(settings: Settings, snapshot: Snapshot, store=None) -> int:
+    """Delete every vector in the snapshot's collection that the snapshot does not use."""
+    from index.store import VectorStore
+
+    store = store or VectorStore(settings, snapshot.collection, snapshot.dim)
+    stale = store.ids() - snapshot.chunk_ids()
+    store.delete(sorted(stale))
+    return len(stale)
+
+
+def _write_generation(settings, current, docs, hashes, config, report, progress) -> None:
+    """`current` is the committed generation if its vectors are in this collection, else None."""
+    from index.embedding import Embedder
+    from index.store import VectorStore, store_identity
+
+    t0 = time.perf_counter()
+    embedder = Embedder(settings)
+    report.timings["model"] = time.perf_counter() - t0
+    store = VectorStore(settings, collection_name(settings), embedder.dim)
+    old_chunks: dict[str, list[ChunkRecord]] = {}
+    if current is not None:
+        for c in current.chunks:
+            if current.doc_hashes.get(c.doc_id) == hashes.get(c.doc_id):
+                old_chunks.setdefault(c.doc_id, []).append(c)
+
+    records: list[ChunkRecord] = []
+    pending_ids, pending_texts, pending_meta = [], [], []
+    for doc_id in sorted(docs):
+        doc = docs[doc_id]
+        if doc_id in old_chunks:  # unchanged: its vectors are already stored
+            records.extend(old_chunks[doc_id])
+            continue
+        for chunk in chunk_document(doc, settings.chunk_words, settings.chunk_overlap_sentences):
+            cid = chunk.chunk_id(hashes[doc_id])
+            records.append(ChunkRecord(cid, doc_id, chunk.index, chunk.start, chunk.end))
+            pending_ids.append(cid)
+            pending_texts.append(chunk.text)
+            pending_meta.append(chunk_metadata(doc, hashes[doc_id], chunk.index, chunk.start, chunk.end))
+
+    t0 = time.perf_counter()
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("embedding", done, len(pending_texts))
+
+    if progress:
+        progress("embedding", 0, len(pending_texts))
+    vectors = embedder.embed_documents(pending_texts, progress=tick)
+    report.timings["embed"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    (settings.index_dir / GC_PENDING).write_text(store.name + "\n")
+    stored = 0
+
+    def stored_tick(n: int) -> None:
+        nonlocal stored
+        stored += n
+        if progress:
+            progress("storing", stored, len(pending_ids))
+
+    store.upsert(pending_ids, vectors, pending_texts, pending_meta, progress=stored_tick)
+    report.timings["store"] = time.perf_counter() - t0
+    report.embedded_chunks = len(pending_ids)
+
+    t0 = time.perf_counter()
+    lexical = LexicalIndex.build([docs[r.doc_id].text[r.start:r.end] for r in records])
+    snapshot = Snapshot(
+        path=settings.index_dir,
+        generation=_next_generation(settings.index_dir),
+        built_at=now_iso(),
+        embed_model=settings.embed_model,
+        dim=embedder.dim,
+        chunk_config=config,
+        collection=store.name,
+        store=store_identity(settings),
+        documents=docs,
+        doc_hashes=hashes,
+        chunks=records,
+        stats={"documents": len(docs), "chunks": len(records)},
+    )
+    commit(settings.index_dir, snapshot, lexical)
+    report.timings["commit"] = time.perf_counter() - t0
+
+    # Garbage: anything in the collection the new generation does not use. This also
+    # sweeps vectors upserted by a build that was killed before it committed.
+    t0 = time.perf_counter()
+    report.deleted_vectors = _sweep(settings, snapshot, store)
+    (settings.index_dir / GC_PENDING).unlink(missing_ok=True)
+    report.timings["cleanup"] = time.perf_counter() - t0
+    report.chunks = len(records)
+    report.generation = snapshot.generation
+
+
+def _next_generation(index_dir: Path) -> int:
+    """After --rebuild or a corrupt CURRENT, never reuse a generation number."""
+    snapshots = index_dir / "snapshots"
+    numbers = [int(p.name[4:]) for p in snapshots.glob("gen-*") if p.name[4:].isdigit()] if snapshots.is_dir() else []
+    return max(numbers, default=0) + 1

@@ -1,0 +1,221 @@
+"""Incremental builds with the real model and the real embedded Chroma: what is
+embedded, what is deleted, and that Chroma ends up holding exactly the snapshot."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from index import build_index, open_snapshot
+from index.chunking import chunk_document
+from index.loading import load_corpus
+
+
+def chunks_of(settings, doc_id: str) -> set[str]:
+    return {c.id for c in open_snapshot(settings).chunks if c.doc_id == doc_id}
+
+
+def test_full_build_then_a_no_change_build_embeds_nothing(corpus_dir, settings_for, assert_consistent):
+    settings = settings_for(corpus_dir)
+    report = build_index(settings)
+    snap = assert_consistent(settings)
+    assert report.changed and report.generation == 1
+    assert report.documents == 5 and report.chunks == len(snap.chunks) == report.embedded_chunks
+    assert sorted(report.added) == sorted(snap.documents) and not report.updated and not report.removed
+    assert not report.issues
+    # Chunks in the snapshot are exactly what the chunker makes of the cleaned documents.
+    expected = [
+        (c.doc_id, c.start, c.end)
+        for doc in sorted(load_corpus(corpus_dir).documents, key=lambda d: d.id)
+        for c in chunk_document(doc, settings.chunk_words, settings.chunk_overlap_sentences)
+    ]
+    assert [(c.doc_id, c.start, c.end) for c in snap.chunks] == expected
+
+    again = build_index(settings)
+    assert not again.changed and again.embedded_chunks == 0 and again.deleted_vectors == 0
+    assert again.generation == 1 and again.chunks == report.chunks
+    assert "model" not in again.timings  # the embedding model was not even loaded
+    assert "index already up to date" in again.summary()
+    assert_consistent(settings)
+
+
+def test_add_change_delete(small_corpus, settings_for, assert_consistent, make_doc, text_for):
+    settings = settings_for(small_corpus)
+    build_index(settings)
+    first = assert_consistent(settings)
+    per_doc = {d: chunks_of(settings, d) for d in first.documents}
+
+    # Add a document: only its chunks are embedded.
+    make_doc(small_corpus, "doc3.md", "doc-3", text_for(3))
+    report = build_index(settings)
+    assert (report.added, report.updated, report.removed) == (["doc-3"], [], [])
+    snap = assert_consistent(settings)
+    assert report.embedded_chunks == len(chunks_of(settings, "doc-3")) > 0
+    assert report.deleted_vectors == 0
+    assert all(chunks_of(settings, d) == ids for d, ids in per_doc.items())  # untouched
+
+    # Change one: its old vectors go, its new ones come, the others stay.
+    old_ids = chunks_of(settings, "doc-1")
+    make_doc(small_corpus, "doc1.md", "doc-1", text_for(1) + " A new closing sentence was added.")
+    report = build_index(settings)
+    assert (report.added, report.updated, report.removed) == ([], ["doc-1"], [])
+    snap = assert_consistent(settings)
+    new_ids = chunks_of(settings, "doc-1")
+    assert not old_ids & new_ids
+    assert report.embedded_chunks == len(new_ids) and report.deleted_vectors == len(old_ids)
+    assert "A new closing sentence was added." in snap.documents["doc-1"].text
+
+    # Metadata alone is part of what a chunk carries: a new title re-indexes the document.
+    make_doc(small_corpus, "doc2.md", "doc-2", text_for(2), title="Renamed")
+    report = build_index(settings)
+    assert report.updated == ["doc-2"]
+    assert assert_consistent(settings).documents["doc-2"].title == "Renamed"
+
+    # Delete one: nothing embedded, its vectors deleted.
+    gone = chunks_of(settings, "doc-0")
+    (small_corpus / "doc0.md").unlink()
+    report = build_index(settings)
+    assert (report.added, report.updated, report.removed) == ([], [], ["doc-0"])
+    assert report.embedded_chunks == 0 and report.deleted_vectors == len(gone)
+    snap = assert_consistent(settings)
+    assert sorted(snap.documents) == ["doc-1", "doc-2", "doc-3"]
+
+    # And a no-change build after all that touches nothing.
+    report = build_index(settings)
+    assert not report.changed and report.embedded_chunks == 0
+    assert_consistent(settings)
+
+
+def test_rebuild_reembeds_everything_without_duplicates(small_corpus, settings_for, assert_consistent):
+    settings = settings_for(small_corpus)
+    first = build_index(settings)
+    ids = open_snapshot(settings).chunk_ids()
+    report = build_index(settings, rebuild=True)
+    assert report.embedded_chunks == first.chunks and report.generation == 2
+    snap = assert_consistent(settings)
+    assert snap.chunk_ids() == ids
+
+
+def test_chunking_settings_change_rechunks_everything(small_corpus, settings_for, assert_consistent):
+    settings = settings_for(small_corpus)
+    build_index(settings)
+    before = open_snapshot(settings)
+    smaller = settings.override(chunk_words=30)
+    report = build_index(smaller)
+    assert sorted(report.updated) == sorted(before.documents)
+    snap = assert_consistent(smaller)
+    assert len(snap.chunks) > len(before.chunks)
+    assert snap.chunk_config.endswith("words=30:overlap=1")
+    assert report.deleted_vectors == len(before.chunks)
+
+
+def test_snapshot_serves_texts_and_neighbours(small_corpus, settings_for):
+    settings = settings_for(small_corpus)
+    build_index(settings)
+    snap = open_snapshot(settings)
+    for chunk in snap.chunks:
+        assert snap.text(chunk) == snap.documents[chunk.doc_id].text[chunk.start:chunk.end]
+        before, after = snap.neighbours(chunk)
+        assert before is None or (before.doc_id == chunk.doc_id and before.index == chunk.index - 1)
+        assert after is None or (after.doc_id == chunk.doc_id and after.index == chunk.index + 1)
+    assert snap.lexical is not None and snap.lexical.size == len(snap.chunks)
+    best = int(np.argmax(snap.lexical.scores("Item 1-3 telecom")))
+    assert "Item 1-3:" in snap.text(snap.chunks[best])
+    assert snap.store == "embedded"
+
+
+def test_parallel_workers_give_the_same_index(small_corpus, settings_for, monkeypatch):
+    from index import embedding
+
+    monkeypatch.setattr(embedding, "PARALLEL_MIN_TEXTS", 1)  # the corpus is small
+    one = settings_for(small_corpus, "one")
+    two = settings_for(small_corpus, "two", embed_workers=2)
+    build_index(one)
+    report = build_index(two)
+    assert report.embedded_chunks == report.chunks
+    a, b = open_snapshot(one), open_snapshot(two)
+    assert a.chunk_ids() == b.chunk_ids()
+
+    def vectors(settings, snap):
+        from index.store import VectorStore
+
+        got = VectorStore(settings, snap.collection, snap.dim).collection.get(
+            ids=[c.id for c in snap.chunks], include=["embeddings"])
+        order = {i: n for n, i in enumerate(got["ids"])}
+        return np.asarray([got["embeddings"][order[c.id]] for c in snap.chunks])
+
+    va, vb = vectors(one, a), vectors(two, b)
+    assert va.shape == (len(a.chunks), 384)
+    np.testing.assert_allclose(va, vb, atol=1e-5)  # same rows, same order
+    np.testing.assert_allclose(np.linalg.norm(vb, axis=1), 1.0, atol=1e-5)
+
+
+def test_worker_process_encodes_like_this_process(tmp_path):
+    """The code a parallel worker runs, in a real spawned process: same vectors, per job."""
+    import multiprocessing as mp
+    import os
+
+    from index.embedding import Embedder, _worker_main
+    from policyqa.settings import Settings
+
+    embedder = Embedder(Settings(data_dir=tmp_path))
+    ctx = mp.get_context("spawn")
+    jobs, results = ctx.Queue(), ctx.Queue()
+    worker = ctx.Process(target=_worker_main, args=(str(embedder.path), 8, 1, os.getpid(), jobs, results))
+    worker.start()
+    try:
+        batches = [["cloud services in Beijing", "VPN ownership capped at 50%"], ["data centres", "", "x " * 400]]
+        for n, texts in enumerate(batches):
+            jobs.put((n, texts))
+        jobs.put(None)
+        got = dict((n, (vectors, error)) for n, vectors, error in (results.get(timeout=120) for _ in batches))
+        worker.join(timeout=30)
+        assert worker.exitcode == 0
+    finally:
+        if worker.is_alive():
+            worker.kill()
+    for n, texts in enumerate(batches):
+        vectors, error = got[n]
+        assert error is None
+        np.testing.assert_allclose(vectors, embedder.embed_documents(texts), atol=1e-5)
+
+
+def test_embedder_keeps_input_order_and_normalises(tmp_path):
+    from index.embedding import Embedder
+    from policyqa.settings import Settings
+
+    embedder = Embedder(Settings(data_dir=tmp_path, embed_batch_size=2))
+    texts = ["short", "a much longer text about foreign investment in cloud services " * 3, "mid length text", ""]
+    seen = []
+    out = embedder.embed_documents(texts, progress=seen.append)
+    assert sum(seen) == len(texts)
+    for text, row in zip(texts, out):
+        np.testing.assert_allclose(row, embedder.embed_query(text), atol=1e-5)
+    assert embedder.embed_documents([]).shape == (0, 384)
+
+
+def test_cli_build_and_status(corpus_dir, settings_for, capsys):
+    from policyqa.cli import main
+
+    settings = settings_for(corpus_dir)
+    args = ["--data-dir", str(settings.data_dir)]
+    assert main([*args, "index", "build", "--corpus", str(corpus_dir)]) == 0
+    captured = capsys.readouterr()
+    assert "5 documents" in captured.out and "added 5, updated 0, removed 0" in captured.out
+    assert "embedding" in captured.err  # the progress bar
+    assert main([*args, "index", "status", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["documents"] == 5 and info["generation"] == 1
+    assert info["chunks"] == sum(d["chunks"] for d in info["document_list"])
+    assert main([*args, "index", "status"]) == 0
+    assert "gt-miit-pilot-approvals" in capsys.readouterr().out
+
+
+def test_empty_corpus_folder_is_an_error(tmp_path, settings_for):
+    from policyqa.errors import PolicyQAError
+
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(PolicyQAError, match="no documents could be loaded"):
+        build_index(settings_for(tmp_path / "empty"))
