@@ -1,0 +1,260 @@
+"""`Assistant`: the one object the app, the eval suite and users' code talk to.
+
+Read top-down, a question becomes an answer in `stream()`:
+  normalize → condense follow-up → retrieve (hybrid + re-rank) → evidence gate →
+  generate (or extract) → verify citations → Answer.
+Everything heavy (embedding model, index snapshot, Chroma client, generator) is loaded
+once; `ask`/`stream`/`retrieve` are safe to call from many threads at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Iterator, Sequence
+
+from assistant.condense import condense, trim_history
+from assistant.questions import normalize_question
+from assistant.retrieval import HybridRetriever, Retrieval
+from assistant.types import Answer, Delta, Evidence, Filters, Passage, StreamEvent, Turn
+from index.embedding import Embedder
+from index.snapshot import current_marker, open_snapshot
+from index.store import VectorStore, store_identity
+from policyqa.errors import IndexCorruptError
+from policyqa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+REFUSAL = "The corpus does not answer this question."
+
+
+class Assistant:
+    def __init__(self, settings: Settings, load_generator: bool = True, background: bool = False):
+        self.settings = settings
+        self._lock = threading.Lock()  # guards index reloads
+        self._gen_lock = threading.Lock()  # guards generator loading (slow: never under _lock)
+        self.embedder = Embedder(settings)
+        # One torch thread per query: measured 26-63 ms per query embedding on a busy
+        # 2-core machine against 220-780 ms with torch's default of one per core.
+        import torch
+
+        torch.set_num_threads(settings.query_threads)
+        self._retriever = self._open_retriever()
+        self._generators: dict[str, object] = {}
+        self._generator_errors: dict[str, str] = {}
+        self._loading: dict[str, threading.Thread] = {}
+        if load_generator and settings.backend != "extractive":
+            if background:
+                self.preload(settings.backend)
+            else:
+                self._generator(settings.backend)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, **overrides) -> "Assistant":
+        """Build from POLICYQA_* settings; keyword arguments override single fields."""
+        settings = (settings or Settings()).override(**overrides)
+        return cls(settings)
+
+    # -- the index --------------------------------------------------------------------
+    def _open_retriever(self) -> HybridRetriever:
+        snapshot = open_snapshot(self.settings)
+        if snapshot.embed_model != self.settings.embed_model:
+            raise IndexCorruptError(
+                f"the index was built with embedding model {snapshot.embed_model!r} but settings ask "
+                f"for {self.settings.embed_model!r}; run `policyqa index build`"
+            )
+        if snapshot.store != store_identity(self.settings):
+            raise IndexCorruptError(
+                f"the index's vectors are in {snapshot.store} but settings point at "
+                f"{store_identity(self.settings)}; run `policyqa index build` to index into it"
+            )
+        store = VectorStore(self.settings, snapshot.collection, snapshot.dim)
+        return HybridRetriever(self.settings, snapshot, store, self.embedder.embed_query)
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        """The current generation's retriever; swapped whole when a build commits."""
+        retriever = self._retriever
+        marker = current_marker(self.settings.index_dir)
+        if marker and marker != retriever.snapshot.path.name:
+            with self._lock:
+                if self._retriever is retriever:
+                    log.info("index changed to %s; reloading", marker)
+                    self._retriever = self._open_retriever()
+                retriever = self._retriever
+        return retriever
+
+    @property
+    def snapshot(self):
+        return self.retriever.snapshot
+
+    # -- generators -------------------------------------------------------------------
+    def _generator(self, backend: str):
+        """The loaded generator for a backend, or None (extractive, still loading, failed)."""
+        if backend == "extractive":
+            return None
+        thread = self._loading.get(backend)
+        if thread is not None and thread.is_alive():
+            return None
+        with self._gen_lock:
+            if backend not in self._generators and backend not in self._generator_errors:
+                self._load(backend)
+        return self._generators.get(backend)
+
+    def _load(self, backend: str) -> None:
+        from assistant.generation import load_generator
+
+        try:
+            self._generators[backend] = load_generator(self.settings.override(backend=backend))
+        except Exception as exc:  # the product still answers, extractively
+            log.warning("generator %s unavailable: %s", backend, exc)
+            self._generator_errors[backend] = str(exc)
+
+    def preload(self, backend: str) -> None:
+        """Start loading a backend's generator in the background; answers are evidence-only
+        (extractive) until it is ready. Does nothing if it is loaded or loading."""
+        if backend == "extractive":
+            return
+
+        def run() -> None:
+            with self._gen_lock:
+                if backend not in self._generators:
+                    self._generator_errors.pop(backend, None)
+                    self._load(backend)
+
+        with self._gen_lock:
+            thread = self._loading.get(backend)
+            if backend in self._generators or (thread is not None and thread.is_alive()):
+                return
+            thread = threading.Thread(target=run, name=f"load-{backend}", daemon=True)
+            self._loading[backend] = thread
+            thread.start()
+
+    def generator_status(self, backend: str | None = None) -> str:
+        backend = backend or self.settings.backend
+        if backend == "extractive":
+            return "extractive (no LLM)"
+        thread = self._loading.get(backend)
+        if thread is not None and thread.is_alive():
+            return f"{backend}: loading…"
+        if backend in self._generator_errors:
+            return f"{backend}: unavailable ({self._generator_errors[backend]})"
+        gen = self._generators.get(backend)
+        return getattr(gen, "name", backend) if gen is not None else f"{backend}: not loaded"
+
+    # -- the API ----------------------------------------------------------------------
+    def standalone_query(self, question: str, history: Sequence[Turn] | None, backend: str | None = None) -> str:
+        history = trim_history(_turns(history), self.settings.history_token_budget)
+        gen = self._generator(backend or self.settings.backend) if history else None
+        rewrite = (lambda prompt: gen.complete(prompt, max_tokens=64)) if gen is not None else None
+        return condense(question, history, rewrite)
+
+    def search(self, question: str, history=None, filters=None, top_k: int | None = None) -> tuple[str, Retrieval]:
+        """Standalone query and the full retrieval result, gate decision included."""
+        question = normalize_question(question, self.settings.max_question_chars)
+        query = self.standalone_query(question, history)
+        return query, self.retriever.retrieve(query, _filters(filters), top_k)
+
+    def retrieve(self, question: str, history=None, filters=None, top_k: int | None = None) -> list[Passage]:
+        return self.search(question, history, filters, top_k)[1].passages
+
+    def ask(self, question: str, history=None, filters=None, top_k: int | None = None,
+            backend: str | None = None) -> Answer:
+        answer = None
+        for event in self.stream(question, history, filters, top_k, backend):
+            if isinstance(event, Answer):
+                answer = event
+        assert answer is not None
+        return answer
+
+    def stream(self, question: str, history=None, filters=None, top_k: int | None = None,
+               backend: str | None = None) -> Iterator[StreamEvent]:
+        """Yields Evidence (before any token), Delta events, then the final Answer."""
+        started = time.perf_counter()
+        backend = backend or self.settings.backend
+        question = normalize_question(question, self.settings.max_question_chars)
+        turns = trim_history(_turns(history), self.settings.history_token_budget)
+        t0 = time.perf_counter()
+        query = self.standalone_query(question, turns, backend)
+        timings = {"condense": time.perf_counter() - t0}
+        t0 = time.perf_counter()
+        found = self.retriever.retrieve(query, _filters(filters), top_k)
+        timings["retrieve"] = time.perf_counter() - t0
+        timings.update({f"retrieve.{k}": v for k, v in found.timings.items()})
+        timings["evidence"] = time.perf_counter() - started
+        yield Evidence(standalone_query=query, passages=found.passages, refused=not found.answerable)
+        if not found.answerable:
+            timings["total"] = time.perf_counter() - started
+            yield Answer(question=question, standalone_query=query, text=REFUSAL, status="refused",
+                         passages=found.passages, backend="gate", timings=timings,
+                         fallback_reason=f"evidence {found.evidence:.2f} is below the threshold {self.settings.min_evidence:.2f}")
+            return
+        from assistant.answering import answer_stream
+
+        generator = self._generator(backend)
+        for event in answer_stream(question, query, found.passages, turns, self.settings,
+                                   generator=generator, embed=self.embedder.embed_many):
+            if isinstance(event, Answer):
+                if backend != "extractive" and generator is None and not event.fallback_reason:
+                    event.fallback_reason = f"generator not available: {self.generator_status(backend)}"
+                event.timings = {**timings, **event.timings, "total": time.perf_counter() - started}
+            elif isinstance(event, Delta) and "first_token" not in timings:
+                timings["first_token"] = time.perf_counter() - started
+            yield event
+
+    def chat(self, filters=None) -> "Chat":
+        return Chat(self, filters)
+
+    def status(self) -> dict:
+        snap = self.snapshot
+        return {
+            "documents": len(snap.documents),
+            "chunks": len(snap.chunks),
+            "generation": snap.generation,
+            "built_at": snap.built_at,
+            "embed_model": snap.embed_model,
+            "backend": self.settings.backend,
+            "generator": self.generator_status(),
+        }
+
+
+class Chat:
+    """A conversation: keeps the history so callers can just send the next question."""
+
+    def __init__(self, assistant: Assistant, filters=None):
+        self.assistant = assistant
+        self.filters = _filters(filters)
+        self.history: list[Turn] = []
+
+    def ask(self, question: str, **kwargs) -> Answer:
+        answer = self.assistant.ask(question, self.history, self.filters, **kwargs)
+        self.record(answer)
+        return answer
+
+    def record(self, answer: Answer) -> None:
+        """Add a finished exchange (for callers that stream it themselves)."""
+        self.history += [Turn(role="user", content=answer.question), Turn(role="assistant", content=answer.text)]
+
+    def reset(self) -> None:
+        self.history.clear()
+
+
+def _turns(history) -> list[Turn]:
+    """Accept Turn objects, {"role", "content"} dicts, or (user, assistant) pairs."""
+    out: list[Turn] = []
+    for item in history or []:
+        if isinstance(item, Turn):
+            out.append(item)
+        elif isinstance(item, dict):
+            out.append(Turn(role=item["role"], content=str(item["content"])))
+        else:
+            user, reply = item
+            out += [Turn(role="user", content=str(user)), Turn(role="assistant", content=str(reply or ""))]
+    return out
+
+
+def _filters(filters) -> Filters | None:
+    if filters is None or isinstance(filters, Filters):
+        return filters
+    return Filters.model_validate(filters)

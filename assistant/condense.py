@@ -1,0 +1,169 @@
+"""Turn a follow-up ("and in Suzhou?") into a standalone query before retrieval.
+
+Works without an LLM by history-aware rewriting: substitute the follow-up's new entity
+(a place, a percentage) into the previous question, or attach the previous question as
+context. With a generator loaded, an LLM rewrite is tried first and kept only if it
+keeps every content word of the follow-up (small models like to drop the new entity).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Callable, Sequence
+
+from assistant.types import Turn
+
+log = logging.getLogger(__name__)
+
+_FOLLOWUP_START = re.compile(
+    r"^(?:and|what about|how about|what of|also|same for|same with|in|for|but|or|then|so|ok|okay)\b", re.I
+)
+_PRONOUNS = re.compile(
+    r"\b(?:it|its|that|this|those|these|they|them|their|there|he|she|his|her|him|one|ones|the same)\b", re.I
+)
+_PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent\b)", re.I)
+_PLACE_AFTER = re.compile(r"\b(in|for|at|from|by|to)\s+((?:[A-Z][\w’'-]*)(?:\s+[A-Z][\w’'-]*)*)")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z][\w’'-]*(?:\s+[A-Z][a-z][\w’'-]*)*")
+_FOLLOWUP_WORDS = set("and what about how also same for in but or then so ok okay the a an of".split())
+_LEADING_WORDS = _FOLLOWUP_WORDS | set(
+    "is are was were do does did can could may will would should has have had what which who how why when where".split()
+)
+_MAX_FOLLOWUP_WORDS = 8
+
+
+def approx_tokens(text: str) -> int:
+    return int(len(text.split()) * 1.35) + 1
+
+
+def trim_history(history: Sequence[Turn], budget_tokens: int) -> list[Turn]:
+    """The most recent turns that fit the budget, so history never crowds out evidence."""
+    kept: list[Turn] = []
+    used = 0
+    for turn in reversed(history):
+        cost = approx_tokens(turn.content)
+        if used + cost > budget_tokens:
+            if not kept and turn.role == "user":  # always keep the last question, cut short
+                words = turn.content.split()[: max(1, int(budget_tokens / 1.35))]
+                kept.append(Turn(role="user", content=" ".join(words)))
+            break
+        kept.append(turn)
+        used += cost
+    return list(reversed(kept))
+
+
+def is_followup(question: str, history: Sequence[Turn]) -> bool:
+    if not any(t.role == "user" for t in history):
+        return False
+    words = question.split()
+    return bool(
+        _FOLLOWUP_START.match(question)
+        or _PRONOUNS.search(question)
+        or len(words) <= 3
+    ) and len(words) <= 3 * _MAX_FOLLOWUP_WORDS
+
+
+def _new_entity(question: str) -> tuple[str | None, str | None]:
+    """(preposition, entity) the follow-up is about, e.g. ("in", "Suzhou")."""
+    match = _PLACE_AFTER.search(question)
+    if match:
+        return match.group(1).lower(), match.group(2)
+    names = []
+    for m in _CAPITALISED.finditer(question):
+        words = m.group().split()
+        while words and words[0].lower() in _LEADING_WORDS:
+            words.pop(0)  # sentence-initial "And", "Is", "What" are not names
+        if words:
+            names.append(" ".join(words))
+    return (None, names[-1]) if names else (None, None)
+
+
+def substitute(previous: str, followup: str) -> str | None:
+    """Previous question with the follow-up's entity swapped in, or None if no slot fits."""
+    new_pct = _PERCENT.findall(followup)
+    if new_pct and _PERCENT.search(previous):
+        out = _PERCENT.sub(new_pct[-1], previous, count=1)
+        prep, entity = _new_entity(followup)
+        return _swap_place(out, prep, entity) or out
+    prep, entity = _new_entity(followup)
+    if entity:
+        return _swap_place(previous, prep, entity)
+    return None
+
+
+def _swap_place(previous: str, prep: str | None, entity: str | None) -> str | None:
+    if not entity:
+        return None
+    slots = [m for m in _PLACE_AFTER.finditer(previous) if prep is None or m.group(1).lower() == prep]
+    if not slots:
+        return None
+    slot = slots[-1]
+    return previous[: slot.start(2)] + entity + previous[slot.end(2):]
+
+
+def _first_sentence(text: str) -> str:
+    text = re.sub(r"\[\d+\]", "", text)
+    return re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0][:300]
+
+
+def previous_question(history: Sequence[Turn]) -> tuple[str | None, list[Turn]]:
+    """The last user question made standalone itself (follow-ups can chain)."""
+    for i in range(len(history) - 1, -1, -1):
+        if history[i].role == "user":
+            earlier = list(history[:i])
+            return condense_rule_based(history[i].content, earlier), earlier
+    return None, []
+
+
+def condense_rule_based(question: str, history: Sequence[Turn]) -> str:
+    if not is_followup(question, history):
+        return question
+    previous, _ = previous_question(history)
+    if previous is None:
+        return question
+    # Swap an entity only for elliptical follow-ups ("and in Suzhou?", "what about 50%?");
+    # "Is Suzhou one of them?" asks about the previous answer, so it gets context instead.
+    elliptical = bool(_FOLLOWUP_START.match(question)) or len(question.split()) <= 3
+    swapped = substitute(previous, question) if elliptical and not _PRONOUNS.search(question) else None
+    if swapped:
+        return swapped
+    context = previous
+    if _PRONOUNS.search(question):
+        answers = [t.content for t in history if t.role == "assistant"]
+        if answers:
+            context = f"{previous} {_first_sentence(answers[-1])}"
+    return f"{question} (follow-up to: {context})"
+
+
+REWRITE_PROMPT = """Rewrite the user's follow-up question as one standalone question, using the conversation only to resolve what the follow-up refers to. Keep every name, number and place from the follow-up. Reply with the question only.
+
+Conversation:
+{history}
+
+Follow-up: {question}
+Standalone question:"""
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9%’'-]+", text.lower()) if w not in _FOLLOWUP_WORDS and len(w) > 2}
+
+
+def condense(
+    question: str,
+    history: Sequence[Turn],
+    rewrite: Callable[[str], str] | None = None,
+) -> str:
+    """Standalone query for retrieval; the rule-based result when no LLM can do better."""
+    rule_based = condense_rule_based(question, history)
+    if rewrite is None or rule_based == question:
+        return rule_based
+    shown = "\n".join(f"{t.role}: {t.content[:400]}" for t in history[-4:])
+    try:
+        candidate = rewrite(REWRITE_PROMPT.format(history=shown, question=question)).strip()
+    except Exception as exc:  # any backend failure: the rule-based query is good enough
+        log.warning("LLM rewrite of follow-up failed, using rule-based: %s", exc)
+        return rule_based
+    candidate = candidate.splitlines()[0].strip().strip('"') if candidate else ""
+    if 8 <= len(candidate) <= 400 and _content_words(question) <= _content_words(candidate):
+        return candidate
+    return rule_based

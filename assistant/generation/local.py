@@ -1,0 +1,177 @@
+"""The default generator: a GGUF model run in-process by llama-cpp-python.
+
+One `Llama` object is loaded and shared; it is not thread-safe, so every call holds a
+lock (a caller that waits longer than `llm_timeout` for it gets BackendError, not a
+hang). Decoding is constrained by a llama.cpp grammar (GBNF) when one is given. The fixed system
+prompt is evaluated once at load and kept in a RAM state cache, so each answer only
+pays prompt processing for its passages and question, even after a condensing call
+evaluated a different prompt in between.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from pathlib import Path
+from typing import Any, Iterator
+
+from assistant.generation.model_files import resolve_model
+from assistant.prompts import SYSTEM
+from policyqa.errors import BackendError, ModelUnavailableError
+from policyqa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STATE_CACHE_BYTES = 256 * 1024 * 1024  # ~10 prompt states of 1,000 tokens for the 1.5B model
+
+
+class LocalGenerator:
+    backend = "local"
+    supports_grammar = True
+
+    def __init__(self, settings: Settings, model_path: Path | None = None, warm: bool = True):
+        try:
+            from llama_cpp import Llama, LlamaRAMCache
+        except ImportError as exc:  # pragma: no cover - the install step builds it
+            raise ModelUnavailableError(
+                f"llama-cpp-python is not installed ({exc}); run `make install`"
+            ) from exc
+        path = Path(model_path) if model_path else resolve_model(settings)
+        self.path = path
+        self.name = f"local: {path.stem}"
+        self.timeout = settings.llm_timeout
+        self.context_window = settings.llm_context
+        self.max_tokens = settings.llm_max_tokens
+        self._lock = threading.Lock()
+        self._grammars: dict[str, object] = {}  # compiled GBNF by text (few distinct ones)
+        started = time.perf_counter()
+        try:
+            self._llm = Llama(
+                model_path=str(path),
+                n_ctx=settings.llm_context,
+                n_threads=settings.llm_threads,
+                n_threads_batch=settings.llm_threads,
+                n_batch=256,
+                seed=0,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelUnavailableError(f"cannot load the local model {path}: {exc}") from exc
+        self._llm.set_cache(LlamaRAMCache(capacity_bytes=STATE_CACHE_BYTES))
+        # Free the model before interpreter shutdown: Llama.__del__ during module
+        # teardown raises a noisy TypeError inside llama-cpp-python.
+        self._finalizer = weakref.finalize(self, self._llm.close)
+        self.load_seconds = time.perf_counter() - started
+        if warm:
+            self.warm_up()
+
+    def close(self) -> None:
+        with self._lock:
+            self._finalizer()
+
+    def warm_up(self) -> None:
+        """Evaluate the system prompt now so the first question does not pay for it."""
+        list(self.stream_chat([{"role": "system", "content": SYSTEM}, {"role": "user", "content": "ok"}], 1))
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def _grammar(self, text: str):
+        from llama_cpp import LlamaGrammar
+
+        grammar = self._grammars.get(text)
+        if grammar is None:
+            grammar = self._grammars[text] = LlamaGrammar.from_string(text, verbose=False)
+        return grammar
+
+    def stream_chat(
+        self, messages: list[dict], max_tokens: int, grammar: str | None = None
+    ) -> Iterator[str]:
+        deadline = time.monotonic() + self.timeout
+        if not self._lock.acquire(timeout=self.timeout):
+            raise BackendError(f"the local model stayed busy for more than {self.timeout:.0f} s")
+        try:
+            kwargs: dict[str, Any] = {}
+            if grammar is not None:
+                kwargs["grammar"] = self._grammar(grammar)
+            stream = self._llm.create_chat_completion(
+                messages=messages, temperature=0.0, max_tokens=max_tokens, stream=True, **kwargs
+            )
+            for chunk in stream:
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
+                if time.monotonic() > deadline:
+                    raise BackendError(
+                        f"the local model did not finish within {self.timeout:.0f} s "
+                        "(POLICYQA_LLM_TIMEOUT)"
+                    )
+        except BackendError:
+            raise
+        except Exception as exc:  # llama.cpp errors: context overflow, grammar failure, ...
+            raise BackendError(f"the local model failed: {exc}") from exc
+        finally:
+            self._lock.release()
+
+    def complete(self, prompt: str, max_tokens: int) -> str:
+        return "".join(self.stream_chat([{"role": "user", "content": prompt}], max_tokens))
+
+    @property
+    def llm(self):
+        """This generator as a llama-index LLM."""
+        return LocalLlamaIndexLLM.wrap(self, self.max_tokens)
+
+
+def _llama_index_llm_class():
+    from llama_index.core.llms import (
+        CompletionResponse,
+        CompletionResponseGen,
+        CustomLLM,
+        LLMMetadata,
+    )
+    from llama_index.core.llms.callbacks import llm_completion_callback
+    from pydantic import PrivateAttr
+
+    class _LocalLLM(CustomLLM):
+        """llama-index view of a LocalGenerator (shares its model and lock)."""
+
+        max_tokens: int = 256
+        _generator: Any = PrivateAttr()
+
+        @classmethod
+        def wrap(cls, generator: LocalGenerator, max_tokens: int = 256) -> "_LocalLLM":
+            llm = cls(max_tokens=max_tokens)
+            llm._generator = generator
+            return llm
+
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata(
+                context_window=self._generator.context_window,
+                num_output=self.max_tokens,
+                model_name=self._generator.name,
+                is_chat_model=False,
+            )
+
+        @llm_completion_callback()
+        def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+            return CompletionResponse(text=self._generator.complete(prompt, self.max_tokens))
+
+        @llm_completion_callback()
+        def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+            text = ""
+            for piece in self._generator.stream_chat([{"role": "user", "content": prompt}], self.max_tokens):
+                text += piece
+                yield CompletionResponse(text=text, delta=piece)
+
+    return _LocalLLM
+
+
+class LocalLlamaIndexLLM:
+    """Lazy access to the llama-index adapter class (llama-index imports are slow)."""
+
+    @staticmethod
+    def wrap(generator: LocalGenerator, max_tokens: int = 256):
+        return _llama_index_llm_class().wrap(generator, max_tokens)

@@ -1,0 +1,103 @@
+"""Re-ranking without a cross-encoder (none ships offline here, see GUIDE.md).
+
+A candidate's score mixes what each signal is good at: dense similarity (paraphrase),
+BM25 (exact names and numbers) and query-term coverage (does the passage mention what
+the question asks about, weighted by how rare each term is). Weights were chosen on
+the gold set (`policyqa bench retrieval`); adjacent chunks of one document are then
+merged so that a rule and the list it applies to travel together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from index.lexical import tokenize
+from index.snapshot import ChunkRecord, Snapshot
+
+W_DENSE, W_BM25, W_COVERAGE = 0.45, 0.25, 0.30
+MAX_MERGED_WORDS = 160
+_FRAMING = frozenset(tokenize(
+    "many much total number amount tell say said mention mentioned according article corpus "
+    "text question know anything about please give list name"
+))
+_NUMBER = re.compile(r"^\d[\d.,]*%?$")
+
+
+@dataclass
+class Candidate:
+    chunk: ChunkRecord
+    dense: float | None = None
+    bm25: float | None = None
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    rrf: float = 0.0
+    coverage: float = 0.0
+    score: float = 0.0
+    start: int = -1
+    end: int = -1
+    merged: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.start < 0:
+            self.start, self.end = self.chunk.start, self.chunk.end
+
+    @property
+    def doc_id(self) -> str:
+        return self.chunk.doc_id
+
+    def features(self) -> dict[str, float]:
+        out = {"rrf": self.rrf, "coverage": self.coverage}
+        if self.dense is not None:
+            out["dense"] = self.dense
+        if self.bm25 is not None:
+            out["bm25"] = self.bm25
+        return out
+
+
+def query_terms(query: str) -> list[str]:
+    """Stemmed content terms a passage should mention; numbers count (they are facts)."""
+    seen: dict[str, None] = {}
+    for term in tokenize(query):
+        if term not in _FRAMING:
+            seen.setdefault(term)
+    return list(seen)
+
+
+def coverage(terms: list[str], text_tokens: set[str], snapshot: Snapshot, skip_numbers: bool = False) -> float:
+    """IDF-weighted share of the query terms that appear in the text."""
+    lexical = snapshot.lexical
+    weights = {t: lexical.idf(t) for t in terms if not (skip_numbers and _NUMBER.match(t))}
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    return sum(w for t, w in weights.items() if t in text_tokens) / total
+
+
+def rerank(query: str, candidates: list[Candidate], snapshot: Snapshot) -> list[Candidate]:
+    terms = query_terms(query)
+    top_bm25 = max((c.bm25 or 0.0 for c in candidates), default=0.0) or 1.0
+    for c in candidates:
+        tokens = set(tokenize(snapshot.text_span(c.doc_id, c.start, c.end)))
+        c.coverage = coverage(terms, tokens, snapshot)
+        c.score = W_DENSE * max(c.dense or 0.0, 0.0) + W_BM25 * (c.bm25 or 0.0) / top_bm25 + W_COVERAGE * c.coverage
+    return sorted(candidates, key=lambda c: -c.score)
+
+
+def merge_adjacent(ranked: list[Candidate], snapshot: Snapshot, top_k: int) -> list[Candidate]:
+    """Fold a candidate into a kept passage of the same document it touches or overlaps."""
+    kept: list[Candidate] = []
+    for cand in ranked:
+        host = next(
+            (k for k in kept if k.doc_id == cand.doc_id and cand.start <= k.end + 1 and cand.end >= k.start - 1),
+            None,
+        )
+        if host is None:
+            if len(kept) < top_k:
+                kept.append(cand)
+            continue
+        start, end = min(host.start, cand.start), max(host.end, cand.end)
+        if len(snapshot.text_span(host.doc_id, start, end).split()) <= MAX_MERGED_WORDS:
+            host.start, host.end = start, end
+            host.merged.append(cand.chunk.id)
+    return kept

@@ -1,0 +1,507 @@
+"""Citation verification: every answer sentence must be supported by what it cites.
+
+No NLI model or cross-encoder is available offline (see ../shared/GUIDE.md), so support
+is measured with what is: lexical coverage of the sentence's content words by the cited
+passages (stemmed, as BM25 sees them), MiniLM cosine similarity to the cited passages'
+sentences, and verbatim quoting. Two hard rules come first, because they catch what a
+small model invents most: every number and every name in a sentence must appear in the
+passages it cites (or in the question, which is the user's premise, not a claim).
+
+A sentence that fails on its own citations is re-attributed to the smallest set of
+passages that does support it, or dropped. Each kept citation must contribute
+something to its sentence (citation precision), and a passage that holds a name or
+number of the sentence is added (citation recall). Markers always point at passages
+that exist. The verdict of a yes/no answer is checked against numeric limits stated in
+the evidence ("capped at 50%" cannot be a yes to owning 100%).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from assistant.types import Passage, Quote, SentenceCheck
+from index.chunking import split_sentences
+from index.lexical import tokenize
+
+Embed = Callable[[list[str]], np.ndarray]
+
+# Thresholds, calibrated on the hand-written good and bad answers in
+# tests/assistant/test_verification.py and on the local model's real answers.
+MIN_LEXICAL = 0.6  # share of a sentence's content words found in its cited passages
+MIN_SIMILARITY = 0.7  # MiniLM cosine to the best cited passage sentence
+MIN_LEXICAL_WITH_SIMILARITY = 0.5  # ...or both moderately high
+MIN_SIMILARITY_WITH_LEXICAL = 0.6
+QUOTE_WORDS = 8  # this many consecutive words copied from a passage count as a quote
+
+# Words that say where a claim comes from rather than what it claims.
+_META = set(tokenize(
+    "passage passages article articles text source sources context document documents state states "
+    "stated mention mentions mentioned say says said according provide provides provided information "
+    "indicate indicates indicated note noted yes no answer question"
+))
+_META_PREFIX = re.compile(
+    r"^\s*(?:(?:according to|as (?:stated|mentioned|noted) in|based on|per)\s+(?:the\s+)?"
+    r"(?:passages?|articles?|sources?|context|texts?)(?:\s*\[?\d+\]?(?:\s*(?:,|and)\s*\[?\d+\]?)*)?\s*,?\s*"
+    r"|(?:the\s+)?(?:passages?|articles?|sources?|context|texts?)(?:\s*\[?\d+\]?(?:\s*(?:,|and)\s*\[?\d+\]?)*)?\s+"
+    r"(?:states?|says?|mentions?|notes?|indicates?|shows?|explains?|confirms?)\s+(?:that\s+)?)",
+    re.I,
+)
+_MARKER = re.compile(r"\s*\[(\d{1,3})\]")
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s*(%|percent\b|per cent\b|pct\b))?", re.I
+)
+_NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+_FULL_OWNERSHIP = re.compile(
+    r"\b(?:fully|wholly|completely|entirely|outright|100\s*(?:%|percent))\b|\bwhole(?:ly)?[- ]owned\b|\ball of\b", re.I
+)
+_NAME = re.compile(r"\b[A-Z][\w’'&-]*[A-Za-z0-9]\b|\b[A-Z]{2,}\b")
+_COMMON_CAPITALISED = set("""
+a an the this that these those it its they their them there here he she his her we our you your i my
+yes no not none both either neither each every all any some many most several other another such
+and but or so yet also then thus hence therefore however moreover furthermore additionally overall
+finally first firstly second secondly third last lastly meanwhile instead still specifically notably
+namely indeed currently previously recently today now only even just while when where which what who
+whom whose how why if because since although though unless until after before during under over
+in on at by for of to as with from into about above below between among through per via
+according based given following regarding including excluding like unlike
+is are was were be been can could may might must shall should will would do does did has have had
+foreign investors investor passage passages article articles china's
+""".split())
+
+
+def clean_claim(text: str) -> tuple[str, list[int]]:
+    """Strip "Passage 2 states that" framing and inline [n] markers (returned)."""
+    markers = [int(m) for m in _MARKER.findall(text)]
+    text = _MARKER.sub("", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    for _ in range(2):
+        stripped = _META_PREFIX.sub("", text, count=1)
+        if stripped == text:
+            break
+        text = stripped
+    text = text.strip(" ,;:-")
+    if text and text[0].islower():
+        text = text[0].upper() + text[1:]
+    return text, markers
+
+
+def numbers_in(text: str) -> set[str]:
+    """Canonical numbers: "2,400" -> "2400", "50 percent" -> "50%", "thirteen" -> "13"."""
+    out = set()
+    for whole, frac, unit in _NUMBER.findall(text):
+        value = whole.replace(",", "") + (f".{frac}" if frac else "")
+        out.add(value + ("%" if unit else ""))
+    for word in _NUMBER_WORD.findall(text):
+        out.add(str(_NUMBER_WORDS[word.lower()]))
+    return out
+
+
+def _bare(numbers: Iterable[str]) -> set[str]:
+    return {n.rstrip("%") for n in numbers}
+
+
+def names_in(text: str) -> set[str]:
+    """Capitalised words and acronyms that are not ordinary sentence words."""
+    return {m for m in _NAME.findall(text) if m.lower() not in _COMMON_CAPITALISED}
+
+
+def content_tokens(text: str) -> set[str]:
+    return {t for t in tokenize(text) if t not in _META}
+
+
+def question_numbers(question: str) -> set[str]:
+    """Numbers the question brings in, including "fully owned" meaning 100%."""
+    nums = numbers_in(question)
+    if _FULL_OWNERSHIP.search(question):
+        nums |= {"100%", "100"}
+    return nums
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One sentence of one passage, located in its document."""
+
+    passage: int  # 1-based marker
+    text: str
+    start: int  # document offsets
+    end: int
+
+
+@dataclass
+class Support:
+    """How well a set of passages supports one claim."""
+
+    passages: tuple[int, ...]
+    lexical: float
+    similarity: float
+    quoted: bool
+    missing: list[str] = field(default_factory=list)  # numbers/names found in none of them
+
+    @property
+    def score(self) -> float:
+        return max(self.lexical, self.similarity, 1.0 if self.quoted else 0.0)
+
+    @property
+    def ok(self) -> bool:
+        if self.missing or not self.passages:
+            return False
+        return (
+            self.quoted
+            or self.lexical >= MIN_LEXICAL
+            or self.similarity >= MIN_SIMILARITY
+            or (self.lexical >= MIN_LEXICAL_WITH_SIMILARITY and self.similarity >= MIN_SIMILARITY_WITH_LEXICAL)
+        )
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9%]+", text.lower())
+
+
+def _shingles(words: list[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+class EvidenceIndex:
+    """The passages split into located sentences, with their tokens, numbers, names and
+    (lazily) embeddings: built once per answer, shared by verification and extraction."""
+
+    def __init__(self, passages: Sequence[Passage], question: str = "", embed: Embed | None = None,
+                 premise_numbers: bool = True):
+        self.passages = list(passages)
+        self.question = question
+        self.embed = embed
+        self.units: list[Unit] = []
+        for n, p in enumerate(self.passages, 1):
+            for span in split_sentences(p.text):
+                self.units.append(Unit(n, p.text[span.start:span.end], p.start + span.start, p.start + span.end))
+        self.unit_tokens = [content_tokens(u.text) for u in self.units]
+        self.passage_tokens = [content_tokens(p.text) for p in self.passages]
+        self.passage_numbers = [numbers_in(p.text) for p in self.passages]
+        self.passage_words = [set(_words(p.text)) for p in self.passages]
+        self.passage_shingles = [_shingles(_words(p.text), QUOTE_WORDS) for p in self.passages]
+        self.question_tokens = content_tokens(question)
+        # A yes/no question's numbers are its premise ("No, not 100%"); for other
+        # questions a number in the answer is a claim and must come from a passage.
+        self.question_numbers = question_numbers(question) if premise_numbers else set()
+        self.question_words = set(_words(question))
+        self._unit_vectors: np.ndarray | None = None
+
+    # -- embeddings ---------------------------------------------------------------
+    @property
+    def unit_vectors(self) -> np.ndarray | None:
+        if self._unit_vectors is None and self.embed is not None and self.units:
+            self._unit_vectors = np.asarray(self.embed([u.text for u in self.units]), dtype=np.float32)
+        return self._unit_vectors
+
+    def similarities(self, vector: np.ndarray | None) -> np.ndarray:
+        """Cosine of one claim vector to every unit (zeros without an embedder)."""
+        vectors = self.unit_vectors
+        if vector is None or vectors is None:
+            return np.zeros(len(self.units), dtype=np.float32)
+        return vectors @ vector
+
+    def embed_texts(self, texts: list[str]) -> list[np.ndarray | None]:
+        if self.embed is None or not texts:
+            return [None] * len(texts)
+        return list(np.asarray(self.embed(texts), dtype=np.float32))
+
+    # -- support --------------------------------------------------------------------
+    def has_name(self, name: str, n: int) -> bool:
+        tokens = content_tokens(name)
+        if not tokens:
+            return True
+        return tokens <= self.passage_tokens[n - 1] or set(_words(name)) <= self.passage_words[n - 1]
+
+    def support(self, claim: str, passages: Iterable[int], sims: np.ndarray) -> Support:
+        chosen = tuple(sorted({n for n in passages if 1 <= n <= len(self.passages)}))
+        tokens = content_tokens(claim)
+        covered = set().union(*(self.passage_tokens[n - 1] for n in chosen)) if chosen else set()
+        lexical = len(tokens & covered) / len(tokens) if tokens else 0.0
+        similarity = max((float(sims[i]) for i, u in enumerate(self.units) if u.passage in chosen), default=0.0)
+        words = _words(claim)
+        claim_shingles = _shingles(words, QUOTE_WORDS)
+        quoted = any(claim_shingles & self.passage_shingles[n - 1] for n in chosen)
+        missing = []
+        cited_numbers = set().union(*(self.passage_numbers[n - 1] for n in chosen)) if chosen else set()
+        for number in sorted(numbers_in(claim)):
+            if number in cited_numbers or number.rstrip("%") in _bare(cited_numbers):
+                continue
+            if number in self.question_numbers or number.rstrip("%") in _bare(self.question_numbers):
+                continue
+            missing.append(number)
+        for name in sorted(names_in(claim)):
+            if any(self.has_name(name, n) for n in chosen):
+                continue
+            missing.append(name)
+        return Support(chosen, lexical, similarity, quoted, missing)
+
+    def contributes(self, claim: str, n: int, sims: np.ndarray, others: Sequence[int] = ()) -> bool:
+        """Does passage n back the claim (citation precision)? Either it supports the
+        whole claim on its own, or it holds a name or number of the claim that the other
+        cited passages do not (the list that names "Wuhan", beside the rule on VPNs)."""
+        single = self.support(claim, [n], sims)
+        if single.ok:
+            return True
+        if single.lexical >= MIN_LEXICAL and not [m for m in single.missing if m not in numbers_in(claim)]:
+            return True  # all of it but a premise-free number that another passage holds
+        rest = [m for m in others if m != n]
+        for number in numbers_in(claim) - self.question_numbers:
+            if number in self.passage_numbers[n - 1] and not any(number in self.passage_numbers[m - 1] for m in rest):
+                return True
+        for name in names_in(claim):
+            if self.has_name(name, n) and not any(self.has_name(name, m) for m in rest):
+                return True
+        return False
+
+    def best_support(self, claim: str, sims: np.ndarray) -> Support | None:
+        """The smallest set of passages (one or two) that supports the claim, best first."""
+        count = len(self.passages)
+        singles = sorted((self.support(claim, [n], sims) for n in range(1, count + 1)), key=lambda s: -s.score)
+        for s in singles:
+            if s.ok:
+                return s
+        best: Support | None = None
+        for i in range(1, count + 1):
+            for j in range(i + 1, count + 1):
+                s = self.support(claim, [i, j], sims)
+                if s.ok and (best is None or s.score > best.score):
+                    best = s
+        return best
+
+    def completes(self, claim: str, chosen: Sequence[int], sims: np.ndarray) -> list[int]:
+        """Passages to add so that a name or number of the claim is backed (citation recall)."""
+        added: list[int] = []
+        current = list(chosen)
+        for item in sorted(numbers_in(claim) | names_in(claim)):
+            is_number = item in numbers_in(claim)
+
+            def holds(n: int) -> bool:
+                if is_number:
+                    return item in self.passage_numbers[n - 1] or item.rstrip("%") in _bare(self.passage_numbers[n - 1])
+                return self.has_name(item, n)
+
+            if any(holds(n) for n in current):
+                continue
+            for n in range(1, len(self.passages) + 1):
+                if holds(n):
+                    current.append(n)
+                    added.append(n)
+                    break
+        return added
+
+    def quotes_for(self, claim_vector: np.ndarray | None, claim: str, n: int, sims: np.ndarray | None = None) -> Unit | None:
+        """The sentence of passage n that best supports the claim."""
+        tokens = content_tokens(claim)
+        best, best_score = None, -1.0
+        for i, u in enumerate(self.units):
+            if u.passage != n:
+                continue
+            lex = len(tokens & self.unit_tokens[i]) / len(tokens) if tokens else 0.0
+            sim = float(sims[i]) if sims is not None else 0.0
+            score = lex + sim
+            if score > best_score:
+                best, best_score = u, score
+        return best
+
+
+@dataclass
+class Claim:
+    """A generated sentence and the passage numbers it cites."""
+
+    text: str
+    cited: list[int]
+
+
+@dataclass
+class VerifiedClaim:
+    text: str
+    markers: list[int]
+    quotes: dict[int, Unit]
+
+
+def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[VerifiedClaim], list[SentenceCheck]]:
+    """Check each claim; return the ones kept (with repaired markers) and what was done."""
+    cleaned = [clean_claim(c.text) for c in claims]
+    texts = [t for t, _ in cleaned]
+    vectors = index.embed_texts([t for t in texts if t])
+    vector_iter = iter(vectors)
+    kept: list[VerifiedClaim] = []
+    checks: list[SentenceCheck] = []
+    seen: set[str] = set()
+    for claim, (text, inline) in zip(claims, cleaned):
+        cited = list(dict.fromkeys([*claim.cited, *inline]))
+        if not text:
+            checks.append(SentenceCheck(text=claim.text, cited=cited, status="dropped", reason="empty sentence"))
+            continue
+        vector = next(vector_iter)
+        if text.lower() in seen:
+            checks.append(SentenceCheck(text=text, cited=cited, status="dropped", reason="repeats an earlier sentence"))
+            continue
+        seen.add(text.lower())
+        sims = index.similarities(vector)
+        valid = [n for n in cited if 1 <= n <= len(index.passages)]
+        invalid = [n for n in cited if n not in valid]
+        notes: list[str] = []
+        if invalid:
+            notes.append(f"cited passage(s) {invalid} that do not exist")
+        status = "supported"
+        result = index.support(text, valid, sims) if valid else None
+        if result is not None and result.ok:
+            markers = [n for n in result.passages if index.contributes(text, n, sims, result.passages)]
+            markers = markers or [max(result.passages, key=lambda n: index.support(text, [n], sims).score)]
+            unneeded = [n for n in result.passages if n not in markers]
+            if unneeded:
+                notes.append(f"removed citation(s) {unneeded} that do not support it")
+                status = "reattributed"
+        else:
+            if result is not None and result.missing:
+                notes.append(f"{', '.join(result.missing)} not in the cited passage(s)")
+            elif valid:
+                notes.append(f"cited passage(s) {valid} do not support it")
+            result = index.best_support(text, sims)
+            if result is None:
+                support = index.support(text, list(range(1, len(index.passages) + 1)), sims)
+                reason = (
+                    f"{', '.join(support.missing)} found in no passage" if support.missing
+                    else "no passage supports it"
+                )
+                checks.append(SentenceCheck(
+                    text=text, cited=cited, status="dropped", support=round(support.score, 3),
+                    reason="; ".join([*notes, reason]),
+                ))
+                continue
+            markers = list(result.passages)
+            status = "reattributed"
+            notes.append(f"re-attributed to {markers}")
+        added = index.completes(text, markers, sims)
+        if added:
+            markers += added
+            notes.append(f"added {added} for names/numbers they hold")
+            status = "reattributed" if status == "reattributed" or set(markers) != set(valid) else status
+        markers = sorted(set(markers))
+        if status == "supported" and markers != sorted(set(valid)):
+            status = "reattributed"
+        quotes = {}
+        for n in markers:
+            unit = index.quotes_for(vector, text, n, sims)
+            if unit is not None:
+                quotes[n] = unit
+        final = index.support(text, markers, sims)
+        checks.append(SentenceCheck(
+            text=text, cited=cited, status=status, support=round(final.score, 3),
+            reason="; ".join(notes),
+        ))
+        kept.append(VerifiedClaim(text=text, markers=markers, quotes=quotes))
+    return kept, checks
+
+
+# -- yes/no verdicts ------------------------------------------------------------------
+_CAP = re.compile(
+    r"(?:capped at|cap(?:ped)? of|caps? at|up to|no more than|not (?:to )?exceed(?:ing)?|maximum of|"
+    r"limited to|at most|ceiling of|not more than|limit of)\s*(\d+(?:\.\d+)?)\s*(?:%|percent|per cent)",
+    re.I,
+)
+_UNCAPPED = re.compile(
+    r"\b(?:lift(?:ing|s|ed)?|remov(?:ing|es|ed|e)|abolish(?:ing|es|ed)?|scrap(?:ping|s|ped)?)\s+"
+    r"(?:the\s+)?(?:foreign\s+)?(?:equity\s+|ownership\s+|shareholding\s+)?(?:caps?|restrictions?|limits?)\b"
+    r"|\bwholly[- ](?:foreign[- ])?owned\b",
+    re.I,
+)
+_ASKED_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent|per cent)", re.I)
+_GENERIC = set(tokenize(
+    "foreign foreigner foreigners investor investors investment invest company companies firm firms enterprise "
+    "enterprises business businesses own owner owning ownership share stake equity percent allowed allow "
+    "permit permitted operate run hold china chinese service services can could may"
+))
+
+
+def asked_share(question: str) -> float | None:
+    """The ownership share a yes/no question asks about, if any ("100%", "fully" = 100)."""
+    match = _ASKED_PERCENT.search(question)
+    if match:
+        return float(match.group(1))
+    if _FULL_OWNERSHIP.search(question):
+        return 100.0
+    return None
+
+
+def _subject_tokens(question: str) -> set[str]:
+    numbers = {t for n in numbers_in(question) for t in tokenize(n)}
+    return content_tokens(question) - _GENERIC - numbers
+
+
+def limit_in(question: str, units: Iterable[Unit]) -> tuple[float, Unit] | None:
+    """A numeric ownership limit in the evidence about the question's subject.
+
+    Returns (limit, sentence): 100 for "caps lifted"/"wholly-owned", else the cap.
+    Only sentences that share the question's subject words ("VPN", "app store") count.
+    """
+    subject = _subject_tokens(question)
+    if not subject:
+        return None
+    best = None
+    for unit in units:
+        tokens = content_tokens(unit.text)
+        if not tokens & subject:
+            continue
+        overlap = len(tokens & subject)
+        cap = _CAP.search(unit.text)
+        if cap:
+            candidate = (overlap, float(cap.group(1)), unit)
+        elif _UNCAPPED.search(unit.text):
+            candidate = (overlap, 100.0, unit)
+        else:
+            continue
+        if best is None or candidate[0] > best[0]:
+            best = candidate
+    return (best[1], best[2]) if best else None
+
+
+def unknown_names(question: str, index: EvidenceIndex) -> list[str]:
+    """Names in the question that no passage mentions (a place the corpus never lists)."""
+    return [
+        name for name in sorted(names_in(question))
+        if not any(index.has_name(name, n) for n in range(1, len(index.passages) + 1))
+    ]
+
+
+def check_verdict(
+    question: str, verdict: str | None, index: EvidenceIndex, units: Sequence[Unit] | None = None
+) -> tuple[str | None, str | None, Unit | None]:
+    """Make a yes/no verdict agree with a numeric limit stated in the evidence.
+
+    Returns (verdict, note, deciding sentence). A "yes" about a name the corpus never
+    mentions is withdrawn: the corpus cannot confirm it.
+    """
+    share = asked_share(question)
+    found = limit_in(question, units if units is not None else index.units) if share is not None else None
+    missing = unknown_names(question, index)
+    if found is not None:
+        limit, unit = found
+        decided = "no" if share > limit else "yes"
+        if decided == "yes" and missing:
+            return None, f"the passages do not mention {', '.join(missing)}", None
+        if decided != verdict:
+            note = (
+                f"verdict {verdict or 'missing'} replaced by {decided}: the evidence limits this to "
+                f"{limit:g}% and the question asks about {share:g}%"
+            )
+            return decided, note, unit
+        return verdict, None, unit
+    if verdict == "yes" and missing:
+        return None, f"verdict yes withdrawn: the passages do not mention {', '.join(missing)}", None
+    return verdict, None, None
+
+
+def locate(unit: Unit) -> Quote:
+    return Quote(text=unit.text, start=unit.start, end=unit.end)

@@ -1,0 +1,75 @@
+"""The public Python API: concurrency, the Chat object, streaming order, index reloads."""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+
+from assistant import Answer, Assistant, Delta, Evidence
+from policyqa.settings import PROJECT_ROOT
+
+QUESTIONS = {
+    "How many pilot tasks does the service-sector work plan propose?": "155",
+    "How many foreign-invested enterprises were approved for the value-added telecom pilot?": "166",
+    "Which cities are in the pilot for VPN services?": "Wuhan",
+    "Which HSBC subsidiary is preparing to apply for an internet content provider permit?": "HSBC Fintech Services",
+    "As of September, how many foreign-invested companies had telecom licences?": "2,220",
+    "Who is the minister of industry and information technology?": "Jin Zhuanglong",
+    "Which veteran telecom industry observer spoke to the Global Times?": "Ma Jihua",
+    "What is the foreign ownership cap on domestic VPN services?": "50%",
+}
+
+
+def test_eight_threads_get_correct_independent_results(assistant):
+    questions = list(QUESTIONS) * 2
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(assistant.retrieve, questions))
+    for question, passages in zip(questions, results):
+        assert QUESTIONS[question] in "\n".join(p.text for p in passages[:3]), question
+
+
+def test_stream_yields_evidence_first_and_answer_last(assistant):
+    events = list(assistant.stream("How many pilot tasks does the Plan propose?", backend="extractive"))
+    assert isinstance(events[0], Evidence) and events[0].passages
+    assert isinstance(events[-1], Answer)
+    assert all(isinstance(e, Delta) for e in events[1:-1])
+    answer = events[-1]
+    assert answer.grounded and "155" in answer.text
+    assert {"evidence", "retrieve", "total"} <= set(answer.timings)
+
+
+def test_refusal_for_off_topic_question(assistant):
+    answer = assistant.ask("Who won the 2022 FIFA World Cup?", backend="extractive")
+    assert answer.refused and not answer.citations
+    assert "does not answer" in answer.text
+
+
+def test_chat_keeps_history_for_follow_ups(assistant):
+    chat = assistant.chat()
+    first = chat.ask("Which cities are in the pilot for VPN services?", backend="extractive")
+    assert first.grounded
+    follow = chat.ask("Is Suzhou one of them?", backend="extractive")
+    assert "Suzhou" in follow.standalone_query and "VPN" in follow.standalone_query
+    assert len(chat.history) == 4
+
+
+def test_status_describes_the_loaded_index(assistant):
+    status = assistant.status()
+    assert status["documents"] == 5 and status["chunks"] > 5 and status["generator"] == "extractive (no LLM)"
+
+
+def test_new_index_generation_is_picked_up(tmp_path, built_settings):
+    """A build while serving: the assistant switches to the new generation whole."""
+    from index import build_index
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(PROJECT_ROOT / "corpus", corpus)
+    settings = built_settings.override(data_dir=tmp_path / "data", corpus_dir=corpus)
+    build_index(settings)
+    live = Assistant(settings, load_generator=False)
+    before = live.snapshot.generation
+    (corpus / "extra.md").write_text("---\nid: extra\ntitle: Extra\n---\nThe Zorblax telecom rule caps foreign ownership of satellite phones at 10%.\n")
+    build_index(settings)
+    passages = live.retrieve("What is the Zorblax rule on satellite phones?")
+    assert live.snapshot.generation == before + 1
+    assert passages[0].doc_id == "extra"

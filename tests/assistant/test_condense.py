@@ -1,0 +1,61 @@
+"""Follow-up condensing without an LLM, and the history budget."""
+
+from __future__ import annotations
+
+from assistant.condense import condense, trim_history
+from assistant.types import Turn
+
+WUHAN = [
+    Turn(role="user", content="Can I own 100% of a VPN service in Wuhan?"),
+    Turn(role="assistant", content="No: foreign ownership of domestic VPN services is capped at 50% [1]."),
+]
+
+
+def test_place_substitution():
+    assert condense("and in Suzhou?", WUHAN) == "Can I own 100% of a VPN service in Suzhou?"
+
+
+def test_percentage_substitution():
+    assert condense("What about 50%?", WUHAN) == "Can I own 50% of a VPN service in Wuhan?"
+
+
+def test_chained_follow_ups_resolve_through_history():
+    history = WUHAN + [Turn(role="user", content="what about 50%?"), Turn(role="assistant", content="Yes [1].")]
+    assert condense("and in Suzhou?", history) == "Can I own 50% of a VPN service in Suzhou?"
+
+
+def test_pronoun_follow_up_carries_the_previous_question_and_answer():
+    query = condense("who said that?", WUHAN)
+    assert query.startswith("who said that?") and "VPN" in query and "capped at 50%" in query
+
+
+def test_standalone_question_is_left_alone():
+    question = "How many pilot tasks does the Plan propose?"
+    assert condense(question, WUHAN) == question
+
+
+def test_llm_rewrite_is_used_only_if_it_keeps_the_new_entity():
+    good = condense("and in Suzhou?", WUHAN, rewrite=lambda p: "Can a foreigner own all of a VPN service in Suzhou?")
+    assert good == "Can a foreigner own all of a VPN service in Suzhou?"
+    dropped = condense("and in Suzhou?", WUHAN, rewrite=lambda p: "Can I own a VPN service?")
+    assert dropped == "Can I own 100% of a VPN service in Suzhou?"
+
+
+def test_history_budget_keeps_the_most_recent_turns():
+    history = [Turn(role="user", content=f"question {i} " + "word " * 50) for i in range(10)]
+    kept = trim_history(history, budget_tokens=150)
+    assert kept and kept[-1] == history[-1] and len(kept) < len(history)
+    assert sum(len(t.content.split()) for t in kept) * 1.35 <= 150 + 2 * len(kept)
+
+
+def test_membership_follow_up_gets_context_not_a_substitution():
+    history = [
+        Turn(role="user", content="Which cities are in the pilot for VPN services?"),
+        Turn(role="assistant", content="The measures apply in 20 cities, including Wuhan and Suzhou [1]."),
+    ]
+    query = condense("Is Suzhou one of them?", history)
+    assert query.startswith("Is Suzhou one of them?") and "VPN services" in query
+
+
+def test_sentence_initial_words_are_not_taken_for_names():
+    assert condense("And Suzhou?", WUHAN) == "Can I own 100% of a VPN service in Suzhou?"

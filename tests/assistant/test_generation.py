@@ -1,0 +1,340 @@
+"""Generators with real models and real servers: GGUF assembly and its checksum, the
+in-process llama.cpp backend, an OpenAI-compatible `python -m llama_cpp.server` on
+loopback (the small 0.5B model keeps it fast), a server that is down, one that times
+out, one that returns garbage, and Ollama down. Every failure must be a BackendError
+with a readable message, and `answer_stream` must turn it into the extractive answer."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from assistant.answering import answer_stream
+from assistant.generation import load_generator
+from assistant.generation.model_files import MODELS, assemble, is_verified, part_paths, resolve_model, verify
+from assistant.types import Answer, Delta
+from policyqa import cli
+from policyqa.errors import BackendError, ModelUnavailableError
+
+WUHAN = "Can I own 100% of a VPN service in Wuhan?"
+YES_NO = 'root ::= "Yes" | "No"\n'
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def final(events) -> Answer:
+    answers = [e for e in events if isinstance(e, Answer)]
+    assert len(answers) == 1 and isinstance(events[-1], Answer)
+    return answers[0]
+
+
+def assert_valid_markers(answer: Answer) -> None:
+    import re
+
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == {c.marker for c in answer.citations}
+    assert all(1 <= m <= len(answer.passages) for m in markers)
+
+
+# -- assembling model files ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_copy(tmp_path_factory):
+    """The small model assembled by the CLI into a fresh data dir."""
+    data = tmp_path_factory.mktemp("modeldata")
+    assert cli.main(["--data-dir", str(data), "model", "assemble", "--small"]) == 0
+    return data / "models" / MODELS["small"].filename
+
+
+def test_model_status_reports_what_is_assembled(tmp_path, capsys, small_copy):
+    assert cli.main(["--data-dir", str(tmp_path), "model", "status", "--json"]) == 0
+    rows = {r["model"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["default"]["parts_installed"] and rows["small"]["parts_installed"]
+    assert not rows["small"]["assembled"]
+    data = small_copy.parent.parent
+    assert cli.main(["--data-dir", str(data), "model", "status", "--json"]) == 0
+    rows = {r["model"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["small"]["verified"] and not rows["default"]["assembled"]
+
+
+def test_assembly_is_verified_and_idempotent(small_copy, capsys):
+    spec = MODELS["small"]
+    assert small_copy.stat().st_size == spec.size and is_verified(small_copy, spec)
+    before = small_copy.stat().st_mtime_ns
+    assert assemble(spec, small_copy.parent) == small_copy
+    assert small_copy.stat().st_mtime_ns == before  # not rewritten
+    assert not [p for p in small_copy.parent.iterdir() if ".tmp-" in p.name]
+
+
+def test_a_corrupted_model_file_is_rejected_and_not_used(small_copy, base_settings):
+    spec = MODELS["small"]
+    settings = base_settings.override(model_dir=small_copy.parent)
+    with open(small_copy, "r+b") as fh:
+        fh.seek(spec.size // 2)
+        byte = fh.read(1)
+        fh.seek(spec.size // 2)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    try:
+        assert not is_verified(small_copy, spec)  # mtime changed since the stamp
+        with pytest.raises(ModelUnavailableError, match="sha256"):
+            resolve_model(settings, "small")
+    finally:
+        with open(small_copy, "r+b") as fh:
+            fh.seek(spec.size // 2)
+            fh.write(byte)
+    verify(small_copy, spec)  # restored: verifies again
+    assert resolve_model(settings, "small") == small_copy
+
+
+def test_a_checksum_mismatch_during_assembly_leaves_no_file(tmp_path):
+    spec = dataclasses.replace(MODELS["small"], sha256="0" * 64, filename="bad.gguf")
+    with pytest.raises(ModelUnavailableError, match="damaged or the wrong version"):
+        assemble(spec, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_part_packages_are_named_with_the_install_command():
+    spec = dataclasses.replace(MODELS["small"], module_prefix="policyqa_no_such_part", dist_prefix="no-such-part")
+    with pytest.raises(ModelUnavailableError, match=r"no-such-part1==.*pip install"):
+        part_paths(spec)
+
+
+def test_an_unassembled_model_says_what_to_run(tmp_path, base_settings):
+    with pytest.raises(ModelUnavailableError, match="policyqa model assemble"):
+        resolve_model(base_settings.override(model_dir=tmp_path))
+
+
+def test_backend_configuration_errors_are_clear(base_settings):
+    assert load_generator(base_settings.override(backend="extractive")) is None
+    with pytest.raises(ModelUnavailableError, match="OPENAI_BASE_URL"):
+        load_generator(base_settings.override(backend="openai"))
+    with pytest.raises(ModelUnavailableError, match="OLLAMA_MODEL"):
+        load_generator(base_settings.override(backend="ollama"))
+
+
+# -- the in-process backend (small model: fast) ----------------------------------------
+@pytest.fixture(scope="module")
+def small_local(base_settings):
+    from assistant.generation.local import LocalGenerator
+
+    path = resolve_model(base_settings, "small")
+    generator = LocalGenerator(base_settings.override(llm_context=2048, llm_max_tokens=16), model_path=path, warm=False)
+    yield generator
+    generator.close()
+
+
+@pytest.mark.llm
+def test_local_streams_pieces_and_obeys_a_grammar(small_local):
+    messages = [{"role": "user", "content": "Is Paris in France? Answer Yes or No."}]
+    pieces = list(small_local.stream_chat(messages, 8, grammar=YES_NO))
+    assert pieces and "".join(pieces) in ("Yes", "No")
+    assert small_local.complete("Say hello.", 8).strip()
+
+
+@pytest.mark.llm
+def test_local_times_out_instead_of_hanging(small_local):
+    small_local.timeout = 0.05
+    try:
+        started = time.monotonic()
+        with pytest.raises(BackendError, match="did not finish"):
+            list(small_local.stream_chat([{"role": "user", "content": "Count from 1 to 200."}], 200))
+        assert time.monotonic() - started < 30
+        with small_local._lock:  # another caller holds the model: wait at most the timeout
+            with pytest.raises(BackendError, match="busy"):
+                list(small_local.stream_chat([{"role": "user", "content": "Hi"}], 4))
+    finally:
+        small_local.timeout = 120.0
+
+
+@pytest.mark.llm
+def test_local_serialises_concurrent_callers(small_local):
+    results, errors = [], []
+
+    def ask(n: int) -> None:
+        try:
+            results.append(small_local.complete(f"Reply with the number {n}.", 6))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors and len(results) == 3
+
+
+@pytest.mark.llm
+def test_local_is_also_a_llama_index_llm(small_local):
+    response = small_local.llm.complete("Say OK.")
+    assert response.text.strip()
+
+
+# -- an OpenAI-compatible server: the real llama.cpp server on loopback -------------------
+@pytest.fixture(scope="module")
+def llama_server(base_settings, tmp_path_factory):
+    import httpx
+
+    model = resolve_model(base_settings, "small")
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("server") / "server.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+         "--port", str(port), "--n_ctx", "2048", "--n_threads", str(os.cpu_count() or 1),
+         "--model_alias", "small-test"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert proc.poll() is None, "llama_cpp.server exited; see its log"
+            try:
+                if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "llama_cpp.server did not come up in 180 s"
+            time.sleep(0.5)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def openai_settings(base_settings, url, **kw):
+    return base_settings.override(backend="openai", openai_base_url=url, **kw)
+
+
+@pytest.mark.server
+@pytest.mark.llm
+def test_openai_backend_streams_with_a_grammar_and_finds_the_model(base_settings, llama_server):
+    gen = load_generator(openai_settings(base_settings, llama_server))
+    pieces = list(gen.stream_chat([{"role": "user", "content": "Is Paris in France?"}], 8, grammar=YES_NO))
+    assert "".join(pieces) in ("Yes", "No")
+    assert gen._grammar_ok is True and "small-test" in gen.name  # model name read from /v1/models
+    assert gen.complete("Say hello.", 8).strip()
+
+
+@pytest.mark.server
+@pytest.mark.llm
+def test_openai_backend_answer_is_verified_like_any_other(base_settings, llama_server, assistant):
+    settings = openai_settings(base_settings, llama_server, llm_max_tokens=80)
+    gen = load_generator(settings)
+    passages = assistant.retrieve(WUHAN)
+    events = list(answer_stream(WUHAN, WUHAN, passages, [], settings, generator=gen,
+                                embed=assistant.embedder.embed_documents))
+    answer = final(events)
+    assert answer.grounded and answer.verdict == "no" and answer.text.startswith("No.")
+    assert answer.backend in ("openai", "extractive")  # the 0.5B model may fail verification
+    assert answer.draft is not None
+    assert_valid_markers(answer)
+    assert any(isinstance(e, Delta) for e in events)
+
+
+@pytest.mark.server
+@pytest.mark.llm
+def test_openai_backend_times_out(base_settings, llama_server):
+    gen = load_generator(openai_settings(base_settings, llama_server, llm_timeout=0.5))
+    long_prompt = "Summarise this. " + " ".join(["The pilot covers cloud computing and data services."] * 120)
+    started = time.monotonic()
+    with pytest.raises(BackendError, match="did not (answer|finish) within"):
+        list(gen.stream_chat([{"role": "user", "content": long_prompt}], 64))
+    assert time.monotonic() - started < 20
+
+
+def test_openai_backend_down_gives_a_clear_message_and_the_extractive_answer(base_settings, assistant):
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens here
+    gen = load_generator(openai_settings(base_settings, url, openai_model="any"))
+    started = time.monotonic()
+    with pytest.raises(BackendError, match="cannot reach"):
+        list(gen.stream_chat([{"role": "user", "content": "hi"}], 4))
+    passages = assistant.retrieve(WUHAN)
+    answer = final(list(answer_stream(WUHAN, WUHAN, passages, [], base_settings, generator=gen,
+                                      embed=assistant.embedder.embed_documents)))
+    assert time.monotonic() - started < 30
+    assert answer.backend == "extractive" and answer.grounded and "cannot reach" in answer.fallback_reason
+    assert answer.verdict == "no"
+    assert_valid_markers(answer)
+
+
+class _GarbageHandler(BaseHTTPRequestHandler):
+    """An 'OpenAI-compatible' server that streams nonsense, or breaks the protocol."""
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"object": "list", "data": [{"id": "garbage", "object": "model"}]}')
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.server.mode == "broken":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            self.wfile.write(b"data: {this is not json\n\n")
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for word in ["Zorp ", "glim ", "the ", "moon ", "is ", "made ", "of ", "77 ", "cheeses ", "[9]."]:
+            chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "garbage",
+                     "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        self.wfile.write(b"data: [DONE]\n\n")
+
+
+@pytest.fixture(params=["nonsense", "broken"])
+def garbage_server(request):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _GarbageHandler)
+    server.mode = request.param
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield request.param, f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_backend_returning_garbage_falls_back_to_the_extractive_answer(base_settings, garbage_server, assistant):
+    mode, url = garbage_server
+    gen = load_generator(openai_settings(base_settings, url))
+    passages = assistant.retrieve(WUHAN)
+    answer = final(list(answer_stream(WUHAN, WUHAN, passages, [], base_settings, generator=gen,
+                                      embed=assistant.embedder.embed_documents)))
+    assert answer.backend == "extractive" and answer.grounded
+    assert answer.fallback_reason
+    assert "77" not in answer.text and "cheese" not in answer.text
+    assert answer.verdict == "no"
+    assert_valid_markers(answer)
+
+
+def test_ollama_down_gives_a_clear_message(base_settings, assistant):
+    settings = base_settings.override(backend="ollama", ollama_url=f"http://127.0.0.1:{free_port()}",
+                                      ollama_model="qwen2.5:1.5b")
+    gen = load_generator(settings)
+    with pytest.raises(BackendError, match="cannot reach Ollama"):
+        list(gen.stream_chat([{"role": "user", "content": "hi"}], 4))
+    passages = assistant.retrieve(WUHAN)
+    answer = final(list(answer_stream(WUHAN, WUHAN, passages, [], settings, generator=gen,
+                                      embed=assistant.embedder.embed_documents)))
+    assert answer.backend == "extractive" and "cannot reach Ollama" in answer.fallback_reason

@@ -1,0 +1,76 @@
+"""Retrieval on the real index over the real corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.types import Filters
+
+
+def texts(passages):
+    return "\n".join(p.text for p in passages)
+
+
+def test_wuhan_question_finds_the_vpn_cap_and_the_city_list(assistant):
+    passages = assistant.retrieve("Can I own 100% of a VPN service in Wuhan?")
+    top3 = texts(passages[:3])
+    assert "virtual private network (VPN) services (with foreign ownership capped at 50%)" in top3
+    assert "Wuhan" in top3 and "20 cities" in top3
+
+
+def test_vpn_cities_question_ranks_the_city_list_first(assistant):
+    passages = assistant.retrieve("Which cities are in the pilot for VPN services?")
+    assert "These measures will be implemented in 20 cities" in passages[0].text
+
+
+def test_passages_quote_the_document_exactly(assistant):
+    snapshot = assistant.snapshot
+    for passage in assistant.retrieve("Which multinationals have affiliates among the 13 approved firms?"):
+        doc = snapshot.documents[passage.doc_id]
+        assert doc.text[passage.start:passage.end] == passage.text
+        assert passage.title == doc.title and passage.date == doc.date
+        assert 0.0 <= passage.score <= 1.5 and "rrf" in passage.scores
+
+
+def test_gate_refuses_off_topic_questions(assistant):
+    for question in ["Who won the 2022 FIFA World Cup?", "What's a good recipe for sourdough bread?"]:
+        query, found = assistant.search(question)
+        assert not found.answerable, (question, found.evidence)
+
+
+def test_gate_lets_answerable_questions_through(assistant):
+    _, found = assistant.search("How many pilot tasks does the service-sector work plan propose?")
+    assert found.answerable and "155 pilot tasks" in texts(found.passages)
+
+
+def test_follow_up_is_condensed_with_history(assistant):
+    history = [
+        {"role": "user", "content": "Can I own 100% of a VPN service in Wuhan?"},
+        {"role": "assistant", "content": "No: foreign ownership of domestic VPN services is capped at 50% [1]."},
+    ]
+    query, found = assistant.search("and in Suzhou?", history=history)
+    assert query == "Can I own 100% of a VPN service in Suzhou?"
+    assert "Suzhou" in texts(found.passages[:3])
+
+
+def test_filter_by_document(assistant):
+    passages = assistant.retrieve("How many companies were approved?", filters={"doc_ids": ["foreign-firms-166-approved"]})
+    assert passages and {p.doc_id for p in passages} == {"foreign-firms-166-approved"}
+    assert "166" in texts(passages)
+
+
+def test_filter_by_publisher_and_dates(assistant):
+    by_publisher = assistant.retrieve("What did the MIIT announce?", filters=Filters(publishers=["global times"]))
+    assert by_publisher and {p.publisher for p in by_publisher} == {"Global Times"}
+    april = assistant.retrieve("telecom measures", filters={"date_from": "2025-04-01", "date_to": "2025-04-30"})
+    assert april and {p.date for p in april} == {"2025-04-21"}
+    assert assistant.retrieve("telecom", filters={"date_from": "2030-01-01"}) == []
+
+
+def test_unknown_filter_field_is_a_clear_error(assistant):
+    with pytest.raises(ValueError, match="publisher"):
+        assistant.retrieve("telecom", filters={"publisher": "x"})
+
+
+def test_top_k_is_respected(assistant):
+    assert len(assistant.retrieve("foreign investment in telecom", top_k=2)) <= 2

@@ -1,0 +1,181 @@
+"""Citation verification on hand-written good and bad answers over real corpus passages,
+with the real MiniLM embedder: no LLM needed, so these run in every test pass."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.types import Passage
+from assistant.verification import (
+    Claim,
+    EvidenceIndex,
+    asked_share,
+    check_verdict,
+    clean_claim,
+    numbers_in,
+    verify_claims,
+)
+
+WUHAN = "Can I own 100% of a VPN service in Wuhan?"
+
+
+def passage_with(snapshot, needle: str, exclude: str | None = None) -> Passage:
+    """A real chunk of the built index that contains `needle`."""
+    for chunk in snapshot.chunks:
+        text = snapshot.text(chunk)
+        if needle in text and (exclude is None or exclude not in text):
+            doc = snapshot.documents[chunk.doc_id]
+            return Passage(
+                chunk_id=chunk.id, doc_id=doc.id, title=doc.title, publisher=doc.publisher, date=doc.date,
+                text=text, start=chunk.start, end=chunk.end, score=0.5,
+            )
+    raise AssertionError(f"no chunk contains {needle!r}")
+
+
+@pytest.fixture(scope="module")
+def embed(assistant):
+    return assistant.embedder.embed_documents
+
+
+@pytest.fixture(scope="module")
+def passages(assistant):
+    snap = assistant.snapshot
+    return [
+        passage_with(snap, "capped at 50%"),  # [1] the three measures, the 50% VPN cap, the 20 cities
+        passage_with(snap, "basic telecom services"),  # [2] the 166-firm pilot does not cover basic telecom
+        passage_with(snap, "2,220 foreign-invested companies"),  # [3] licensed companies as of September
+    ]
+
+
+@pytest.fixture(scope="module")
+def index(passages, embed):
+    return EvidenceIndex(passages, WUHAN, embed)
+
+
+def check(index, text, cited):
+    kept, checks = verify_claims([Claim(text, cited)], index)
+    assert len(checks) == 1
+    return (kept[0] if kept else None), checks[0]
+
+
+def test_passages_are_real_and_distinct(passages, assistant):
+    for p in passages:
+        doc = assistant.snapshot.documents[p.doc_id]
+        assert doc.text[p.start:p.end] == p.text
+    assert len({p.chunk_id for p in passages}) == 3
+
+
+def test_a_correct_sentence_with_the_right_citation_is_supported(index):
+    kept, result = check(index, "Foreign ownership of domestic VPN services is capped at 50%.", [1])
+    assert result.status == "supported", result
+    assert kept.markers == [1]
+    quote = kept.quotes[1]
+    assert "capped at 50%" in quote.text
+    assert index.passages[0].text[quote.start - index.passages[0].start: quote.end - index.passages[0].start] == quote.text
+
+
+def test_a_verbatim_quote_is_supported(index):
+    _, result = check(index, "The pilot also does not cover basic telecom services, which remain state-dominated.", [2])
+    assert result.status == "supported"
+    assert result.support == 1.0
+
+
+def test_a_made_up_number_is_dropped(index):
+    kept, result = check(index, "Foreign ownership of domestic VPN services is capped at 49%.", [1])
+    assert kept is None and result.status == "dropped"
+    assert "49%" in result.reason
+
+
+def test_a_made_up_count_is_dropped_even_with_a_plausible_citation(index):
+    kept, result = check(index, "As of September, 3,000 foreign-invested companies had telecom licences.", [3])
+    assert kept is None and result.status == "dropped"
+    assert "3000" in result.reason
+
+
+def test_a_made_up_name_is_dropped(index):
+    kept, result = check(index, "The measures will also be implemented in Paris.", [1])
+    assert kept is None and result.status == "dropped"
+    assert "Paris" in result.reason
+
+
+def test_an_unsupported_claim_is_dropped(index):
+    kept, result = check(index, "The government expects the economy to double in size.", [1])
+    assert kept is None and result.status == "dropped"
+
+
+def test_a_wrong_citation_is_reattributed_to_the_passage_that_says_it(index):
+    kept, result = check(index, "As of September, 2,220 foreign-invested companies were licensed to run telecom businesses.", [1])
+    assert result.status == "reattributed"
+    assert kept.markers == [3]
+    assert "2,220" in kept.quotes[3].text
+
+
+def test_a_citation_to_a_passage_that_does_not_exist_is_repaired(index):
+    kept, result = check(index, "Basic telecom services are not covered by the pilot and remain state-dominated.", [7])
+    assert result.status == "reattributed"
+    assert kept.markers == [2]
+    assert "[7]" in result.reason
+
+
+def test_an_extra_citation_that_adds_nothing_is_removed(index):
+    kept, result = check(index, "Foreign ownership of domestic VPN services is capped at 50%.", [1, 3])
+    assert kept.markers == [1]
+    assert result.status == "reattributed"
+
+
+def test_names_from_the_question_are_allowed_but_numbers_must_be_in_the_passages(index):
+    kept, result = check(index, "In Wuhan, foreign ownership of VPN services is capped at 50%.", [1])
+    assert result.status in ("supported", "reattributed") and kept.markers == [1]
+    kept, result = check(index, "In Wuhan, foreign ownership of VPN services is capped at 75%.", [1])
+    assert kept is None
+
+
+def test_meta_framing_is_stripped():
+    text, markers = clean_claim("According to passage 1, foreign ownership is capped at 50% [1].")
+    assert text == "Foreign ownership is capped at 50%."
+    assert markers == [1]
+    assert clean_claim("Passage 2 states that the pilot does not cover basic telecom.")[0] == (
+        "The pilot does not cover basic telecom."
+    )
+
+
+def test_numbers_are_normalised():
+    assert numbers_in("2,400 firms, 30 percent, 50% and thirteen more") == {"2400", "30%", "50%", "13"}
+    assert asked_share("Can I fully own an app store business?") == 100.0
+    assert asked_share("Could a foreign investor hold a 60% stake?") == 60.0
+    assert asked_share("Which cities are in the list?") is None
+
+
+@pytest.mark.parametrize(
+    "question, model_verdict, expected",
+    [
+        (WUHAN, "yes", "no"),  # 100% asked, 50% cap: a small model's typical wrong "yes"
+        ("Could a foreign investor hold a 60% stake in a domestic VPN service in Shenzhen?", "yes", "no"),
+        ("Is a 50% foreign stake in a VPN provider in Suzhou allowed?", "no", "yes"),
+        ("Is a 50% foreign stake in a VPN provider in Suzhou allowed?", "yes", "yes"),
+        ("Can foreign investors fully own app store services in Hangzhou?", "no", "yes"),
+    ],
+)
+def test_the_verdict_must_agree_with_a_limit_in_the_evidence(index, question, model_verdict, expected):
+    verdict, note, deciding = check_verdict(question, model_verdict, index)
+    assert verdict == expected
+    assert deciding is not None
+    if model_verdict != expected:
+        assert note and "replaced" in note
+
+
+def test_a_yes_about_a_place_the_corpus_never_mentions_is_withdrawn(index):
+    verdict, note, _ = check_verdict("Can a foreign investor own 50% of a VPN service in Paris?", "yes", index)
+    assert verdict is None
+    assert "Paris" in note
+
+
+def test_verification_without_an_embedder_still_catches_invented_numbers(passages):
+    index = EvidenceIndex(passages, WUHAN, embed=None)
+    kept, checks = verify_claims(
+        [Claim("Foreign ownership of VPN services is capped at 50%.", [1]),
+         Claim("Foreign ownership of VPN services is capped at 60%.", [1])],
+        index,
+    )
+    assert [c.status for c in checks] == ["supported", "dropped"]
+    assert len(kept) == 1
