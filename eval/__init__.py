@@ -1,0 +1,1 @@
+"""Release evaluation: test sets, ragas metrics, reports and the release gate."""

@@ -1,0 +1,58 @@
+"""Where a test sample's reference contexts sit in the indexed documents.
+
+A gold reference context is a verbatim excerpt of a cleaned document; a retrieved
+passage "hits" it when their character spans overlap. The retrieval benchmark and the
+ID-based ragas metrics both use this, so the definition lives in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from eval.testsets import Sample
+
+Span = tuple[str, int, int]  # (doc_id, start, end) in the cleaned document text
+
+
+def locate(text: str, context: str) -> tuple[int, int] | None:
+    """Character span of `context` in `text`, tolerating collapsed whitespace."""
+    start = text.find(context)
+    if start < 0:
+        squeezed = " ".join(context.split())
+        start = text.find(squeezed)
+        context = squeezed
+    return (start, start + len(context)) if start >= 0 else None
+
+
+def reference_spans(sample: Sample, snapshot) -> list[Span]:
+    """Spans of the sample's reference contexts that were found (in listed documents)."""
+    spans = []
+    for ctx in sample.reference_contexts:
+        for doc_id in sample.reference_doc_ids:
+            doc = snapshot.documents.get(doc_id)
+            found = locate(doc.text, ctx) if doc else None
+            if found:
+                spans.append((doc_id, *found))
+                break
+    return spans
+
+
+def overlaps(a: Span, b: Span) -> bool:
+    return a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
+
+
+def reference_ids(spans: list[Span]) -> list[str]:
+    return [f"ref{n}" for n in range(len(spans))]
+
+
+def retrieved_ids(passages: Iterable, spans: list[Span]) -> list[str]:
+    """One id per retrieved passage: the id of the first reference span it overlaps,
+    else its own span key (which matches no reference). With `reference_ids`, ragas's
+    IDBasedContextRecall is the share of reference contexts retrieved and
+    IDBasedContextPrecision the share of passages that hold a reference context."""
+    ids = []
+    for p in passages:
+        span = (p.doc_id, p.start, p.end)
+        hit = next((n for n, ref in enumerate(spans) if overlaps(span, ref)), None)
+        ids.append(f"ref{hit}" if hit is not None else f"{p.doc_id}:{p.start}-{p.end}")
+    return ids

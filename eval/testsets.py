@@ -1,0 +1,54 @@
+"""Test sets in ragas's sample format (`user_input`, `reference`, `reference_contexts`)
+plus our fields. Versioned as JSONL under eval/testsets/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.types import Turn
+
+TESTSET_DIR = Path(__file__).resolve().parent / "testsets"
+
+Kind = Literal["fact", "number", "name", "list", "yesno", "multi_hop", "followup", "unanswerable"]
+
+
+class Sample(BaseModel):
+    id: str
+    user_input: str
+    reference: str
+    reference_contexts: list[str] = Field(default_factory=list)
+    reference_doc_ids: list[str] = Field(default_factory=list)
+    kind: Kind = "fact"
+    expected_verdict: Literal["yes", "no"] | None = None
+    required_facts: list[str] = Field(default_factory=list)
+    history: list[Turn] = Field(default_factory=list)
+
+    @property
+    def answerable(self) -> bool:
+        return self.kind != "unanswerable"
+
+
+def testset_path(name: str) -> Path:
+    path = Path(name)
+    return path if path.suffix == ".jsonl" and path.exists() else TESTSET_DIR / f"{name}.jsonl"
+
+
+def load_testset(name: str = "gold") -> list[Sample]:
+    path = testset_path(name)
+    samples = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                samples.append(Sample.model_validate_json(line))
+            except ValueError as exc:
+                raise ValueError(f"{path}:{n}: {exc}") from exc
+    return samples
+
+
+def save_testset(samples: list[Sample], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(s.model_dump(mode="json"), ensure_ascii=False) + "\n" for s in samples), encoding="utf-8")
