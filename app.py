@@ -1,0 +1,464 @@
+"""PolicyQA's chat page (Gradio 6): layout and event wiring.
+
+`build_app(assistant, settings)` returns the Blocks; `launch(app, settings)` starts it
+with the safe defaults (loopback, optional login, no share link, bounded queue,
+upload size limit); `main()` is `policyqa serve` without the CLI. Rendering, uploads
+and feedback live in `webui/`; the answers come from `assistant.Assistant`.
+
+Per-session state is one plain dict (`new_session()`): the messages shown, the turns
+sent back as history for follow-ups, and the finished answers by message index (for
+thumbs up/down). The chatbot is output-only, so API clients send just the question.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import policyqa  # noqa: F401  (offline environment before gradio is imported)
+import gradio as gr
+
+from assistant import Answer, Assistant, Delta, Evidence, Filters
+from policyqa.errors import BuildLockedError, InvalidQuestionError, PolicyQAError
+from policyqa.settings import Settings
+from webui import render
+from webui.auth import parse_auth
+from webui.feedback import FeedbackLog, feedback_record
+from webui.theme import CSS, HEAD, theme
+from webui.uploads import UPLOADS_SUBDIR, save_uploads
+
+log = logging.getLogger(__name__)
+
+BACKENDS = [
+    ("Local model (llama.cpp)", "local"),
+    ("OpenAI-compatible server", "openai"),
+    ("Ollama", "ollama"),
+    ("Evidence only (no LLM)", "extractive"),
+]
+EXAMPLES = [
+    "Can I own 100% of a VPN service in Wuhan?",
+    "Which foreign companies were among the first 13 approved for the telecom pilot?",
+    "Which four areas are in the October pilot program?",
+    "How many foreign-invested telecom companies were operating in China by February 2025?",
+    "What is the foreign ownership cap for app store services?",
+]
+UPLOAD_TYPES = [".md", ".txt", ".html", ".htm", ".pdf"]
+STREAM_INTERVAL = 0.05  # seconds between streamed UI updates
+
+
+def _busy() -> gr.Textbox:
+    """The question box while an answer streams: empty, with a Stop button."""
+    return gr.Textbox(value="", submit_btn=False, stop_btn=True)
+
+
+def _idle(value: str | None = None) -> gr.Textbox:
+    return gr.Textbox(value=value, submit_btn="Ask", stop_btn=False) if value is not None else \
+        gr.Textbox(submit_btn="Ask", stop_btn=False)
+
+
+def _role(message) -> str:
+    return message.get("role", "") if isinstance(message, dict) else getattr(message, "role", "")
+
+
+def _text(message) -> str:
+    """A chatbot message's text, whether content is a string or a list of parts."""
+    content = message.get("content") if isinstance(message, dict) else getattr(message, "content", "")
+    if isinstance(content, list):
+        return "".join(p.get("text", "") if isinstance(p, dict) else str(getattr(p, "text", "")) for p in content)
+    return str(content or "")
+
+
+def new_session() -> dict:
+    return {"messages": [], "turns": [], "answers": {}}
+
+
+def parse_date(value: Any, label: str) -> dt.date | None:
+    """The date pickers send strings (or timestamps); blank means no limit."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, (int, float)):
+        return dt.datetime.fromtimestamp(value, dt.timezone.utc).date()
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise gr.Error(f"{label} date {text[:30]!r} is not a date (yyyy-mm-dd)") from None
+
+
+def make_filters(publishers, documents, date_from, date_to) -> Filters:
+    start, end = parse_date(date_from, "From"), parse_date(date_to, "To")
+    if start and end and start > end:
+        raise gr.Error("The From date is after the To date")
+    return Filters(publishers=publishers or (), doc_ids=documents or (), date_from=start, date_to=end)
+
+
+class ChatApp:
+    """The event handlers; one instance per app, shared by all sessions (stateless
+    apart from the assistant, which is thread-safe, and the append-only feedback log)."""
+
+    def __init__(self, assistant: Assistant, settings: Settings):
+        self.assistant = assistant
+        self.settings = settings
+        self.feedback = FeedbackLog(settings.feedback_file)
+        self._preload_lock = threading.Lock()
+
+    # -- chat -------------------------------------------------------------------------
+    def respond(self, question, backend, top_k, publishers, documents, date_from, date_to, session):
+        """Stream one exchange. Yields (chatbot, session, question box, answer JSON)."""
+        session = session or new_session()
+        question = (question or "").strip()
+        if not question:
+            gr.Warning("Type a question first.")
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        filters = make_filters(publishers, documents, date_from, date_to)
+        backend = backend or self.settings.backend
+        shown = session["messages"] + [{"role": "user", "content": render.question_html(question)}]
+        yield shown + [{"role": "assistant", "content": render.pending_html(None)}], gr.skip(), _busy(), gr.skip()
+
+        evidence, text, answer, last = None, "", None, 0.0
+        try:
+            for event in self.assistant.stream(question, session["turns"], filters, int(top_k), backend):
+                if isinstance(event, Evidence):
+                    evidence = event
+                elif isinstance(event, Delta):
+                    text += event.text
+                    if time.monotonic() - last < STREAM_INTERVAL:
+                        continue
+                elif isinstance(event, Answer):
+                    answer = event
+                    break
+                last = time.monotonic()
+                pending = {"role": "assistant", "content": render.pending_html(evidence, text)}
+                yield shown + [pending], gr.skip(), gr.skip(), gr.skip()
+        except InvalidQuestionError as exc:
+            gr.Warning(str(exc))
+            yield session["messages"], gr.skip(), _idle(question), gr.skip()
+            return
+        except Exception as exc:  # show it in the chat; the conversation so far is kept
+            log.exception("answering failed")
+            message = str(exc) if isinstance(exc, PolicyQAError) else f"{type(exc).__name__}: {exc}"
+            shown = shown + [{"role": "assistant", "content": render.error_html(f"Could not answer: {message}")}]
+            yield shown, {**session, "messages": shown}, _idle(), gr.skip()
+            return
+        if answer is None:
+            shown = shown + [{"role": "assistant", "content": render.error_html("The answer stream ended without an answer.")}]
+            yield shown, {**session, "messages": shown}, _idle(), gr.skip()
+            return
+
+        shown = shown + [{"role": "assistant", "content": render.answer_html(answer)}]
+        record = {"answer": answer.model_dump(mode="json"), "top_k": int(top_k),
+                  "filters": filters.model_dump(mode="json")}
+        new = {
+            "messages": shown,
+            "turns": session["turns"] + [{"role": "user", "content": question},
+                                         {"role": "assistant", "content": answer.text}],
+            "answers": {**session["answers"], str(len(shown) - 1): record},
+        }
+        yield shown, new, _idle(), record["answer"]
+
+    def ask_example(self, sample, backend, top_k, publishers, documents, date_from, date_to, session):
+        question = sample[0] if isinstance(sample, (list, tuple)) else sample
+        yield from self.respond(question, backend, top_k, publishers, documents, date_from, date_to, session)
+
+    def stopped(self, chat, session):
+        """Stop pressed: keep the question on screen, marked as stopped; not in history."""
+        session = session or new_session()
+        shown = list(session["messages"])
+        asked = (chat or [])[len(shown):len(shown) + 1]
+        if asked and _role(asked[0]) == "user":
+            shown += [{"role": "user", "content": _text(asked[0])},
+                      {"role": "assistant", "content": render.stopped_html()}]
+        return shown, {**session, "messages": shown}, _idle()
+
+    def new_chat(self):
+        return [], new_session(), None, ""
+
+    def like(self, session, data: gr.LikeData):
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        record = (session or {}).get("answers", {}).get(str(index))
+        if record is None:
+            return
+        answer = Answer.model_validate(record["answer"])
+        self.feedback.append(feedback_record(answer, data.liked, top_k=record["top_k"], filters=record["filters"]))
+        gr.Info("Thanks, your feedback was saved.")
+
+    # -- status -----------------------------------------------------------------------
+    def status(self, backend: str | None = None):
+        backend = backend or self.settings.backend
+        generator = self.assistant.generator_status(backend)
+        try:
+            info = self.assistant.status()
+        except PolicyQAError as exc:
+            return f'<div class="pqa-status">{render.esc(exc)}</div>', gr.Timer(active=False)
+        loading = generator.endswith("loading…")
+        return render.status_html(info, generator), gr.Timer(active=loading)
+
+    def choose_backend(self, backend: str):
+        """Start loading a backend's model in the background, so the next answer uses it
+        as soon as it is ready and evidence-only answers flow meanwhile."""
+        with self._preload_lock:
+            status = self.assistant.generator_status(backend)
+            if backend != "extractive" and status.endswith("not loaded"):
+                self.assistant.preload(backend)
+        return self.status(backend)
+
+    # -- corpus -----------------------------------------------------------------------
+    def filter_choices(self) -> tuple[list[str], list[tuple[str, str]]]:
+        docs = sorted(self.assistant.snapshot.documents.values(), key=lambda d: d.id)
+        publishers = sorted({d.publisher for d in docs if d.publisher})
+        return publishers, [(f"{d.title} ({d.id})" if d.title else d.id, d.id) for d in docs]
+
+    def corpus_views(self):
+        publishers, documents = self.filter_choices()
+        return (render.document_rows(self.assistant.snapshot), gr.Dropdown(choices=publishers),
+                gr.Dropdown(choices=documents))
+
+    def add_documents(self, files, backend, progress=gr.Progress()):
+        """Check and store uploads under <corpus>/uploads, then re-index incrementally."""
+        paths = [Path(f if isinstance(f, str) else getattr(f, "name", f)) for f in (files or [])]
+        if not paths:
+            gr.Warning("Choose one or more files first (.md, .txt, .html, .pdf).")
+            return (gr.skip(),) * 6
+        max_bytes = int(self.settings.max_upload_mb * 1_000_000)
+        result = save_uploads([(p.name, p) for p in paths], self.settings.corpus_dir, max_bytes)
+        lines = [f"rejected: {r}" for r in result.rejected]
+        lines += [f"stored: {s.original} -> {s.path.relative_to(self.settings.corpus_dir)}" for s in result.saved]
+        if result.saved:
+            lines += self._build(progress, saved=[s.path for s in result.saved])
+        return ("\n".join(lines), *self.corpus_views(), self.status(backend)[0], None)
+
+    def reindex(self, backend, progress=gr.Progress()):
+        lines = self._build(progress, saved=[])
+        return ("\n".join(lines), *self.corpus_views(), self.status(backend)[0], gr.skip())
+
+    def _build(self, progress, saved: list[Path]) -> list[str]:
+        from index import build_index
+
+        progress(0, desc="Reading the corpus…")
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if total > 0:
+                progress((done, total), desc=stage, unit="chunks")
+
+        try:
+            report = build_index(self.settings, progress=on_progress)
+        except BuildLockedError as exc:
+            return [f"not indexed yet: {exc}. The files are stored and will be indexed by the next build."]
+        except PolicyQAError as exc:
+            return [f"index build failed: {exc}"]
+        lines = ["index: " + report.summary()]
+        # A stored upload the build could not use (e.g. a PDF without text) is removed
+        # again, so it does not raise the same problem on every later build.
+        skipped = {i.path for i in report.issues if i.skipped}
+        for path in saved:
+            rel = str(path.relative_to(self.settings.corpus_dir))
+            if rel in skipped:
+                path.unlink(missing_ok=True)
+                lines.append(f"removed {rel} again: it could not be indexed (see above)")
+        return lines
+
+
+def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
+    ui = ChatApp(assistant, settings)
+    status_now, _ = ui.status()
+    publisher_choices, document_choices = ui.filter_choices()
+
+    with gr.Blocks(title="PolicyQA", analytics_enabled=False) as app:
+        session = gr.State(new_session())
+        gr.HTML(
+            '<div id="pqa-header"><h1>PolicyQA</h1><span class="pqa-tagline">Answers from your policy '
+            "articles, every claim cited to the exact passage.</span></div>",
+            padding=False,
+        )
+        status = gr.HTML(status_now, elem_id="pqa-status", label="Status", padding=False)
+        timer = gr.Timer(2.0, active="loading" in assistant.generator_status())
+
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=4, min_width=420):
+                        chatbot = gr.Chatbot(
+                            elem_id="pqa-chat",
+                            label="Conversation",
+                            show_label=False,
+                            height=620,
+                            render_markdown=False,  # corpus text is never Markdown
+                            sanitize_html=True,  # second lock behind render.esc
+                            allow_tags=False,
+                            latex_delimiters=[],
+                            feedback_options=("Like", "Dislike"),
+                            buttons=["copy"],
+                            layout="panel",
+                            placeholder=(
+                                "<b>Ask a question about the policy articles.</b><br>"
+                                "Answers cite their sources as [n]: click one to see the passage, "
+                                "with the supporting sentence highlighted."
+                            ),
+                        )
+                        question = gr.Textbox(
+                            elem_id="pqa-question",
+                            label="Question",
+                            placeholder="Ask about the corpus, e.g. Can I own 100% of a VPN service in Wuhan?",
+                            show_label=False,
+                            lines=1,
+                            max_lines=4,
+                            submit_btn="Ask",
+                            stop_btn=False,
+                            autofocus=True,
+                        )
+                        examples = gr.Dataset(
+                            components=[gr.Textbox(visible=False)],
+                            samples=[[q] for q in EXAMPLES],
+                            label="Example questions",
+                            elem_id="pqa-examples",
+                            type="values",
+                        )
+                    with gr.Column(scale=1, min_width=260, elem_id="pqa-side"):
+                        new_chat = gr.Button("New chat", variant="secondary", elem_id="pqa-new-chat", icon=None)
+                        with gr.Accordion("Settings", open=True):
+                            backend = gr.Dropdown(BACKENDS, value=settings.backend, label="Answer generator",
+                                                  elem_id="pqa-backend")
+                            top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages to use (top-k)",
+                                              elem_id="pqa-top-k")
+                            publishers = gr.Dropdown(publisher_choices, value=[],
+                                                     multiselect=True, label="Only these publishers",
+                                                     elem_id="pqa-publishers")
+                            documents = gr.Dropdown(document_choices, value=[],
+                                                    multiselect=True, label="Only these documents",
+                                                    elem_id="pqa-documents")
+                            with gr.Row():
+                                date_from = gr.DateTime("", label="Dated from", include_time=False, type="string",
+                                                        elem_id="pqa-date-from")
+                                date_to = gr.DateTime("", label="Dated to", include_time=False, type="string",
+                                                      elem_id="pqa-date-to")
+                            gr.HTML('<div class="pqa-side-note">Filters narrow the search; documents without '
+                                    "a date are left out by a date filter.</div>", padding=False)
+                answer_json = gr.JSON(visible=False, label="Last answer")
+
+            with gr.Tab("Corpus", id="corpus"):
+                gr.HTML('<div class="pqa-side-note">Indexed documents. Add .md, .txt, .html or .pdf files '
+                        f"(up to {settings.max_upload_mb:g} MB each, UTF-8 text or real PDFs); they are stored "
+                        f"in the corpus folder under <code>{UPLOADS_SUBDIR}/</code> and indexed "
+                        "incrementally.</div>", padding=False)
+                doc_table = gr.Dataframe(
+                    value=render.document_rows(assistant.snapshot),
+                    headers=["id", "title", "publisher", "date", "chunks", "file"],
+                    datatype=["str", "str", "str", "str", "number", "str"],
+                    interactive=False,
+                    wrap=True,
+                    column_widths=["19%", "37%", "14%", "10%", "7%", "13%"],
+                    elem_id="pqa-documents-table",
+                    label="Documents",
+                    show_label=False,
+                )
+                with gr.Row():
+                    upload = gr.File(label="Add documents", file_count="multiple", file_types=UPLOAD_TYPES,
+                                     type="filepath", elem_id="pqa-upload", scale=3)
+                    with gr.Column(scale=1, min_width=220):
+                        add = gr.Button("Add and re-index", variant="primary", elem_id="pqa-add")
+                        reindex = gr.Button("Re-index the corpus folder", elem_id="pqa-reindex")
+                build_log = gr.Textbox(label="Index build", lines=6, interactive=False, elem_id="pqa-build-log")
+
+        # -- wiring ---------------------------------------------------------------------
+        chat_inputs = [question, backend, top_k, publishers, documents, date_from, date_to, session]
+        chat_outputs = [chatbot, session, question, answer_json]
+        answering = dict(concurrency_limit=settings.concurrency, concurrency_id="answer")
+        asked = question.submit(ui.respond, chat_inputs, chat_outputs, api_name="ask", **answering)
+        picked = examples.click(ui.ask_example, [examples, *chat_inputs[1:]], chat_outputs,
+                                api_visibility="private", **answering)
+        question.stop(ui.stopped, [chatbot, session], [chatbot, session, question], cancels=[asked, picked],
+                      api_visibility="private", queue=False)
+        for event in (asked, picked):
+            event.then(ui.status, [backend], [status, timer], api_visibility="private", concurrency_limit=None)
+        new_chat.click(ui.new_chat, None, [chatbot, session, answer_json, question], api_name="new_chat",
+                       concurrency_limit=None)
+        chatbot.clear(ui.new_chat, None, [chatbot, session, answer_json, question], api_visibility="private",
+                      concurrency_limit=None)
+        chatbot.like(ui.like, [session], None, api_visibility="private", concurrency_limit=None)
+        backend.change(ui.choose_backend, [backend], [status, timer], api_visibility="private", concurrency_limit=None)
+        timer.tick(ui.status, [backend], [status, timer], api_visibility="private", concurrency_limit=None)
+
+        # Fresh status and corpus lists for every page load (the values built into the
+        # page are from start-up; the model may have loaded or documents been added since).
+        app.load(ui.status, [backend], [status, timer], api_visibility="private", concurrency_limit=None)
+        app.load(ui.corpus_views, None, [doc_table, publishers, documents], api_visibility="private",
+                 concurrency_limit=None)
+
+        corpus_outputs = [build_log, doc_table, publishers, documents, status]
+        indexing = dict(concurrency_limit=1, concurrency_id="index")
+        add.click(ui.add_documents, [upload, backend], [*corpus_outputs, upload], api_name="add_documents", **indexing)
+        reindex.click(ui.reindex, [backend], [*corpus_outputs, upload], api_name="reindex", **indexing)
+
+    app.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
+    return app
+
+
+def launch(app: gr.Blocks, settings: Settings, **overrides):
+    """Start the server with PolicyQA's defaults; keyword arguments override them."""
+    options = dict(
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=parse_auth(settings.auth),
+        auth_message="PolicyQA: sign in with a user from POLICYQA_AUTH.",
+        share=False,
+        max_file_size=int(settings.max_upload_mb * 1_000_000),
+        show_error=False,
+        ssr_mode=False,
+        mcp_server=False,
+        pwa=False,
+        footer_links=["api", "settings"],
+        theme=theme(),
+        css=CSS,
+        head=HEAD,
+    )
+    options.update(overrides)
+    return app.launch(**options)
+
+
+def ensure_index(settings: Settings) -> None:
+    """Build the index if there is none yet (first run)."""
+    from index import build_index
+    from index.snapshot import read_current
+
+    if read_current(settings.index_dir) is not None:
+        return
+    from policyqa.commands.index import progress_bar
+
+    print(f"no index yet: indexing {settings.corpus_dir} (once)", flush=True)
+    print(build_index(settings, progress=progress_bar()).summary(), flush=True)
+
+
+def serve(settings: Settings) -> None:
+    """Index if needed, load the assistant (the generator loads in the background: the
+    page answers evidence-only until it is ready), then serve until interrupted."""
+    parse_auth(settings.auth)  # a bad POLICYQA_AUTH fails before anything loads
+    ensure_index(settings)
+    # Printed before the model starts loading: llama.cpp silences the process's stdout
+    # and stderr while it loads, which would swallow this line from another thread.
+    loading = ", loading in the background" if settings.backend != "extractive" else ""
+    print(f"PolicyQA on http://{settings.host}:{settings.port} "
+          f"({'login required' if settings.auth else 'no login'}; answer generator: {settings.backend}{loading}; "
+          "Ctrl-C stops)", flush=True)
+    assistant = Assistant(settings, background=True)
+    app = build_app(assistant, settings)
+    launch(app, settings, quiet=True)
+
+
+def main() -> None:
+    import sys
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        serve(Settings())
+    except PolicyQAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

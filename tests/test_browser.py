@@ -1,0 +1,201 @@
+"""The chat page in a real headless Chromium (Debian's package, driven by Playwright).
+
+The app runs over a temporary copy of the corpus (uploads write into it) with its own
+index, on loopback. Every page also checks that nothing was fetched from outside
+127.0.0.1 and that no JavaScript dialog ever opened.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+import policyqa  # noqa: F401
+from policyqa.settings import PROJECT_ROOT, Settings
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+PAYLOAD = "<img src=x onerror=alert(1)>"
+WUHAN = "Can I own 100% of a VPN service in Wuhan?"
+ANSWERED = "#pqa-chat .pqa-answer-grounded, #pqa-chat .pqa-answer-refused, #pqa-chat .pqa-answer-error"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_settings(tmp_path_factory, base_settings) -> Settings:
+    """Its own corpus copy and data dir: this module uploads documents."""
+    from index import build_index
+
+    root = tmp_path_factory.mktemp("browser")
+    corpus = root / "corpus"
+    shutil.copytree(PROJECT_ROOT / "corpus", corpus)
+    settings = base_settings.override(data_dir=root / "data", corpus_dir=corpus, port=free_port(),
+                                      host="127.0.0.1", backend="extractive")
+    build_index(settings)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def server(app_settings):
+    import app
+    from assistant import Assistant
+
+    assistant = Assistant(app_settings, load_generator=False)
+    blocks = app.build_app(assistant, app_settings)
+    app.launch(blocks, app_settings, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{app_settings.port}/"
+    blocks.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`make chromium`)")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    outside, dialogs = [], []
+    page.on("request", lambda r: outside.append(r.url)
+            if not r.url.startswith((server, "data:", "blob:")) else None)
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server)
+    page.wait_for_selector("#pqa-question textarea")
+    yield page
+    context.close()
+    assert not dialogs, f"a dialog opened: {dialogs}"
+    assert not outside, f"the page fetched from outside loopback: {outside}"
+
+
+def ask(page, question: str, timeout: float = 60_000):
+    before = page.locator(ANSWERED).count()
+    box = page.locator("#pqa-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll({json.dumps(ANSWERED)}).length > {before}", timeout=timeout)
+    return page.locator("#pqa-chat .pqa-answer").last
+
+
+def test_answer_with_highlighted_source_and_citation_click(page, artifacts_dir):
+    from playwright.sync_api import expect
+
+    answer = ask(page, WUHAN)
+    expect(answer).to_have_class("pqa-answer pqa-answer-grounded")
+    assert answer.locator(".pqa-text").inner_text().strip()
+    quote = answer.locator(".pqa-src-quote mark.pqa-quote").filter(has_text="50%")
+    expect(quote.first).to_be_visible()
+
+    marker = answer.locator("a.pqa-cite").first
+    target_id = marker.get_attribute("href").lstrip("#")
+    source = answer.locator(f"details#{target_id}")
+    expect(source).not_to_have_attribute("open", "")
+    expect(source.locator(".pqa-passage")).to_be_hidden()
+    marker.click()
+    expect(source).to_have_attribute("open", "")
+    expect(source.locator(".pqa-passage")).to_be_visible()
+    expect(source.locator(".pqa-passage mark.pqa-quote").first).to_be_visible()
+    time.sleep(0.6)  # let the scroll and flash settle for the screenshot
+    page.screenshot(path=str(artifacts_dir / "app-wuhan.png"))
+
+    status = page.locator("#pqa-status").inner_text()
+    assert "documents" in status and "chunks" in status and "extractive" in status
+
+
+def test_refused_answer_looks_different(page):
+    from playwright.sync_api import expect
+
+    answer = ask(page, "What is the boiling point of mercury in Kelvin?")
+    expect(answer).to_have_class("pqa-answer pqa-answer-refused")
+    expect(answer.locator(".pqa-badge")).to_have_text("Not in the corpus")
+    assert answer.locator("a.pqa-cite").count() == 0
+
+
+def test_example_follow_up_and_new_chat(page):
+    from playwright.sync_api import expect
+
+    page.locator("#pqa-examples").get_by_text(WUHAN).click()
+    page.wait_for_selector(ANSWERED, timeout=60_000)
+    answer = ask(page, "and in Suzhou?")
+    expect(answer).to_have_class("pqa-answer pqa-answer-grounded")
+    assert page.locator("#pqa-chat .pqa-question").count() == 2
+    page.locator("#pqa-new-chat").click()
+    expect(page.locator("#pqa-chat .pqa-question")).to_have_count(0)
+    expect(page.locator("#pqa-chat .placeholder")).to_be_visible()
+
+
+def test_thumbs_up_is_saved_as_jsonl(page, app_settings):
+    ask(page, WUHAN)
+    page.locator("#pqa-chat button[aria-label='Like']").last.click()
+    feedback = app_settings.feedback_file
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not (feedback.exists() and feedback.read_text().strip()):
+        time.sleep(0.2)
+    record = json.loads(feedback.read_text().splitlines()[-1])
+    assert record["rating"] == "up" and record["question"] == WUHAN
+    assert record["answer"] and record["citations"] and record["backend"] and record["timestamp"]
+
+
+def test_upload_a_document_and_ask_about_it_markup_stays_text(page, app_settings, tmp_path):
+    from playwright.sync_api import expect
+
+    note = tmp_path / "Zephyr harbour rules.txt"
+    note.write_text(
+        "Zephyr Harbour widget rules\n"
+        f"The Zephyr Harbour authority requires every widget importer to hold a teal licence; its notice quotes {PAYLOAD} verbatim.\n"
+        "The teal licence is issued by the Zephyr Harbour licensing office within 12 working days.\n",
+        encoding="utf-8",
+    )
+    titled = tmp_path / "titled.md"
+    titled.write_text(f'---\ntitle: "{PAYLOAD} Quarterly glossary"\n---\nThe glossary defines a quokka bond as a '
+                      "twelve-month municipal note issued by the Zephyr treasury.\n", encoding="utf-8")
+    fake = tmp_path / "fake.pdf"
+    fake.write_text("not really a pdf", encoding="utf-8")
+
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#pqa-upload input[type=file]").set_input_files([str(note), str(titled), str(fake)])
+    for name in ("Zephyr harbour rules.txt", "titled.md", "fake.pdf"):  # on the server once it has a link
+        expect(page.locator("#pqa-upload").get_by_role("row", name=name).get_by_role("link")).to_have_count(1)
+    page.locator("#pqa-add").click()
+    log = page.locator("#pqa-build-log textarea")
+    expect(log).to_have_value(re.compile(r"added 2\b"), timeout=90_000)
+    text = log.input_value()
+    assert "rejected: fake.pdf: the file is named .pdf but is not a PDF" in text
+    stored = sorted(p.name for p in (app_settings.corpus_dir / "uploads").iterdir())
+    assert stored == ["Zephyr-harbour-rules.txt", "titled.md"]
+    expect(page.locator("#pqa-documents-table")).to_contain_text("zephyr-harbour-rules")
+    expect(page.locator("#pqa-documents-table")).to_contain_text(PAYLOAD)  # the title, as text
+
+    page.get_by_role("tab", name="Chat").click()
+    answer = ask(page, "What licence does a widget importer need in Zephyr Harbour?")
+    expect(answer).to_have_class("pqa-answer pqa-answer-grounded")
+    source = answer.locator("details.pqa-source").filter(has_text="zephyr-harbour-rules").first
+    answer.locator(f"a.pqa-cite[href='#{source.get_attribute('id')}']").first.click()
+    expect(source.locator(".pqa-passage")).to_contain_text(PAYLOAD)
+
+    answer = ask(page, "What is a quokka bond?")
+    expect(answer.locator(".pqa-src-title").filter(has_text=PAYLOAD).first).to_be_visible()
+    assert page.locator("img[src='x']").count() == 0
+    assert page.evaluate("document.querySelectorAll('[onerror]').length") == 0
