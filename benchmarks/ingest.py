@@ -1,0 +1,241 @@
+"""Ingest throughput, in one run over the same synthetic corpus and the same chunks:
+
+  raw encode      SentenceTransformer.encode of exactly the chunks the build embeds, same
+                  batch size: the physical limit of this machine for this model;
+  policyqa build  `build_index` from the files (load, clean, chunk, embed, Chroma, BM25,
+                  commit), with 1 and with 2 embedding worker processes;
+  llama-index     the stock pipeline a user would write: VectorStoreIndex.from_documents
+                  into a ChromaVectorStore, with HuggingFaceEmbedding of the same model and
+                  batch size and our own splitter (so it embeds the same chunks);
+
+plus incremental rebuilds (no change; 1% of documents changed) as a fraction of a full
+build. Every pipeline runs after the libraries are imported (a cost they all share); the
+model load itself is inside each timing. Wall seconds and CPU seconds are both recorded:
+on a shared machine, CPU time is the steadier comparison.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import table, write_result
+from benchmarks.synthetic import change_document, write_corpus
+from policyqa.settings import Settings
+
+TARGET_VS_RAW = 0.9
+TARGET_NO_CHANGE = 0.05
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
+
+
+class Timer:
+    def __enter__(self):
+        self.load = os.getloadavg()[0]
+        self.wall, self.cpu = time.perf_counter(), cpu_seconds()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = cpu_seconds() - self.cpu
+        self.load = round((self.load + os.getloadavg()[0]) / 2, 2)
+
+
+def row(name: str, chunks: int, t: Timer, **extra) -> dict:
+    return {
+        "pipeline": name, "chunks": chunks, "seconds": round(t.wall, 2), "cpu_seconds": round(t.cpu, 2),
+        "chunks_per_s": round(chunks / t.wall, 2), "chunks_per_cpu_s": round(chunks / t.cpu, 2),
+        "load_avg": t.load, **extra,
+    }
+
+
+def the_chunks(settings: Settings, corpus: Path) -> list[str]:
+    """Exactly the texts a fresh build embeds."""
+    from index.chunking import chunk_document
+    from index.loading import load_corpus
+
+    docs = sorted(load_corpus(corpus, settings.max_document_mb).documents, key=lambda d: d.id)
+    return [c.text for d in docs for c in chunk_document(d, settings.chunk_words, settings.chunk_overlap_sentences)]
+
+
+def raw_encode(settings: Settings, texts: list[str]) -> Timer:
+    from sentence_transformers import SentenceTransformer
+
+    from index.embedding import resolve_model_path
+
+    with Timer() as t:
+        model = SentenceTransformer(str(resolve_model_path(settings.embed_model)), device="cpu", local_files_only=True)
+        model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True,
+                     convert_to_numpy=True, show_progress_bar=False)
+    return t
+
+
+def policyqa_build(settings: Settings) -> tuple[Timer, object]:
+    from index import build_index
+
+    with Timer() as t:
+        report = build_index(settings)
+    return t, report
+
+
+def llama_index_pipeline(settings: Settings, corpus: Path, work: Path) -> tuple[Timer, int]:
+    import chromadb
+    from llama_index.core import Document, Settings as LlamaSettings, StorageContext, VectorStoreIndex
+    from llama_index.core.node_parser import TextSplitter
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from index.chunking import chunk_spans
+    from index.embedding import resolve_model_path
+    from index.loading import load_corpus
+
+    class PolicyQASplitter(TextSplitter):
+        """Our sentence chunker, as a llama-index splitter: both pipelines embed the same chunks."""
+
+        chunk_words: int = 100
+        overlap: int = 1
+
+        def split_text(self, text: str) -> list[str]:
+            return [text[s.start:s.end] for s in chunk_spans(text, self.chunk_words, self.overlap)]
+
+    LlamaSettings.llm = None  # never the OpenAI default
+    with Timer() as t:
+        docs = load_corpus(corpus, settings.max_document_mb).documents  # same loading and cleaning
+        documents = [
+            Document(text=d.text, id_=d.id, metadata={"doc_id": d.id, "title": d.title},
+                     excluded_embed_metadata_keys=["doc_id", "title"], excluded_llm_metadata_keys=["doc_id", "title"])
+            for d in docs
+        ]
+        embed = HuggingFaceEmbedding(model_name=str(resolve_model_path(settings.embed_model)),
+                                     embed_batch_size=settings.embed_batch_size, device="cpu")
+        client = chromadb.PersistentClient(path=str(work / "llama-chroma"),
+                                           settings=chromadb.Settings(anonymized_telemetry=False))
+        collection = client.get_or_create_collection("llama", metadata={"hnsw:space": "cosine"}, embedding_function=None)
+        storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
+        VectorStoreIndex.from_documents(
+            documents, storage_context=storage, embed_model=embed,
+            transformations=[PolicyQASplitter(chunk_words=settings.chunk_words, overlap=settings.chunk_overlap_sentences)],
+        )
+        count = collection.count()
+    return t, count
+
+
+def cli_no_change(settings: Settings) -> float:
+    """Wall time of `policyqa index build` as a user runs it: a new process, no change."""
+    env = {**os.environ, "POLICYQA_DATA_DIR": str(settings.data_dir), "POLICYQA_CORPUS_DIR": str(settings.corpus_dir),
+           "POLICYQA_CHUNK_WORDS": str(settings.chunk_words), "POLICYQA_EMBED_MODEL": settings.embed_model}
+    start = time.perf_counter()
+    done = subprocess.run([str(Path(sys.executable).parent / "policyqa"), "index", "build"], env=env,
+                          capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode or "already up to date" not in done.stdout:
+        raise RuntimeError(f"CLI no-change build did not behave: {done.stdout} {done.stderr}")
+    return elapsed
+
+
+def _warm_up(settings: Settings, texts: list[str]) -> None:
+    """First torch calls pay one-off costs; pay them before any timing."""
+    from sentence_transformers import SentenceTransformer
+
+    from index.embedding import resolve_model_path
+
+    model = SentenceTransformer(str(resolve_model_path(settings.embed_model)), device="cpu", local_files_only=True)
+    model.encode(texts, batch_size=settings.embed_batch_size, show_progress_bar=False)
+
+
+def run(settings: Settings, args) -> dict:
+    documents = getattr(args, "docs", None) or 200
+    workers = [int(w) for w in str(getattr(args, "workers", None) or "1,2").split(",") if w]
+    keep = getattr(args, "keep", False)
+    work = Path(tempfile.mkdtemp(prefix="policyqa-bench-ingest-"))
+    corpus = work / "corpus"
+    write_corpus(corpus, documents)
+    base = settings.override(corpus_dir=corpus, chroma_url=None)  # embedded store: the default
+
+    import sentence_transformers  # noqa: F401  the shared import cost, outside every timing
+    import llama_index.core  # noqa: F401
+
+    texts = the_chunks(base, corpus)
+    _warm_up(base, texts[:64])
+    print(f"{documents} synthetic documents, {len(texts)} chunks, batch size {base.embed_batch_size}, "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}", flush=True)
+    rows, incremental = [], []
+    try:
+        t = raw_encode(base, texts)
+        rows.append(row("raw SentenceTransformer.encode", len(texts), t))
+        print(table(rows[-1:], list(rows[-1])), flush=True)
+
+        full = None
+        for n in workers:
+            s = base.override(data_dir=work / f"data-w{n}", embed_workers=n)
+            t, report = policyqa_build(s)
+            assert report.embedded_chunks == len(texts), (report.embedded_chunks, len(texts))
+            rows.append(row(f"policyqa index build ({n} worker{'s' if n > 1 else ''})", report.embedded_chunks, t,
+                            timings={k: round(v, 2) for k, v in report.timings.items()}))
+            print(table(rows[-1:], list(rows[-1])[:-1]), flush=True)
+            if full is None:
+                full = (s, t)
+
+        t, count = llama_index_pipeline(base, corpus, work)
+        assert count == len(texts), (count, len(texts))
+        rows.append(row("llama-index VectorStoreIndex.from_documents", count, t))
+        print(table(rows[-1:], list(rows[-1])), flush=True)
+
+        # Incremental rebuilds against the first full build.
+        s, full_t = full
+        t, report = policyqa_build(s)
+        assert not report.changed
+        incremental.append({"change": "none (in process)", "seconds": round(t.wall, 3),
+                            "fraction_of_full": round(t.wall / full_t.wall, 4), "embedded": report.embedded_chunks})
+        cli = cli_no_change(s)
+        incremental.append({"change": "none (`policyqa index build`, new process)", "seconds": round(cli, 3),
+                            "fraction_of_full": round(cli / full_t.wall, 4), "embedded": 0})
+        changed = max(1, documents // 100)
+        for k, path in enumerate(sorted(corpus.glob("*.md"))[:: max(1, documents // changed)][:changed]):
+            change_document(path, k)
+        t, report = policyqa_build(s)
+        assert len(report.updated) == changed
+        incremental.append({"change": f"{changed} of {documents} documents (1%)", "seconds": round(t.wall, 3),
+                            "fraction_of_full": round(t.wall / full_t.wall, 4), "embedded": report.embedded_chunks})
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    raw = rows[0]
+    for r in rows[1:]:
+        r["vs_raw"] = round(r["chunks_per_s"] / raw["chunks_per_s"], 3)
+        r["vs_raw_cpu"] = round(r["chunks_per_cpu_s"] / raw["chunks_per_cpu_s"], 3)
+    ours = next(r for r in rows if r["pipeline"].startswith("policyqa index build (1"))
+    best = max((r for r in rows if r["pipeline"].startswith("policyqa")), key=lambda r: r["chunks_per_s"])
+    peer = next(r for r in rows if r["pipeline"].startswith("llama-index"))
+    targets = {
+        "build_vs_raw_encode": {"target": f">= {TARGET_VS_RAW}", "value": best["vs_raw"],
+                                "met": best["vs_raw"] >= TARGET_VS_RAW, "pipeline": best["pipeline"]},
+        "build_vs_llama_index": {"target": "> 1", "value": round(ours["chunks_per_s"] / peer["chunks_per_s"], 3),
+                                 "met": ours["chunks_per_s"] > peer["chunks_per_s"]},
+        "no_change_fraction": {"target": f"< {TARGET_NO_CHANGE}", "value": incremental[0]["fraction_of_full"],
+                               "met": incremental[0]["fraction_of_full"] < TARGET_NO_CHANGE},
+    }
+    print()
+    print(table(rows, ["pipeline", "chunks", "seconds", "cpu_seconds", "chunks_per_s", "chunks_per_cpu_s",
+                       "vs_raw", "vs_raw_cpu", "load_avg"]))
+    print(table(incremental, ["change", "seconds", "fraction_of_full", "embedded"]))
+    for name, t in targets.items():
+        print(f"{name}: {t['value']} (target {t['target']}) {'met' if t['met'] else 'MISSED'}")
+    result = {
+        "corpus": {"documents": documents, "chunks": len(texts), "chunk_words": base.chunk_words,
+                   "batch_size": base.embed_batch_size, "model": base.embed_model},
+        "pipelines": rows, "incremental": incremental, "targets": targets,
+    }
+    print(f"wrote {write_result('ingest', result)}")
+    return result
