@@ -36,6 +36,10 @@ MIN_SIMILARITY = 0.7  # MiniLM cosine to the best cited passage sentence
 MIN_LEXICAL_WITH_SIMILARITY = 0.5  # ...or both moderately high
 MIN_SIMILARITY_WITH_LEXICAL = 0.6
 QUOTE_WORDS = 8  # this many consecutive words copied from a passage count as a quote
+# Below this MiniLM cosine to its own passage words, a question word is unmentioned. On the
+# gold set: "fee" 0.38 (unanswerable); answerable questions' absent words 0.41-0.68
+# ("maximum"→"limited" 0.59), but for "cover" 0.38 and "ICP" 0.30 (a name: checked as one).
+MIN_WORD_SIMILARITY = 0.40
 
 # Words that say where a claim comes from rather than what it claims.
 _META = set(tokenize(
@@ -45,7 +49,8 @@ _META = set(tokenize(
 ))
 _META_PREFIX = re.compile(
     r"^\s*(?:(?:according to|as (?:stated|mentioned|noted) in|based on|per)\s+(?:the\s+)?"
-    r"(?:passages?|articles?|sources?|context|texts?)(?:\s*\[?\d+\]?(?:\s*(?:,|and)\s*\[?\d+\]?)*)?\s*,?\s*"
+    r"(?:passages?|articles?|sources?|context|texts?)(?:\s*\[?\d+\]?(?:\s*(?:,|and)\s*\[?\d+\]?)*)?"
+    r"(?:\s*\([^()]{0,300}\))?\s*,?\s*"
     r"|(?:the\s+)?(?:passages?|articles?|sources?|context|texts?)(?:\s*\[?\d+\]?(?:\s*(?:,|and)\s*\[?\d+\]?)*)?\s+"
     r"(?:states?|says?|mentions?|notes?|indicates?|shows?|explains?|confirms?)\s+(?:that\s+)?)",
     re.I,
@@ -194,6 +199,10 @@ class EvidenceIndex:
         # questions a number in the answer is a claim and must come from a passage.
         self.question_numbers = question_numbers(question) if premise_numbers else set()
         self.question_words = set(_words(question))
+        every = set().union(*self.passage_tokens) if self.passage_tokens else set()
+        absent = _subject_tokens(question) - every - _ASKING
+        self._absent = {w: t for w in self.question_words for t in tokenize(w) if t in absent}
+        self._unmentioned: set[str] | None = None
         self._unit_vectors: np.ndarray | None = None
 
     # -- embeddings ---------------------------------------------------------------
@@ -214,6 +223,28 @@ class EvidenceIndex:
         if self.embed is None or not texts:
             return [None] * len(texts)
         return list(np.asarray(self.embed(texts), dtype=np.float32))
+
+    @property
+    def unmentioned(self) -> set[str]:
+        """What the question asks about that the passages never mention, not even in other
+        words ("the licence *fee*"; but "maximum" has "limited"): a claim that repeats it
+        answers from the model's imagination. A passage word counts as another wording of
+        the question word it is closest to (MiniLM), so "licensed" speaks for "licence",
+        not for "fee". Computed lazily: most questions have no absent word."""
+        if self._unmentioned is None:
+            self._unmentioned = set(self._absent.values())
+            asked = sorted(w for w in self.question_words if w.isalpha() and tokenize(w))
+            words = sorted(w for w in set().union(*self.passage_words) if w.isalpha() and tokenize(w))
+            if self._absent and self.embed is not None and words:
+                sims = np.asarray(self.embed(asked), dtype=np.float32) @ \
+                    np.asarray(self.embed(words), dtype=np.float32).T
+                owner = sims.argmax(axis=0)
+                self._unmentioned = set()
+                for word, token in self._absent.items():
+                    own = sims[asked.index(word)][owner == asked.index(word)] if word in asked else sims[:0, 0]
+                    if own.size == 0 or own.max() < MIN_WORD_SIMILARITY:
+                        self._unmentioned.add(token)
+        return self._unmentioned
 
     # -- support --------------------------------------------------------------------
     def has_name(self, name: str, n: int) -> bool:
@@ -243,6 +274,8 @@ class EvidenceIndex:
             if any(self.has_name(name, n) for n in chosen):
                 continue
             missing.append(name)
+        if tokens & set(self._absent.values()):
+            missing += sorted(tokens & self.unmentioned)
         return Support(chosen, lexical, similarity, quoted, missing)
 
     def contributes(self, claim: str, n: int, sims: np.ndarray, others: Sequence[int] = ()) -> bool:
@@ -417,6 +450,12 @@ _UNCAPPED = re.compile(
     r"|\bwholly[- ](?:foreign[- ])?owned\b",
     re.I,
 )
+# How questions are phrased, not what they ask about ("how *many*", "*name* two", "*list*").
+_ASKING = set(tokenize(
+    "many much get gets got getting be being do does did doing kind kinds name names list lists all one two "
+    "both other others among per his her their include includes including see let lets take takes need needs "
+    "first after before under over round roughly exactly currently already"
+))
 _ASKED_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent|per cent)", re.I)
 _GENERIC = set(tokenize(
     "foreign foreigner foreigners investor investors investment invest company companies firm firms enterprise "

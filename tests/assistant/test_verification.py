@@ -179,3 +179,26 @@ def test_verification_without_an_embedder_still_catches_invented_numbers(passage
     )
     assert [c.status for c in checks] == ["supported", "dropped"]
     assert len(kept) == 1
+
+
+def test_a_claim_about_what_the_passages_never_mention_is_dropped(passages, embed):
+    """The real 1.5B model's draft for an unanswerable question (CI, 2026-11-23): it
+    answered the licence *fee* with the ownership cap. No passage says anything about fees."""
+    index = EvidenceIndex(passages, "How much is the licence fee for a foreign-invested VPN permit?", embed)
+    kept, result = check(index, "The licence fee for a foreign-invested VPN permit is capped at 50%.", [1])
+    assert kept is None and result.status == "dropped" and "fee" in result.reason
+
+
+def test_question_words_said_in_other_words_by_the_passages_do_not_drop_a_claim(passages, embed):
+    # "maximum" ~ "capped", "licences" ~ "licensed": paraphrases, not unmentioned subjects.
+    index = EvidenceIndex(passages, "What is the maximum foreign ownership share allowed in a domestic VPN service?", embed)
+    kept, result = check(index, "The maximum foreign ownership share allowed in a domestic VPN service is 50%.", [1])
+    assert kept is not None and result.status == "supported", result.reason
+    index = EvidenceIndex(passages, "how many foreign invested companies held telecom licences as of september?", embed)
+    kept, result = check(index, "As of September, 2,220 foreign-invested companies held telecom licences.", [3])
+    assert kept is not None, result.reason
+
+
+def test_framing_with_a_quoted_aside_is_stripped():
+    text, markers = clean_claim("According to passage [1] (companies had been licensed), there were 2,220 [1].")
+    assert text == "There were 2,220." and set(markers) == {1}
