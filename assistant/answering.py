@@ -61,6 +61,18 @@ _NOT_FOUND = re.compile(
     r"(?:say|mention|contain|answer|specify|state|provide|include|give)\b",
     re.I,
 )
+# A sentence saying the passages lack the answer, anywhere in the draft ("the cap for basic
+# telecom is not mentioned in the passages [2]"): it is no claim, and if it is all the
+# draft has, the draft is a refusal. Small models often wrap one in a verdict or a citation.
+_ABSENCE = re.compile(
+    r"\b(?:is|are|was|were|been)\s+not\s+(?:explicitly\s+|directly\s+)?"
+    r"(?:mentioned|stated|specified|provided|given|listed|available|disclosed|discussed)\b"
+    r"|\b(?:passages?|context|texts?|articles?|sources?|information)\b[^.]{0,30}?\b(?:do(?:es)?\s+not|don't|doesn't|only)\s+"
+    r"(?:say|mention|contain|answer|specify|state|provide|include|give|discuss|list|describe)"
+    r"|\bno\s+(?:information|mention|details?|data)\s+(?:about|on|of|regarding|is|are)\b"
+    r"|\b(?:cannot|can't|can\s+not|unable\s+to|not\s+possible\s+to)\s+(?:be\s+)?(?:determined?|tell|say|answer|find|confirm)",
+    re.I,
+)
 _LEAD_VERDICT = re.compile(r"^\s*(yes|no)\b\s*[.,:;!-]?\s*", re.I)
 _MARKER_GROUP = re.compile(r"((?:\s*\[\d{1,3}\])+)\s*([.!?]?)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
@@ -98,8 +110,10 @@ def parse_draft(raw: str) -> Draft | None:
         if len(piece.split()) >= 3 and piece.rstrip()[-1:] in ".!?":
             claims.append(Claim(piece.strip(), []))
     claims = [c for c in claims if re.search(r"\w", c.text) and not _NOT_FOUND.match(c.text)]
-    if not claims and verdict is None:
-        return Draft([], None, not_found=bool(_NOT_FOUND.search(text)))
+    said_absent = any(_ABSENCE.search(c.text) for c in claims)
+    claims = [c for c in claims if not _ABSENCE.search(c.text)]
+    if not claims and (verdict is None or said_absent):
+        return Draft([], None, not_found=said_absent or bool(_NOT_FOUND.search(text)))
     return Draft(claims, verdict, not_found=False)
 
 
@@ -323,7 +337,7 @@ def _from_draft(raw: str, standalone: str, yes_no: bool, index: EvidenceIndex, b
         return Answer(**base, text=REFUSAL, status="refused", backend=generator.backend,
                       notes=["the generator found no answer in the passages"]), None
     kept, checks = verify_claims(draft.claims, index)
-    if not kept and draft.verdict is None:
+    if not kept and not (yes_no and draft.verdict):
         if max((c.support for c in checks), default=0.0) >= ON_TOPIC:
             # On topic but unsupported: what the model claims, the passages do not say.
             return Answer(**base, text=REFUSAL, status="refused", backend=generator.backend, checks=checks,

@@ -131,6 +131,11 @@ class Assistant:
             self._loading[backend] = thread
             thread.start()
 
+    def generator_ready(self, backend: str | None = None) -> bool:
+        """Load the backend's generator now (if it is not yet) and say whether it works."""
+        backend = backend or self.settings.backend
+        return backend == "extractive" or self._generator(backend) is not None
+
     def generator_status(self, backend: str | None = None) -> str:
         backend = backend or self.settings.backend
         if backend == "extractive":
@@ -146,7 +151,7 @@ class Assistant:
     # -- the API ----------------------------------------------------------------------
     def standalone_query(self, question: str, history: Sequence[Turn] | None, backend: str | None = None) -> str:
         history = trim_history(_turns(history), self.settings.history_token_budget)
-        gen = self._generator(backend or self.settings.backend) if history else None
+        gen = self._generator(backend or self.settings.backend) if history and self.settings.condense_with_llm else None
         rewrite = (lambda prompt: gen.complete(prompt, max_tokens=64)) if gen is not None else None
         return condense(question, history, rewrite)
 

@@ -22,6 +22,10 @@ _FOLLOWUP_START = re.compile(
 _PRONOUNS = re.compile(
     r"\b(?:it|its|that|this|those|these|they|them|their|there|he|she|his|her|him|one|ones|the same)\b", re.I
 )
+_QUESTION_START = re.compile(
+    r"^(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|may|will|would|"
+    r"should|has|have|had|list|name)\b", re.I
+)
 _PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent\b)", re.I)
 _PLACE_AFTER = re.compile(r"\b(in|for|at|from|by|to)\s+((?:[A-Z][\w’'-]*)(?:\s+[A-Z][\w’'-]*)*)")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z][\w’'-]*(?:\s+[A-Z][a-z][\w’'-]*)*")
@@ -164,6 +168,8 @@ def condense(
         log.warning("LLM rewrite of follow-up failed, using rule-based: %s", exc)
         return rule_based
     candidate = candidate.splitlines()[0].strip().strip('"') if candidate else ""
-    if 8 <= len(candidate) <= 400 and _content_words(question) <= _content_words(candidate):
+    # A small model sometimes answers instead of rewriting ("The person who said that was…").
+    asks = candidate.endswith("?") or bool(_QUESTION_START.match(candidate))
+    if 8 <= len(candidate) <= 400 and asks and _content_words(question) <= _content_words(candidate):
         return candidate
     return rule_based

@@ -306,7 +306,7 @@ def run(settings: Settings, options: RunOptions) -> tuple[RunResult, Path]:
         t0 = time.perf_counter()
         assistant = Assistant(settings, load_generator=backend != "extractive")
         timings["load"] = time.perf_counter() - t0
-        if backend != "extractive" and assistant._generator(backend) is None:
+        if not assistant.generator_ready(backend):
             raise EvalError(f"the {backend} generator is not available ({assistant.generator_status(backend)}); "
                             "an eval would only measure the extractive fallback. Fix it or pass --backend extractive")
         generator = assistant.generator_status(backend)

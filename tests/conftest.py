@@ -63,5 +63,5 @@ def local_assistant(built_settings):
     # fallback path instead of the model (the fallback has its own tests).
     settings = built_settings.override(backend="local", llm_timeout=600)
     instance = Assistant(settings)
-    assert instance._generator("local") is not None, instance.generator_status("local")
+    assert instance.generator_ready("local"), instance.generator_status("local")
     return instance

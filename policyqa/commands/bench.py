@@ -35,10 +35,26 @@ def _retrieval_args(p: argparse.ArgumentParser) -> None:
                    help="also sweep these chunk sizes in words, comma separated")
 
 
+def _answers_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--testset", default="gold", help="test set name or path (default gold)")
+    p.add_argument("--backends", default="extractive,local", help="backends to compare, comma separated")
+    p.add_argument("--limit", type=int, default=0, help="only the first N questions (0: all)")
+    p.add_argument("--kinds", default="", help="only these question kinds, comma separated (e.g. followup)")
+    p.add_argument("--output", default="", help="result name under benchmarks/results/ (default: answers)")
+
+
+def _coldstart_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backends", default="extractive,local", help="backends to compare, comma separated")
+    p.add_argument("--repeats", type=int, default=3, help="cold starts per backend (default 3)")
+    p.add_argument("--no-app", dest="no_app", action="store_true", help="only the CLI, not `policyqa serve`")
+
+
 BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "ingest": ("ingest throughput vs raw encode and stock llama-index; incremental rebuilds", _ingest_args),
     "scale": ("retrieval latency and memory at 1k/10k/100k chunks, embedded vs server", _scale_args),
     "retrieval": ("retrieval quality and latency on the gold set", _retrieval_args),
+    "answers": ("answer verdicts, facts, citations, refusals and latency per backend", _answers_args),
+    "coldstart": ("process start to first answer, CLI and app, per backend", _coldstart_args),
 }
 
 

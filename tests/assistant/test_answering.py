@@ -45,6 +45,19 @@ def test_parse_prose_without_markers_and_a_not_found_reply():
     assert parse_draft("   ") is None
 
 
+def test_a_draft_that_says_the_passages_lack_the_answer_is_a_refusal():
+    # Real drafts of the 1.5B model for unanswerable gold questions (g67, g62).
+    assert parse_draft("The foreign ownership cap for basic telecom services is not mentioned in the given "
+                       "passages [2]. The passage only discusses caps for value-added services [2].").not_found
+    assert parse_draft("No. The passage only mentions that China has approved 166 firms [1]. Therefore, we "
+                       "cannot determine the names of all 166 firms [1].").not_found
+    # A partial answer keeps what it does say; a plain negative claim is a claim.
+    partial = parse_draft("Thirteen firms were approved [1]. The passages do not mention the date [2].")
+    assert not partial.not_found and [c.text for c in partial.claims] == ["Thirteen firms were approved"]
+    negative = parse_draft("No. The pilot does not cover basic telecom services [3].")
+    assert negative.verdict == "no" and len(negative.claims) == 1
+
+
 def test_render_puts_the_verdict_first_and_markers_before_the_full_stop():
     claims = [VerifiedClaim("Yes, a 50% stake is allowed.", [1], {}), VerifiedClaim("Suzhou is listed", [1, 2], {})]
     text = render("yes", claims, yes_no=True)

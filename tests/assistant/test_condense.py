@@ -37,6 +37,8 @@ def test_standalone_question_is_left_alone():
 def test_llm_rewrite_is_used_only_if_it_keeps_the_new_entity():
     good = condense("and in Suzhou?", WUHAN, rewrite=lambda p: "Can a foreigner own all of a VPN service in Suzhou?")
     assert good == "Can a foreigner own all of a VPN service in Suzhou?"
+    answered = condense("and in Suzhou?", WUHAN, rewrite=lambda p: "Foreign ownership in Suzhou is capped at 50%.")
+    assert answered != "Foreign ownership in Suzhou is capped at 50%."  # an answer, not a query
     dropped = condense("and in Suzhou?", WUHAN, rewrite=lambda p: "Can I own a VPN service?")
     assert dropped == "Can I own 100% of a VPN service in Suzhou?"
 
