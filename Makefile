@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	@echo ">>> installing torch 2.13.0 (CPU build from this machine's disk)"
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	@if ! $(BIN)/python -c "import llama_cpp" 2>/dev/null; then \
-	  echo ">>> compiling llama-cpp-python 0.3.36 from source: about 17 minutes on 2 cores (cached afterwards)"; \
+	  echo ">>> compiling llama-cpp-python 0.3.36 from source: 6 to 17 minutes on 2 cores, by load (cached afterwards)"; \
 	  $(BIN)/python -m pip install --progress-bar on llama-cpp-python==0.3.36 -v 2>&1 \
 	    | grep --line-buffered -E '^\s*\[[0-9]+/[0-9]+\]|Successfully|ERROR|error:' \
 	    | sed -u -E 's/^\s*(\[[0-9]+\/[0-9]+\]).* -o ([^ ]+).*/  compiling \1 \2/'; \

@@ -337,6 +337,12 @@ def _from_draft(raw: str, standalone: str, yes_no: bool, index: EvidenceIndex, b
         return Answer(**base, text=REFUSAL, status="refused", backend=generator.backend,
                       notes=["the generator found no answer in the passages"]), None
     kept, checks = verify_claims(draft.claims, index)
+    absent = sorted(set().union(*(index.unmentioned_in(c.text) for c in draft.claims)))
+    if absent:
+        # The draft answers what the question asks about, which no passage mentions
+        # ("the licence fee", "5G spectrum"): what else it says is beside the question.
+        return Answer(**base, text=REFUSAL, status="refused", backend=generator.backend, checks=checks,
+                      notes=[f"the draft answers about {', '.join(absent)}, which no passage mentions"]), None
     if not kept and not (yes_no and draft.verdict):
         if max((c.support for c in checks), default=0.0) >= ON_TOPIC:
             # On topic but unsupported: what the model claims, the passages do not say.

@@ -246,6 +246,11 @@ class EvidenceIndex:
                         self._unmentioned.add(token)
         return self._unmentioned
 
+    def unmentioned_in(self, text: str) -> set[str]:
+        """The question's unmentioned words that this text repeats."""
+        tokens = content_tokens(text) & set(self._absent.values())
+        return tokens & self.unmentioned if tokens else set()
+
     # -- support --------------------------------------------------------------------
     def has_name(self, name: str, n: int) -> bool:
         tokens = content_tokens(name)
@@ -274,8 +279,7 @@ class EvidenceIndex:
             if any(self.has_name(name, n) for n in chosen):
                 continue
             missing.append(name)
-        if tokens & set(self._absent.values()):
-            missing += sorted(tokens & self.unmentioned)
+        missing += sorted(self.unmentioned_in(claim))
         return Support(chosen, lexical, similarity, quoted, missing)
 
     def contributes(self, claim: str, n: int, sims: np.ndarray, others: Sequence[int] = ()) -> bool:
