@@ -28,9 +28,10 @@ def register(sub) -> None:
     run.add_argument("--judge-concurrency", type=int, help="parallel judge calls (default 1 local, 4 remote)")
     run.add_argument("--judge-timeout", type=float, default=1200.0, help="seconds per question and metric")
     run.add_argument("--metrics", help="comma-separated judge metrics (default: response_groundedness,factual_correctness,"
-                                       "context_recall,context_precision,response_relevancy; also: faithfulness)")
+                                       "context_precision,response_relevancy; also: faithfulness, context_recall)")
     run.add_argument("--judge-sample", type=int,
-                     help="judge metrics on only N answerable questions (round robin over question kinds); no-LLM metrics on all")
+                     help="judge metrics on only N answerable questions (round robin over question kinds); no-LLM "
+                          "metrics on all (default: 8 with the local judge, all with --judge-url; 0: all)")
     run.add_argument("--gate", action="store_true", help="exit non-zero if a threshold in eval/thresholds.toml is missed")
     run.add_argument("--thresholds", type=Path, help="thresholds file (default: eval/thresholds.toml)")
     run.add_argument("--results-dir", type=Path, help="where run folders go (default: eval/results)")

@@ -73,3 +73,57 @@ def test_new_index_generation_is_picked_up(tmp_path, built_settings):
     passages = live.retrieve("What is the Zorblax rule on satellite phones?")
     assert live.snapshot.generation == before + 1
     assert passages[0].doc_id == "extra"
+
+
+def test_questions_during_a_build_see_the_old_or_the_new_index_never_a_mix(tmp_path, built_settings):
+    """Readers keep asking while a build changes a document and adds one: every answer
+    comes whole from one generation (its passages are that generation's chunks, quoted
+    from that generation's texts), and none fails."""
+    import threading
+
+    from index import build_index
+    from index.snapshot import open_snapshot
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(PROJECT_ROOT / "corpus", corpus)
+    settings = built_settings.override(data_dir=tmp_path / "data", corpus_dir=corpus)
+    build_index(settings)
+    old = open_snapshot(settings)
+    live = Assistant(settings, load_generator=False)
+    vpn = corpus / "new-measures-20-cities.md"
+    vpn.write_text(vpn.read_text().replace("capped at 50%", "capped at 49%"))
+    (corpus / "extra.md").write_text("---\nid: extra\ntitle: Extra\n---\nThe Zorblax rule caps foreign ownership "
+                                     "of satellite phone services at 10% in Wuhan.\n")
+    seen: list[tuple[set[str], str]] = []
+    errors: list[BaseException] = []
+    building = threading.Event()
+    building.set()
+
+    def reader() -> None:
+        while building.is_set():
+            try:
+                answer = live.ask("What is the foreign ownership cap on domestic VPN services in Wuhan?")
+                seen.append(({p.chunk_id for p in answer.passages}, answer.text))
+            except BaseException as exc:  # noqa: BLE001 - any failure is the finding
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        build_index(settings)
+    finally:
+        building.clear()
+        for t in threads:
+            t.join(timeout=120)
+    for _ in range(3):  # and after it
+        answer = live.ask("What is the foreign ownership cap on domestic VPN services in Wuhan?")
+        seen.append(({p.chunk_id for p in answer.passages}, answer.text))
+    new = open_snapshot(settings)
+    assert not errors, errors
+    assert new.generation == old.generation + 1 and len(seen) >= 4
+    old_ids, new_ids = {c.id for c in old.chunks}, {c.id for c in new.chunks}
+    for ids, _ in seen:
+        assert ids <= old_ids or ids <= new_ids, f"passages from two generations: {ids}"
+    assert "49%" in seen[-1][1], "the build's change was not picked up"
