@@ -173,3 +173,21 @@ def test_reference_ids_map_overlapping_passages():
                 for i, (d, s, e) in enumerate([("d1", 150, 400), ("d1", 300, 500), ("d3", 0, 60)])]
     assert reference_ids(spans) == ["ref0", "ref1"]
     assert retrieved_ids(passages, spans) == ["ref0", "d1:300-500", "d3:0-60"]
+
+
+def test_secrets_never_reach_the_results_or_reports(built_settings, tmp_path, caplog):
+    """API keys and logins are settings like any other; a run writes its settings into
+    results.json and the report, masked."""
+    import logging
+
+    from eval.runner import RunOptions, run
+
+    secrets = {"openai_api_key": "sk-test-7c1d5e", "auth": "alice:pw-9f2b4a"}
+    settings = built_settings.override(**secrets)
+    with caplog.at_level(logging.DEBUG):
+        _, run_dir = run(settings, RunOptions(quick=True, backend="extractive", limit=2,
+                                              results_root=tmp_path, show_progress=False))
+    written = "".join(p.read_text(errors="replace") for p in run_dir.rglob("*") if p.is_file())
+    assert "**********" in written  # the settings are there, masked
+    for value in secrets.values():
+        assert value not in written and value not in caplog.text
