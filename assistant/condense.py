@@ -2,8 +2,9 @@
 
 Works without an LLM by history-aware rewriting: substitute the follow-up's new entity
 (a place, a percentage) into the previous question, or attach the previous question as
-context. With a generator loaded, an LLM rewrite is tried first and kept only if it
-keeps every content word of the follow-up (small models like to drop the new entity).
+context. With `condense_with_llm` on and a generator loaded, an LLM rewrite is tried
+first and kept only if it is a question that keeps every content word of the follow-up
+(small models like to drop the new entity, or answer instead of rewriting).
 """
 
 from __future__ import annotations

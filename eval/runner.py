@@ -39,7 +39,7 @@ from policyqa.settings import PROJECT_ROOT, Settings
 
 RESULTS_ROOT = Path(__file__).resolve().parent / "results"
 QUICK_SIZE = 16  # two questions of each of the eight kinds
-# The local 1.5B judge takes about 2.7 minutes per answerable question for the five default
+# The local 1.5B judge took about 2.7 minutes per answerable question for the default judge
 # metrics on 2 cores (measured 2026-11-23): all 58 would take 2.6 hours. The release run
 # judges this many (round robin over kinds, ~22 min) and runs every no-LLM metric on all.
 LOCAL_JUDGE_SAMPLE = 8
