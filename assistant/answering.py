@@ -110,8 +110,8 @@ def parse_draft(raw: str) -> Draft | None:
         if len(piece.split()) >= 3 and piece.rstrip()[-1:] in ".!?":
             claims.append(Claim(piece.strip(), []))
     claims = [c for c in claims if re.search(r"\w", c.text) and not _NOT_FOUND.match(c.text)]
-    said_absent = any(_ABSENCE.search(c.text) for c in claims)
-    claims = [c for c in claims if not _ABSENCE.search(c.text)]
+    kept = [c for c in claims if not _ABSENCE.search(c.text)]
+    said_absent, claims = len(kept) < len(claims), kept
     if not claims and (verdict is None or said_absent):
         return Draft([], None, not_found=said_absent or bool(_NOT_FOUND.search(text)))
     return Draft(claims, verdict, not_found=False)

@@ -202,6 +202,7 @@ class EvidenceIndex:
         every = set().union(*self.passage_tokens) if self.passage_tokens else set()
         absent = _subject_tokens(question) - every - _ASKING
         self._absent = {w: t for w in self.question_words for t in tokenize(w) if t in absent}
+        self._absent_tokens = set(self._absent.values())
         self._unmentioned: set[str] | None = None
         self._unit_vectors: np.ndarray | None = None
 
@@ -232,7 +233,7 @@ class EvidenceIndex:
         the question word it is closest to (MiniLM), so "licensed" speaks for "licence",
         not for "fee". Computed lazily: most questions have no absent word."""
         if self._unmentioned is None:
-            self._unmentioned = set(self._absent.values())
+            self._unmentioned = set(self._absent_tokens)
             asked = sorted(w for w in self.question_words if w.isalpha() and tokenize(w))
             words = sorted(w for w in set().union(*self.passage_words) if w.isalpha() and tokenize(w))
             if self._absent and self.embed is not None and words:
@@ -241,14 +242,15 @@ class EvidenceIndex:
                 owner = sims.argmax(axis=0)
                 self._unmentioned = set()
                 for word, token in self._absent.items():
-                    own = sims[asked.index(word)][owner == asked.index(word)] if word in asked else sims[:0, 0]
-                    if own.size == 0 or own.max() < MIN_WORD_SIMILARITY:
+                    row = asked.index(word) if word in asked else None  # "5g" is no word to embed
+                    own = sims[row][owner == row] if row is not None else ()
+                    if len(own) == 0 or own.max() < MIN_WORD_SIMILARITY:
                         self._unmentioned.add(token)
         return self._unmentioned
 
     def unmentioned_in(self, text: str) -> set[str]:
         """The question's unmentioned words that this text repeats."""
-        tokens = content_tokens(text) & set(self._absent.values())
+        tokens = content_tokens(text) & self._absent_tokens
         return tokens & self.unmentioned if tokens else set()
 
     # -- support --------------------------------------------------------------------

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,16 +46,12 @@ def cli_once(settings: Settings, backend: str) -> dict:
             "answered_by": answer.get("backend")}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def app_once(settings: Settings, backend: str) -> dict:
     from gradio_client import Client
 
-    port = _free_port()
+    from eval.judge import free_port
+
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "policyqa.cli", "serve"], stdout=subprocess.DEVNULL,

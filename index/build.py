@@ -224,29 +224,14 @@ def _write_generation(settings, current, docs, hashes, config, report, progress)
             pending_meta.append(chunk_metadata(doc, hashes[doc_id], chunk.index, chunk.start, chunk.end))
 
     t0 = time.perf_counter()
-    done = 0
-
-    def tick(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress("embedding", done, len(pending_texts))
-
     if progress:
         progress("embedding", 0, len(pending_texts))
-    vectors = embedder.embed_documents(pending_texts, progress=tick)
+    vectors = embedder.embed_documents(pending_texts, progress=_counter(progress, "embedding", len(pending_texts)))
     report.timings["embed"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     (settings.index_dir / GC_PENDING).write_text(store.name + "\n")
-    stored = 0
-
-    def stored_tick(n: int) -> None:
-        nonlocal stored
-        stored += n
-        if progress:
-            progress("storing", stored, len(pending_ids))
-
-    store.upsert(pending_ids, vectors, pending_texts, pending_meta, progress=stored_tick)
+    store.upsert(pending_ids, vectors, pending_texts, pending_meta,
+                 progress=_counter(progress, "storing", len(pending_ids)))
     report.timings["store"] = time.perf_counter() - t0
     report.embedded_chunks = len(pending_ids)
 
@@ -277,6 +262,19 @@ def _write_generation(settings, current, docs, hashes, config, report, progress)
     report.timings["cleanup"] = time.perf_counter() - t0
     report.chunks = len(records)
     report.generation = snapshot.generation
+
+
+def _counter(progress: Progress | None, stage: str, total: int) -> Callable[[int], None]:
+    """A batch callback that reports the running count of one stage."""
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(stage, done, total)
+
+    return tick
 
 
 def _next_generation(index_dir: Path) -> int:
