@@ -125,7 +125,7 @@ def generate(settings: Settings, options: GenerateOptions) -> Path:
     from ragas.testset.synthesizers import default_query_distribution
     from ragas.testset.transforms import default_transforms_for_prechunked
 
-    from eval.judge import judge_endpoint, make_ragas_llm
+    from eval.judge import CallLog, judge_endpoint, make_ragas_llm
     from eval.runner import _embeddings, corpus_hash, git_commit
     from index.snapshot import open_snapshot
 
@@ -135,7 +135,8 @@ def generate(settings: Settings, options: GenerateOptions) -> Path:
     started = time.perf_counter()
     with judge_endpoint(settings, url=options.judge_url, model=options.judge_model, size=options.judge_size,
                         n_ctx=8192) as endpoint:
-        llm = make_ragas_llm(endpoint, max_tokens=options.max_tokens, timeout=options.timeout)
+        calls = CallLog(None)
+        llm = make_ragas_llm(endpoint, max_tokens=options.max_tokens, timeout=options.timeout, log=calls)
         embeddings = _embeddings(settings)
         generator = TestsetGenerator(llm=llm, embedding_model=embeddings)
         run_config = RunConfig(timeout=options.timeout, max_workers=1, max_retries=2, seed=options.seed)
@@ -182,6 +183,9 @@ def generate(settings: Settings, options: GenerateOptions) -> Path:
                       "cosine-similarity and entity-overlap relationships)",
         },
         "knowledge_graph": {"nodes": len(kg.nodes), "relationships": len(kg.relationships)},
+        "llm_calls": {"count": len(calls.calls),
+                      "seconds": round(sum(c.get("seconds") or 0 for c in calls.calls), 1),
+                      "failed": [c for c in calls.calls if c.get("error") or c.get("status") != 200]},
         "personas": [p.model_dump() for p in (generator.persona_list or [])],
         "query_distribution": {q.name: round(w, 3) for q, w in distribution},
         "generated": len(testset.samples),

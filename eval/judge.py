@@ -252,7 +252,12 @@ def _transport(dialect: str, log: CallLog):
 
     class JudgeTransport(httpx.AsyncBaseTransport):
         def __init__(self) -> None:
-            self.inner = httpx.AsyncHTTPTransport()
+            # No keep-alive: ragas runs each test-set transform in a fresh event loop, and
+            # a pooled connection opened in an earlier loop fails when reused or closed
+            # ("RuntimeError: Event loop is closed", reported by openai as "Connection
+            # error"), which cost whole generation runs. A new loopback connection per
+            # judge call costs nothing next to the call.
+            self.inner = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
 
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
             chat = request.method == "POST" and request.url.path.endswith("/chat/completions")
@@ -267,7 +272,13 @@ def _transport(dialect: str, log: CallLog):
                     request = httpx.Request(request.method, request.url, headers=headers, content=content,
                                             extensions=request.extensions)
             started = time.perf_counter()
-            response = await self.inner.handle_async_request(request)
+            try:
+                response = await self.inner.handle_async_request(request)
+            except httpx.HTTPError as exc:
+                # openai reports all of these as "Connection error": keep the cause.
+                log.add({"seconds": round(time.perf_counter() - started, 2), "status": None,
+                         "error": f"{type(exc).__name__}: {exc}"})
+                raise
             if not chat:
                 return response
             content = await response.aread()
@@ -306,8 +317,10 @@ def make_ragas_llm(endpoint: JudgeEndpoint, max_tokens: int = 512, timeout: floa
         structured = "schema" if endpoint.dialect == "llama.cpp" else "json"
     transport = _transport(endpoint.dialect, log or CallLog(None))
     http_client = httpx.AsyncClient(transport=transport, timeout=timeout)
+    # Two retries: the openai client retries only connection errors, timeouts, 429 and 5xx,
+    # and a judge call lost to a dropped connection would otherwise be a NaN score.
     client = AsyncOpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key, http_client=http_client,
-                         max_retries=0, timeout=timeout)
+                         max_retries=2, timeout=timeout)
     llm = llm_factory(endpoint.model, client=client, max_tokens=max_tokens, temperature=0.0, top_p=1.0)
     if structured == "schema":
         llm.client = instructor.from_openai(client, mode=instructor.Mode.JSON_SCHEMA)

@@ -46,6 +46,24 @@ def test_wrong_answer_scores_lower_on_groundedness(judge, built_settings):
     assert wrong_score < right_score, (right_score, wrong_score)
 
 
+def test_one_judge_serves_successive_event_loops(judge):
+    """ragas runs each test-set transform in a new event loop; a connection pooled in an
+    earlier loop once failed every later call with "Connection error"."""
+    from pydantic import BaseModel
+
+    from eval.judge import CallLog, make_ragas_llm
+
+    class Word(BaseModel):
+        word: str
+
+    calls = CallLog(None)
+    llm = make_ragas_llm(judge, max_tokens=16, log=calls)
+    for n in range(3):
+        reply = asyncio.run(llm.agenerate(f"Reply with the word number {n} in English.", Word))
+        assert isinstance(reply.word, str)
+    assert [c.get("error") for c in calls.calls] == [None] * 3 and len(calls.calls) == 3
+
+
 def test_full_run_scores_every_metric_in_range(judge, built_settings, tmp_path):
     """One question through the public API, every default judge metric plus the
     no-LLM ones, a results folder with the judge named in it."""
