@@ -48,5 +48,16 @@ _YES_NO_START = re.compile(
 )
 
 
+# "Can you list…", "Could you tell me…": a request in yes/no form, which wants the list,
+# not "No." (a small model answered the unanswerable "Can you list the names of all 166
+# firms?" with "No." and a sentence about the 166).
+_REQUEST = re.compile(
+    r"^(?:and |so |but |then )?(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?"
+    r"(?:list|name|tell|give|show|explain|describe|summari[sz]e|say|provide|outline|identify|find|help)\b",
+    re.I,
+)
+
+
 def is_yes_no(question: str) -> bool:
-    return bool(_YES_NO_START.match(question.strip()))
+    text = question.strip()
+    return bool(_YES_NO_START.match(text)) and not _REQUEST.match(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.questions import is_yes_no
 from policyqa.errors import InvalidQuestionError
 
 
@@ -26,3 +27,15 @@ def test_control_characters_are_stripped(assistant):
 def test_non_text_is_rejected(assistant):
     with pytest.raises(InvalidQuestionError, match="must be text"):
         assistant.retrieve(None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Can I own 100% of a VPN service in Wuhan?", True),
+    ("Is Wuhan in the pilot?", True),
+    ("and can foreign firms run app stores?", True),
+    ("Can you list the names of all 166 foreign firms approved for the telecom pilot?", False),
+    ("Could you tell me which cities are in the pilot?", False),
+    ("Which cities are in the pilot?", False),
+])
+def test_requests_in_yes_no_form_are_not_yes_no_questions(question, expected):
+    assert is_yes_no(question) is expected
