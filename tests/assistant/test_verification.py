@@ -202,3 +202,22 @@ def test_question_words_said_in_other_words_by_the_passages_do_not_drop_a_claim(
 def test_framing_with_a_quoted_aside_is_stripped():
     text, markers = clean_claim("According to passage [1] (companies had been licensed), there were 2,220 [1].")
     assert text == "There were 2,220." and set(markers) == {1}
+
+
+def test_a_citation_that_only_restates_the_question_is_removed(assistant, embed):
+    """g37: the model cited the headline chunk ("166 Foreign Firms Approved …") beside the
+    passage that says the pilot does not cover basic telecom services."""
+    snap = assistant.snapshot
+    question = "Does the pilot with 166 approved foreign firms include basic telecom services?"
+    headline = passage_with(snap, "166 Foreign Firms Approved", exclude="basic telecom services")
+    rule = passage_with(snap, "basic telecom services")
+    index = EvidenceIndex([headline, rule], question, embed)
+    claim = "The pilot with 166 approved foreign firms does not cover basic telecom services, which remain state-dominated."
+    kept, result = check(index, claim, [1, 2])
+    assert kept.markers == [2]
+    assert result.status == "reattributed"
+    # Both stay when each backs news of its own: the count is no longer the question's.
+    index = EvidenceIndex([headline, rule], "Does the pilot include basic telecom services?", embed)
+    kept, _ = check(index, "China approved 166 foreign firms for the pilot, which does not cover basic telecom services.",
+                    [1, 2])
+    assert kept.markers == [1, 2]
