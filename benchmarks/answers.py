@@ -3,7 +3,8 @@
 Each question goes through `Assistant.stream` (the path the app takes). Per backend:
 - verdicts: yes/no questions whose verdict matches the gold one (a refusal counts wrong);
 - required facts: gold facts ("50", "Wuhan") present in grounded answers;
-- citation precision: cited passages that overlap a gold reference span (independent
+- citation precision: cited passages that overlap a gold reference span or a hand-reviewed
+  restatement of one in another article (`also_stated_in`; independent
   of our own verifier), and the verifier's share of supported sentences beside it;
 - citation recall: required facts the answer states that one of its cited passages holds;
 - refusals of unanswerable questions, false refusals of answerable ones;
@@ -17,7 +18,7 @@ import statistics
 import time
 
 from benchmarks.common import percentiles, table, write_result
-from eval.references import overlaps, reference_spans
+from eval.references import evidence_spans, overlaps
 from eval.testsets import Sample, load_testset
 from policyqa.settings import Settings
 
@@ -107,7 +108,7 @@ def run_backend(assistant, backend: str, samples: list[Sample], show: bool = Tru
     for n, sample in enumerate(samples, 1):
         started = time.perf_counter()
         answer = assistant.ask(sample.user_input, sample.history, backend=backend)
-        rows.append(score(sample, answer, reference_spans(sample, snapshot)))
+        rows.append(score(sample, answer, evidence_spans(sample, snapshot)))
         if show:
             mark = "refused" if answer.refused else (answer.verdict or "answered")
             print(f"  [{backend} {n}/{len(samples)}] {sample.id} {mark} in {time.perf_counter() - started:.1f}s",

@@ -37,6 +37,19 @@ def reference_spans(sample: Sample, snapshot) -> list[Span]:
     return spans
 
 
+def evidence_spans(sample: Sample, snapshot) -> list[Span]:
+    """The reference spans plus the sample's restatements (`also_stated_in`), found in
+    any document: what a precise citation may point at."""
+    spans = reference_spans(sample, snapshot)
+    for ctx in sample.also_stated_in:
+        for doc_id in sorted(snapshot.documents):
+            found = locate(snapshot.documents[doc_id].text, ctx)
+            if found:
+                spans.append((doc_id, *found))
+                break
+    return spans
+
+
 def overlaps(a: Span, b: Span) -> bool:
     return a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
 
