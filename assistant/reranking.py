@@ -85,19 +85,21 @@ def rerank(query: str, candidates: list[Candidate], snapshot: Snapshot) -> list[
 
 
 def merge_adjacent(ranked: list[Candidate], snapshot: Snapshot, top_k: int) -> list[Candidate]:
-    """Fold a candidate into a kept passage of the same document it touches or overlaps."""
+    """Fold a candidate into a kept passage of the same document it touches or overlaps;
+    one that would make the passage too long stays a passage of its own (dropping it lost
+    the list of the April 2025 measures, which overlaps the article's first chunk)."""
     kept: list[Candidate] = []
     for cand in ranked:
         host = next(
             (k for k in kept if k.doc_id == cand.doc_id and cand.start <= k.end + 1 and cand.end >= k.start - 1),
             None,
         )
-        if host is None:
-            if len(kept) < top_k:
-                kept.append(cand)
-            continue
-        start, end = min(host.start, cand.start), max(host.end, cand.end)
-        if len(snapshot.text_span(host.doc_id, start, end).split()) <= MAX_MERGED_WORDS:
-            host.start, host.end = start, end
-            host.merged.append(cand.chunk.id)
+        if host is not None:
+            start, end = min(host.start, cand.start), max(host.end, cand.end)
+            if len(snapshot.text_span(host.doc_id, start, end).split()) <= MAX_MERGED_WORDS:
+                host.start, host.end = start, end
+                host.merged.append(cand.chunk.id)
+                continue
+        if len(kept) < top_k:
+            kept.append(cand)
     return kept
