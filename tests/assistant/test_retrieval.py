@@ -23,6 +23,13 @@ def test_vpn_cities_question_ranks_the_city_list_first(assistant):
     assert "These measures will be implemented in 20 cities" in passages[0].text
 
 
+def test_a_list_in_a_chunk_overlapping_a_better_one_is_still_returned(assistant):
+    """g20: the chunk with the three measures overlaps the article's first chunk, which
+    ranks higher; merging them would be too long, and the list was once dropped."""
+    passages = assistant.retrieve("List the new telecom-sector measures introduced by the April 2025 Plan.")
+    assert any("Lifting foreign equity caps in app store services" in p.text for p in passages[:3])
+
+
 def test_passages_quote_the_document_exactly(assistant):
     snapshot = assistant.snapshot
     for passage in assistant.retrieve("Which multinationals have affiliates among the 13 approved firms?"):
