@@ -21,7 +21,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from assistant import prompts
+from assistant import prompts, selfcheck
 from assistant.extractive import extract, focus_texts
 from assistant.questions import is_yes_no
 from assistant.types import Answer, Citation, Delta, Passage, SentenceCheck, Turn
@@ -73,6 +73,13 @@ _ABSENCE = re.compile(
     r"|\b(?:cannot|can't|can\s+not|unable\s+to|not\s+possible\s+to)\s+(?:be\s+)?(?:determined?|tell|say|answer|find|confirm)",
     re.I,
 )
+# A sentence that points at a passage instead of saying anything ("The names of all 166
+# firms are listed in [1]."): asked for what the passages lack, the model points.
+_POINTER = re.compile(
+    r"\b(?:are|is|were|was|can\s+be)\s+(?:listed|given|provided|found|shown|named|detailed|mentioned)\s+in"
+    r"(?:\s+(?:the\s+)?(?:passages?|articles?|texts?|sources?|context))?\s*[.!]?$",
+    re.I,
+)
 _LEAD_VERDICT = re.compile(r"^\s*(yes|no)\b\s*[.,:;!-]?\s*", re.I)
 _MARKER_GROUP = re.compile(r"((?:\s*\[\d{1,3}\])+)\s*([.!?]?)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
@@ -110,7 +117,7 @@ def parse_draft(raw: str) -> Draft | None:
         if len(piece.split()) >= 3 and piece.rstrip()[-1:] in ".!?":
             claims.append(Claim(piece.strip(), []))
     claims = [c for c in claims if re.search(r"\w", c.text) and not _NOT_FOUND.match(c.text)]
-    kept = [c for c in claims if not _ABSENCE.search(c.text)]
+    kept = [c for c in claims if not (_ABSENCE.search(c.text) or _POINTER.search(c.text))]
     said_absent, claims = len(kept) < len(claims), kept
     if not claims and (verdict is None or said_absent):
         return Draft([], None, not_found=said_absent or bool(_NOT_FOUND.search(text)))
@@ -373,6 +380,14 @@ def _from_draft(raw: str, standalone: str, yes_no: bool, index: EvidenceIndex, b
                 notes.append("the generator gave no supported reason: the best evidence sentences are quoted")
     else:
         kept = [VerifiedClaim(_strip_verdict(c.text), c.markers, c.quotes) for c in kept]
+        leaning = sorted(set().union(*(index.absent_in(c.text) for c in kept))) if kept else []
+        if leaning:
+            cited = sorted({n for c in kept for n in c.markers})
+            if selfcheck.states_answer(generator, standalone, [index.passages[n - 1].text for n in cited]) is False:
+                return Answer(**base, text=REFUSAL, status="refused", backend=generator.backend, checks=checks,
+                              notes=[f"the draft leans on {', '.join(leaning)}, which no passage says, and the "
+                                     "model, asked again, found that the cited passages do not state the answer"]), None
+            notes.append(f"self-checked: the draft leans on {', '.join(leaning)}, which no passage says as such")
     if not kept:
         return None, "the generated answer had nothing the passages support"
     if yes_no:

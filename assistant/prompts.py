@@ -45,7 +45,7 @@ OPEN_TASK = "Answer the question in complete sentences."
 _FENCE = re.compile(r"</?(?:passages?|question|history)[^>]*>", re.I)
 
 
-def _defang(text: str) -> str:
+def defang(text: str) -> str:
     """Keep data from closing its own fence and posing as the prompt around it."""
     return _FENCE.sub(" ", text).strip()
 
@@ -56,14 +56,14 @@ def format_passages(passages: Sequence[Passage], texts: Sequence[str] | None = N
     blocks = []
     for n, p in enumerate(passages, 1):
         text = texts[n - 1] if texts is not None else p.text
-        blocks.append(f"[{n}] {_defang(text)}")
+        blocks.append(f"[{n}] {defang(text)}")
     return "\n\n".join(blocks)
 
 
 def format_history(history: Sequence[Turn], max_words: int = 40) -> str:
     lines = []
     for turn in history[-2:]:
-        words = _defang(turn.content).split()
+        words = defang(turn.content).split()
         text = " ".join(words[:max_words]) + (" …" if len(words) > max_words else "")
         lines.append(f"{turn.role}: {text}")
     return "\n".join(lines)
@@ -78,10 +78,10 @@ def user_message(
     yes_no: bool = False,
 ) -> str:
     parts = [f"<passages>\n{format_passages(passages, texts)}\n</passages>"]
-    asked = _defang(question)
+    asked = defang(question)
     if history and standalone_query and standalone_query.strip() != question.strip():
         parts.append(f"<history>\n{format_history(history)}\n</history>")
-        parts.append(f"<question>{asked}</question>\nThe question means: {_defang(standalone_query)}")
+        parts.append(f"<question>{asked}</question>\nThe question means: {defang(standalone_query)}")
     else:
         parts.append(f"<question>{asked}</question>")
     parts.append(YES_NO_TASK if yes_no else OPEN_TASK)

@@ -251,6 +251,11 @@ class EvidenceIndex:
                         self._unmentioned.add(token)
         return self._unmentioned
 
+    def absent_in(self, text: str) -> set[str]:
+        """The question's words, repeated by this text, that no passage contains as such
+        (said in other words, perhaps: see `selfcheck`)."""
+        return content_tokens(text) & self._absent_tokens
+
     def unmentioned_in(self, text: str) -> set[str]:
         """The question's unmentioned words that this text repeats."""
         tokens = content_tokens(text) & self._absent_tokens

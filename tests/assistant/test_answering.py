@@ -51,6 +51,11 @@ def test_a_draft_that_says_the_passages_lack_the_answer_is_a_refusal():
                        "passages [2]. The passage only discusses caps for value-added services [2].").not_found
     assert parse_draft("No. The passage only mentions that China has approved 166 firms [1]. Therefore, we "
                        "cannot determine the names of all 166 firms [1].").not_found
+    # A draft that only points at a passage says nothing (g62, once "Can you list" was no
+    # longer taken for a yes/no question).
+    assert parse_draft("The names of all 166 foreign firms approved for the telecom pilot are listed in [1].").not_found
+    listed = parse_draft("Wuhan is listed among the 20 cities where the measures apply [1].")
+    assert [c.text for c in listed.claims] == ["Wuhan is listed among the 20 cities where the measures apply"]
     # A partial answer keeps what it does say; a plain negative claim is a claim.
     partial = parse_draft("Thirteen firms were approved [1]. The passages do not mention the date [2].")
     assert not partial.not_found and [c.text for c in partial.claims] == ["Thirteen firms were approved"]
