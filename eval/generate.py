@@ -19,6 +19,7 @@ document, which the eval can locate like the gold set's.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -84,17 +85,29 @@ def corpus_chunks(snapshot, words: int):
     return chunks
 
 
-def to_samples(testset, snapshot) -> tuple[list[Sample], dict[str, str], list[dict]]:
-    """ragas samples → our Sample format (and each one's synthesizer); drops, with the
-    reason, what cannot be used."""
+_HOP_TAG = re.compile(r"^\s*<\d+-hop>\s*")
+
+
+def raw_rows(testset) -> list[dict]:
+    """ragas's output as plain rows, kept beside the test set so that converting it again
+    (`policyqa eval generate --from-raw`) needs no new generation."""
+    return [{"user_input": item.eval_sample.user_input, "reference": item.eval_sample.reference,
+             "reference_contexts": list(item.eval_sample.reference_contexts or []),
+             "synthesizer_name": item.synthesizer_name} for item in testset.samples]
+
+
+def to_samples(rows: list[dict], snapshot) -> tuple[list[Sample], dict[str, str], list[dict]]:
+    """ragas rows → our Sample format (and each one's synthesizer); drops, with the
+    reason, what cannot be used. Multi-hop contexts come tagged "<1-hop>", "<2-hop>":
+    the tag goes, the chunk text stays."""
     samples, synthesizers, dropped = [], {}, []
     seen: set[str] = set()
-    for n, item in enumerate(testset.samples, 1):
-        row = item.eval_sample
+    for n, row in enumerate(rows, 1):
         sid = f"s{n:02d}"
-        question = (row.user_input or "").strip()
-        reference = (row.reference or "").strip()
-        contexts = [c for c in (row.reference_contexts or []) if c and c.strip()]
+        synthesizer = row.get("synthesizer_name") or ""
+        question = (row.get("user_input") or "").strip()
+        reference = (row.get("reference") or "").strip()
+        contexts = [_HOP_TAG.sub("", c) for c in (row.get("reference_contexts") or []) if c and c.strip()]
         reason = None
         if not question or not reference:
             reason = "empty question or reference"
@@ -108,13 +121,13 @@ def to_samples(testset, snapshot) -> tuple[list[Sample], dict[str, str], list[di
             elif found not in doc_ids:
                 doc_ids.append(found)
         if reason:
-            dropped.append({"id": sid, "question": question, "reason": reason, "synthesizer": item.synthesizer_name})
+            dropped.append({"id": sid, "question": question, "reason": reason, "synthesizer": synthesizer})
             continue
         seen.add(question.lower())
-        kind = "multi_hop" if "multi_hop" in item.synthesizer_name else "fact"
+        kind = "multi_hop" if "multi_hop" in synthesizer else "fact"
         samples.append(Sample(id=sid, user_input=question, reference=reference, reference_contexts=contexts,
                               reference_doc_ids=doc_ids, kind=kind))
-        synthesizers[sid] = item.synthesizer_name
+        synthesizers[sid] = synthesizer
     return samples, synthesizers, dropped
 
 
@@ -159,10 +172,8 @@ def generate(settings: Settings, options: GenerateOptions) -> Path:
         except ValueError as exc:
             raise GenerationError(f"ragas could not generate questions from the knowledge graph: {exc}") from exc
         judge_info = endpoint.public()
-    samples, synthesizers, dropped = to_samples(testset, snapshot)
-    if not samples:
-        raise GenerationError("ragas produced no usable question; see the meta file for what was dropped")
-    save_testset(samples, out)
+    rows = raw_rows(testset)
+    raw_path(out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     meta = {
         "testset": out.name,
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -188,12 +199,40 @@ def generate(settings: Settings, options: GenerateOptions) -> Path:
                       "failed": [c for c in calls.calls if c.get("error") or c.get("status") != 200]},
         "personas": [p.model_dump() for p in (generator.persona_list or [])],
         "query_distribution": {q.name: round(w, 3) for q, w in distribution},
-        "generated": len(testset.samples),
-        "kept": len(samples),
-        "synthesizers": synthesizers,
-        "auto_dropped": dropped,
         "review": {"status": "unreviewed", "dropped": [], "notes": ""},
     }
-    out.with_name(out.stem + ".meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
-                                                       encoding="utf-8")
+    return write_testset(rows, snapshot, out, meta)
+
+
+def raw_path(out: Path) -> Path:
+    return out.with_name(out.stem + ".raw.jsonl")
+
+
+def meta_path(out: Path) -> Path:
+    return out.with_name(out.stem + ".meta.json")
+
+
+def write_testset(rows: list[dict], snapshot, out: Path, meta: dict) -> Path:
+    """Convert ragas rows, apply the review's drops, write the test set and its meta."""
+    samples, synthesizers, dropped = to_samples(rows, snapshot)
+    review = meta.setdefault("review", {"status": "unreviewed", "dropped": [], "notes": ""})
+    rejected = {d["id"] for d in review.get("dropped", [])}
+    samples = [s for s in samples if s.id not in rejected]
+    if not samples:
+        raise GenerationError(f"ragas produced no usable question; see {meta_path(out).name} for what was dropped")
+    save_testset(samples, out)
+    meta.update(generated=len(rows), kept=len(samples), synthesizers=synthesizers, auto_dropped=dropped)
+    meta_path(out).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return out
+
+
+def reconvert(settings: Settings, out: Path) -> Path:
+    """Rebuild a test set from ragas's kept raw output and its meta (review included),
+    after the conversion or the review changed: no LLM is called."""
+    from index.snapshot import open_snapshot
+
+    if not raw_path(out).is_file() or not meta_path(out).is_file():
+        raise GenerationError(f"{raw_path(out)} and {meta_path(out)} are needed to convert again")
+    rows = [json.loads(line) for line in raw_path(out).read_text(encoding="utf-8").splitlines() if line.strip()]
+    meta = json.loads(meta_path(out).read_text(encoding="utf-8"))
+    return write_testset(rows, open_snapshot(settings), out, meta)

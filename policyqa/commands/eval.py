@@ -51,6 +51,9 @@ def register(sub) -> None:
     gen.add_argument("--judge-small", action="store_true", help="local LLM: the 0.5B model")
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--out", type=Path, help="write here instead of eval/testsets/<name>.jsonl")
+    gen.add_argument("--from-raw", action="store_true",
+                     help="no generation: convert the kept ragas output (<name>.raw.jsonl) again, "
+                          "applying the review in <name>.meta.json")
     gen.set_defaults(handler=run_generate)
 
 
@@ -109,8 +112,13 @@ def run_gate(args, settings: Settings) -> int:
 
 
 def run_generate(args, settings: Settings) -> int:
-    from eval.generate import GenerateOptions, generate
+    from eval.generate import GenerateOptions, generate, reconvert
+    from eval.testsets import TESTSET_DIR
 
+    if args.from_raw:
+        out = reconvert(settings, args.out or TESTSET_DIR / f"{args.name}.jsonl")
+        print(f"wrote {out}")
+        return 0
     out = generate(settings, GenerateOptions(size=args.size, name=args.name, judge_url=args.judge_url,
                                              judge_model=args.judge_model,
                                              judge_size="small" if args.judge_small else "default",
