@@ -115,8 +115,13 @@ def test_evidence_comes_before_the_first_token_and_tokens_stream(wuhan_events):
 
 
 @pytest.mark.llm
-def test_an_unanswerable_question_is_refused(local_assistant):
-    answer = local_assistant.ask("How much is the licence fee for a foreign-invested VPN permit?")
+@pytest.mark.parametrize("question", [
+    "How much is the licence fee for a foreign-invested VPN permit?",
+    # The model drafts "scheduled to end by the end of February [1]"; the self-check refuses it.
+    "When is the value-added telecom pilot program scheduled to end?",
+])
+def test_an_unanswerable_question_is_refused(local_assistant, question):
+    answer = local_assistant.ask(question)
     assert answer.refused, answer.text
     assert not answer.citations
 
