@@ -154,7 +154,8 @@ def _cell_class(name: str, score) -> str:
 def _settings_rows(run) -> Iterable[tuple[str, str]]:
     info = run.info
     judge = info.get("judge", {})
-    yield "mode", f"{run.mode} ({'no-LLM metrics on a fixed sample' if run.mode == 'quick' else 'all metrics'})"
+    described = {"quick": "no-LLM metrics on a fixed sample", "no-judge": "no-LLM metrics on every question"}
+    yield "mode", f"{run.mode} ({described.get(run.mode, 'all metrics')})"
     yield "test set", f"{run.testset} ({info.get('questions')} questions, {info.get('testset_file', '')})"
     yield "backend", info.get("backend", "")
     yield "generator", info.get("generator", "")

@@ -54,6 +54,7 @@ class RunOptions:
     testset: str = "gold"
     backend: str | None = None
     quick: bool = False
+    judge: bool = True  # False: no-LLM metrics on every question, no judge started
     limit: int | None = None
     judge_url: str | None = None
     judge_model: str | None = None
@@ -296,7 +297,7 @@ def run(settings: Settings, options: RunOptions) -> tuple[RunResult, Path]:
         else thresholds.max_judge_failure_rate
     backend = options.backend or settings.backend
     settings = settings.override(backend=backend)
-    judge_metrics = [] if options.quick else list(options.metrics or DEFAULT_JUDGE_METRICS)
+    judge_metrics = [] if options.quick or not options.judge else list(options.metrics or DEFAULT_JUDGE_METRICS)
     unknown = [m for m in judge_metrics if m not in JUDGE_METRICS]
     if unknown:
         raise EvalError(f"unknown judge metric(s) {', '.join(unknown)}; choose from {', '.join(JUDGE_METRICS)}")
@@ -361,7 +362,7 @@ def run(settings: Settings, options: RunOptions) -> tuple[RunResult, Path]:
         "llm_threads": settings.llm_threads,
         **git_commit(),
     }
-    result = RunResult(run_id=run_dir.name, mode="quick" if options.quick else "full", testset=options.testset
+    result = RunResult(run_id=run_dir.name, mode="quick" if options.quick else "full" if judge_metrics else "no-judge", testset=options.testset
                        if not Path(options.testset).suffix else Path(options.testset).stem,
                        started_at=started_at, info=info, settings=settings.public_dict(), questions=records,
                        summary=summary, timings={k: round(v, 2) for k, v in timings.items()},

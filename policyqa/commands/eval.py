@@ -18,6 +18,8 @@ def register(sub) -> None:
     run.add_argument("--backend", choices=BACKENDS, help="answer generator (default: POLICYQA_BACKEND)")
     run.add_argument("--quick", action="store_true",
                      help="no-LLM metrics only, on a fixed sample of 16 questions, two of each kind (CI)")
+    run.add_argument("--no-judge", action="store_true",
+                     help="no-LLM metrics on every question, no judge (a release candidate's quick check)")
     run.add_argument("--limit", type=int, help="only the first N questions (after --quick sampling)")
     run.add_argument("--judge-url", help="an OpenAI-compatible judge (…/v1); default: start the local model on loopback; "
                                          "API key from POLICYQA_JUDGE_API_KEY")
@@ -61,7 +63,7 @@ def run_eval(args, settings: Settings) -> int:
     from eval.runner import RESULTS_ROOT, RunOptions, run
 
     options = RunOptions(
-        testset=args.testset, backend=args.backend, quick=args.quick, limit=args.limit,
+        testset=args.testset, backend=args.backend, quick=args.quick, judge=not args.no_judge, limit=args.limit,
         judge_url=args.judge_url, judge_model=args.judge_model,
         judge_size="small" if args.judge_small else "default", judge_structured=args.judge_structured,
         judge_concurrency=args.judge_concurrency, judge_timeout=args.judge_timeout, judge_sample=args.judge_sample,

@@ -51,6 +51,19 @@ def test_quick_run_writes_scores_report_and_summary(quick_run):
     assert "| id_context_recall |" in md
 
 
+def test_no_judge_run_scores_every_question_of_the_synthetic_set(built_settings, tmp_path):
+    """`--no-judge`: the no-LLM metrics on every question, the committed synthetic set."""
+    from policyqa.cli import main
+
+    code = main(["--data-dir", str(built_settings.data_dir), "eval", "run", "--no-judge", "--testset", "synthetic",
+                 "--backend", "extractive", "--results-dir", str(tmp_path), "--no-progress"])
+    data = json.loads((next(p for p in tmp_path.iterdir() if p.is_dir()) / "results.json").read_text())
+    assert code == 0 and data["mode"] == "no-judge" and data["testset"] == "synthetic"
+    assert len(data["questions"]) == len(load_testset("synthetic"))
+    assert set(data["summary"]) == set(QUICK_METRICS)
+    assert data["summary"]["id_context_recall"]["scored"] == len(data["questions"])
+
+
 def test_gate_fails_on_a_threshold_above_the_measured_score(quick_run, tmp_path, capsys):
     from policyqa.cli import main
 
