@@ -86,6 +86,16 @@ def corpus_chunks(snapshot, words: int):
 
 
 _HOP_TAG = re.compile(r"^\s*<\d+-hop>\s*")
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]*(?=\s|$)")
+REFERENCE_CHARS = 2000
+
+
+def complete_sentences(text: str) -> str:
+    """The text up to its last complete sentence: a reference cut off by a length bound
+    keeps what it fully says, never half a claim."""
+    text = text.strip()
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return text[:ends[-1]] if ends else ""
 
 
 def raw_rows(testset) -> list[dict]:
@@ -106,11 +116,11 @@ def to_samples(rows: list[dict], snapshot) -> tuple[list[Sample], dict[str, str]
         sid = f"s{n:02d}"
         synthesizer = row.get("synthesizer_name") or ""
         question = (row.get("user_input") or "").strip()
-        reference = (row.get("reference") or "").strip()
+        reference = complete_sentences(row.get("reference") or "")
         contexts = [_HOP_TAG.sub("", c) for c in (row.get("reference_contexts") or []) if c and c.strip()]
         reason = None
         if not question or not reference:
-            reason = "empty question or reference"
+            reason = "empty question or reference (or no complete sentence in the reference)"
         elif question.lower() in seen:
             reason = "duplicate question"
         doc_ids = []
@@ -149,7 +159,10 @@ def generate(settings: Settings, options: GenerateOptions) -> Path:
     with judge_endpoint(settings, url=options.judge_url, model=options.judge_model, size=options.judge_size,
                         n_ctx=8192) as endpoint:
         calls = CallLog(None)
-        llm = make_ragas_llm(endpoint, max_tokens=options.max_tokens, timeout=options.timeout, log=calls)
+        # References run to several sentences: the judge's 400-character string bound cut
+        # them mid-word in the first committed generation.
+        llm = make_ragas_llm(endpoint, max_tokens=options.max_tokens, timeout=options.timeout, log=calls,
+                             max_string=REFERENCE_CHARS)
         embeddings = _embeddings(settings)
         generator = TestsetGenerator(llm=llm, embedding_model=embeddings)
         run_config = RunConfig(timeout=options.timeout, max_workers=1, max_retries=2, seed=options.seed)

@@ -216,17 +216,17 @@ MAX_ITEMS = 12
 MAX_STRING = 400
 
 
-def bound_schema(schema):
+def bound_schema(schema, max_string: int = MAX_STRING):
     """A copy of a JSON schema with maxItems/maxLength on arrays and strings."""
     if isinstance(schema, list):
-        return [bound_schema(x) for x in schema]
+        return [bound_schema(x, max_string) for x in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {k: bound_schema(v) for k, v in schema.items()}
+    out = {k: bound_schema(v, max_string) for k, v in schema.items()}
     if out.get("type") == "array":
         out.setdefault("maxItems", MAX_ITEMS)
     if out.get("type") == "string" and "enum" not in out:
-        out.setdefault("maxLength", MAX_STRING)
+        out.setdefault("maxLength", max_string)
     return out
 
 
@@ -244,7 +244,7 @@ class CallLog:
                 fh.write(json.dumps(record) + "\n")
 
 
-def _transport(dialect: str, log: CallLog):
+def _transport(dialect: str, log: CallLog, max_string: int = MAX_STRING):
     """httpx transport: logs each chat call; for llama-cpp-python's server, rewrites
     OpenAI structured-output requests into its dialect ({"type": "json_object",
     "schema": ...}) with bounded arrays and strings."""
@@ -266,7 +266,7 @@ def _transport(dialect: str, log: CallLog):
                 fmt = body.get("response_format") or {}
                 if fmt.get("type") == "json_schema":
                     schema = fmt.get("json_schema", {}).get("schema", {})
-                    body["response_format"] = {"type": "json_object", "schema": bound_schema(schema)}
+                    body["response_format"] = {"type": "json_object", "schema": bound_schema(schema, max_string)}
                     content = json.dumps(body).encode("utf-8")
                     headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
                     request = httpx.Request(request.method, request.url, headers=headers, content=content,
@@ -302,11 +302,13 @@ def _transport(dialect: str, log: CallLog):
 
 
 def make_ragas_llm(endpoint: JudgeEndpoint, max_tokens: int = 512, timeout: float = 300.0,
-                   structured: str = "auto", log: CallLog | None = None):
+                   structured: str = "auto", log: CallLog | None = None, max_string: int = MAX_STRING):
     """A ragas InstructorLLM for the endpoint, via `llm_factory`.
 
     structured: "schema" (JSON-schema constrained decoding), "json" (ragas's default JSON
     mode), or "auto" (schema for the local llama.cpp server, json for other endpoints).
+    max_string: the longest string the local server may write (a judge's verdicts are
+    short; a generated test-set reference is not).
     """
     import httpx
     import instructor
@@ -315,7 +317,7 @@ def make_ragas_llm(endpoint: JudgeEndpoint, max_tokens: int = 512, timeout: floa
 
     if structured == "auto":
         structured = "schema" if endpoint.dialect == "llama.cpp" else "json"
-    transport = _transport(endpoint.dialect, log or CallLog(None))
+    transport = _transport(endpoint.dialect, log or CallLog(None), max_string)
     http_client = httpx.AsyncClient(transport=transport, timeout=timeout)
     # Two retries: the openai client retries only connection errors, timeouts, 429 and 5xx,
     # and a judge call lost to a dropped connection would otherwise be a NaN score.

@@ -288,7 +288,7 @@ def run(settings: Settings, options: RunOptions) -> tuple[RunResult, Path]:
     path = testset_path(options.testset)
     if not path.is_file():
         raise EvalError(f"no test set {options.testset!r} (looked for {path}); "
-                        f"available: {', '.join(p.stem for p in path.parent.glob('*.jsonl')) or 'none'}")
+                        f"available: {', '.join(p.stem for p in path.parent.glob('*.jsonl') if not p.stem.endswith('.raw')) or 'none'}")
     samples = select(load_testset(options.testset), options.quick, options.limit)
     if not samples:
         raise EvalError(f"test set {options.testset!r} has no questions to run")

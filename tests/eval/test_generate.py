@@ -61,3 +61,11 @@ def test_reconverting_applies_the_review_without_an_llm(built_settings, assistan
     assert [json.loads(line)["id"] for line in lines] == ["s01", "s03"]
     meta = json.loads((tmp_path / "synth.meta.json").read_text(encoding="utf-8"))
     assert meta["generated"] == 3 and meta["kept"] == 2 and meta["review"]["status"] == "reviewed"
+
+
+def test_a_reference_cut_off_keeps_its_complete_sentences():
+    from eval.generate import complete_sentences
+
+    assert complete_sentences("Over 2,400 firms operate. As of September, 2,220 foreign-invest") == "Over 2,400 firms operate."
+    assert complete_sentences('He said "it is a new phase." ') == 'He said "it is a new phase."'
+    assert complete_sentences("The pilot areas are Beijing's zone and the Hainan Free Trade Port") == ""
