@@ -3,7 +3,8 @@
     focus the passages on the query (extractive.focus_texts) → prompt (prompts.py) →
     the generator streams prose under a grammar → Delta events as text arrives → parse
     verdict, sentences and markers → verify every sentence (verification.py) → check
-    the yes/no verdict against limits in the evidence → Answer
+    the yes/no verdict against limits in the evidence, or re-ask the generator when an
+    open answer leans on words no passage uses (selfcheck.py) → Answer
 
 The final Answer is authoritative: streamed text is a preview of the model's draft and
 may lose sentences in verification. Whatever goes wrong with the generator (down,
