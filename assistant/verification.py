@@ -294,8 +294,10 @@ class EvidenceIndex:
 
     def contributes(self, claim: str, n: int, sims: np.ndarray, others: Sequence[int] = ()) -> bool:
         """Does passage n back the claim (citation precision)? Either it supports the
-        whole claim on its own, or it holds a name or number of the claim that the other
-        cited passages do not (the list that names "Wuhan", beside the rule on VPNs)."""
+        whole claim on its own and backs its news about as well as the other cited
+        passages (`_backs_news`), or it holds a name or number of the claim, not the
+        question's, that the others do not (the list that names "Wuhan", beside the rule
+        on VPNs)."""
         rest = [m for m in others if m != n]
         single = self.support(claim, [n], sims)
         if single.ok or (single.lexical >= MIN_LEXICAL
@@ -320,7 +322,7 @@ class EvidenceIndex:
         names = {x for x in names_in(claim) if not (content_tokens(x) and content_tokens(x) <= self.question_tokens)}
         return numbers, names
 
-    def _backs_news(self, claim: str, n: int, cited: Sequence[int]) -> bool:
+    def _backs_news(self, claim: str, n: int, others: Sequence[int]) -> bool:
         """Does passage n back what the claim adds to the question about as well as the best
         of the other cited passages? A small model cites [1][2] where [2] only restates
         the question's words ("the pilot with 166 approved firms"): that passage covers the
@@ -329,7 +331,7 @@ class EvidenceIndex:
         if len(news) < 2:
             return True
         gain = len(news & self.passage_tokens[n - 1])
-        best = max(len(news & self.passage_tokens[m - 1]) for m in cited)
+        best = max(len(news & self.passage_tokens[m - 1]) for m in others)
         return gain >= NEWS_SHARE * best
 
     def best_support(self, claim: str, sims: np.ndarray) -> Support | None:
