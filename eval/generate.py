@@ -13,7 +13,14 @@ satisfied the given filter". Instead of skipping generation we feed ragas chunks
 ourselves from the cleaned documents the index holds (paragraph-aligned, ~150 words,
 so each holds a few facts), and run ragas's own transforms for pre-chunked input
 (`generate_with_chunks`). Every reference context is then a verbatim span of a cleaned
-document, which the eval can locate like the gold set's.
+document, which the eval can locate like the gold set's (multi-hop contexts once their
+"<1-hop>" tags are stripped).
+
+ragas's raw output is kept beside the test set (`<name>.raw.jsonl`), and the review (which
+questions were dropped, and why) lives in `<name>.meta.json`: `--from-raw` converts again
+without an LLM. The CustomNodeFilter's "Node … does not have a summary" warnings are
+harmless here: it looks for a parent document's summary, and pre-chunked nodes have none,
+so it keeps every chunk.
 """
 
 from __future__ import annotations
