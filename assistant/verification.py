@@ -258,7 +258,7 @@ class EvidenceIndex:
 
     def unmentioned_in(self, text: str) -> set[str]:
         """The question's unmentioned words that this text repeats."""
-        tokens = content_tokens(text) & self._absent_tokens
+        tokens = self.absent_in(text)
         return tokens & self.unmentioned if tokens else set()
 
     # -- support --------------------------------------------------------------------

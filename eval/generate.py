@@ -31,8 +31,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from eval.references import locate
-from eval.testsets import TESTSET_DIR, Sample, save_testset
+from eval.references import find_in_corpus
+from eval.testsets import RAW_SUFFIX, TESTSET_DIR, Sample, save_testset
 from policyqa.errors import PolicyQAError
 from policyqa.settings import Settings
 
@@ -132,7 +132,8 @@ def to_samples(rows: list[dict], snapshot) -> tuple[list[Sample], dict[str, str]
             reason = "duplicate question"
         doc_ids = []
         for ctx in contexts:
-            found = next((d for d, doc in snapshot.documents.items() if locate(doc.text, ctx)), None)
+            span = find_in_corpus(snapshot, ctx)
+            found = span[0] if span else None
             if found is None:
                 reason = reason or "a reference context is not a span of any document"
             elif found not in doc_ids:
@@ -225,7 +226,7 @@ def generate(settings: Settings, options: GenerateOptions) -> Path:
 
 
 def raw_path(out: Path) -> Path:
-    return out.with_name(out.stem + ".raw.jsonl")
+    return out.with_name(out.stem + RAW_SUFFIX + ".jsonl")
 
 
 def meta_path(out: Path) -> Path:

@@ -37,17 +37,20 @@ def reference_spans(sample: Sample, snapshot) -> list[Span]:
     return spans
 
 
+def find_in_corpus(snapshot, context: str) -> Span | None:
+    """Where `context` sits in any document (the first, by id), or None."""
+    for doc_id in sorted(snapshot.documents):
+        found = locate(snapshot.documents[doc_id].text, context)
+        if found:
+            return (doc_id, *found)
+    return None
+
+
 def evidence_spans(sample: Sample, snapshot) -> list[Span]:
     """The reference spans plus the sample's restatements (`also_stated_in`), found in
     any document: what a precise citation may point at."""
-    spans = reference_spans(sample, snapshot)
-    for ctx in sample.also_stated_in:
-        for doc_id in sorted(snapshot.documents):
-            found = locate(snapshot.documents[doc_id].text, ctx)
-            if found:
-                spans.append((doc_id, *found))
-                break
-    return spans
+    found = (find_in_corpus(snapshot, ctx) for ctx in sample.also_stated_in)
+    return reference_spans(sample, snapshot) + [span for span in found if span]
 
 
 def overlaps(a: Span, b: Span) -> bool:

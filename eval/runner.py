@@ -33,7 +33,7 @@ from eval.metrics import (
     Score,
     summarize,
 )
-from eval.testsets import Sample, load_testset, testset_path
+from eval.testsets import Sample, load_testset, testset_names, testset_path
 from policyqa.errors import PolicyQAError
 from policyqa.settings import PROJECT_ROOT, Settings
 
@@ -288,7 +288,7 @@ def run(settings: Settings, options: RunOptions) -> tuple[RunResult, Path]:
     path = testset_path(options.testset)
     if not path.is_file():
         raise EvalError(f"no test set {options.testset!r} (looked for {path}); "
-                        f"available: {', '.join(p.stem for p in path.parent.glob('*.jsonl') if not p.stem.endswith('.raw')) or 'none'}")
+                        f"available: {', '.join(testset_names(path.parent)) or 'none'}")
     samples = select(load_testset(options.testset), options.quick, options.limit)
     if not samples:
         raise EvalError(f"test set {options.testset!r} has no questions to run")

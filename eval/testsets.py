@@ -36,6 +36,13 @@ class Sample(BaseModel):
         return self.kind != "unanswerable"
 
 
+RAW_SUFFIX = ".raw"  # ragas's raw output beside a generated set (eval/generate.py): no test set
+
+
+def testset_names(directory: Path = TESTSET_DIR) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.jsonl") if not p.stem.endswith(RAW_SUFFIX))
+
+
 def testset_path(name: str) -> Path:
     path = Path(name)
     return path if path.suffix == ".jsonl" and path.exists() else TESTSET_DIR / f"{name}.jsonl"

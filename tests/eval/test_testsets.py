@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from eval.references import evidence_spans, reference_spans
-from eval.testsets import TESTSET_DIR, load_testset
+from eval.testsets import load_testset, testset_names
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in TESTSET_DIR.glob("*.jsonl") if not p.stem.endswith(".raw")))
+@pytest.mark.parametrize("name", testset_names())
 def test_every_reference_context_is_found_in_the_corpus(name, assistant):
     snapshot = assistant.snapshot
     for sample in load_testset(name):
