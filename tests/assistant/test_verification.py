@@ -221,3 +221,39 @@ def test_a_citation_that_only_restates_the_question_is_removed(assistant, embed)
     kept, _ = check(index, "China approved 166 foreign firms for the pilot, which does not cover basic telecom services.",
                     [1, 2])
     assert kept.markers == [1, 2]
+
+
+def test_a_name_the_passages_state_apart_from_the_question_s_name_is_dropped(assistant, embed):
+    """g66: every word of "HSBC is based in Hainan" is in the passage, but HSBC is among the
+    13 firms and Hainan among the pilot areas, sentences apart. HSBC's Shanghai
+    subsidiary, said in one sentence, stays."""
+    snap = assistant.snapshot
+    first_batch = passage_with(snap, "Deutsche Telekom and HSBC")
+    index = EvidenceIndex([first_batch], "Which of the 13 approved companies is based in Hainan?", embed)
+    assert "Hainan" in first_batch.text
+    kept, result = check(index, "The foreign-invested enterprise based in Hainan is HSBC.", [1])
+    assert kept is None and result.status == "dropped"
+    assert "HSBC beside Hainan" in result.reason
+    shanghai = passage_with(snap, "HSBC Fintech Services (Shanghai)")
+    index = EvidenceIndex([shanghai], "Which HSBC company is preparing to apply for a permit in Shanghai?", embed)
+    kept, result = check(index, "HSBC Fintech Services (Shanghai) Company Limited is preparing to apply for an "
+                                "internet content provider permit.", [1])
+    assert kept is not None and kept.markers == [1], result
+
+
+def test_the_wrong_person_for_a_quote_is_dropped_and_the_right_one_kept(assistant, embed):
+    """g15: the passage quoting Zhang Chunfei names "CAICT" and a "deputy director", but what
+    the question attributes was said by Wang Zhiqin, in another article."""
+    snap = assistant.snapshot
+    wang = passage_with(snap, "Wang Zhiqin")
+    zhang = passage_with(snap, "said Zhang Chunfei")
+    question = "Which CAICT deputy director said the pilot would help integrate digital technologies with various sectors?"
+    index = EvidenceIndex([wang, zhang], question, embed)
+    kept, result = check(index, "The CAICT deputy director Zhang Chunfei said the pilot would help integrate digital "
+                                "technologies with various sectors.", [2])
+    assert kept is None and result.status == "dropped"
+    assert "Zhang Chunfei with the rest of the sentence" in result.reason
+    kept, result = check(index, "Wang Zhiqin, deputy director of the China Academy of Information and "
+                                "Communications Technology, said the pilot would help integrate digital "
+                                "technologies with various sectors.", [1])
+    assert kept is not None and kept.markers == [1], result
