@@ -87,6 +87,32 @@ def test_an_empty_passage_list_is_refused_without_calling_the_generator(built_se
     assert len(events) == 1 and events[0].refused and events[0].text == REFUSAL
 
 
+class Written:
+    """A hand-written draft, streamed as a backend would stream it."""
+
+    name, backend, supports_grammar = "written", "written", True
+
+    def __init__(self, draft: str):
+        self.draft = draft
+
+    def stream_chat(self, *a, **k):
+        yield from re.findall(r"\S+\s*", self.draft)
+
+
+def test_a_sentence_that_only_restates_the_question_is_dropped(assistant, built_settings):
+    """g20: "The April 2025 Plan introduces several new measures [1]" answers nothing."""
+    question = "List the new telecom-sector measures introduced by the April 2025 Plan."
+    passages = assistant.retrieve(question)
+    n = next(i for i, p in enumerate(passages, 1) if "capped at 50%" in p.text)
+    draft = (f"The April 2025 Plan introduces several new telecom-sector measures [1]. The measures include "
+             f"allowing foreign investment in domestic VPN services, with foreign ownership capped at 50% [{n}].")
+    answer = list(answer_stream(question, question, passages, [], built_settings, generator=Written(draft)))[-1]
+    assert answer.grounded and answer.backend == "written"
+    assert "several new" not in answer.text and "capped at 50%" in answer.text
+    assert [c.reason for c in answer.checks if c.status == "dropped"] == ["restates the question"]
+    assert_trustworthy(answer)
+
+
 # -- the real local model -------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def wuhan_events(local_assistant):
