@@ -3,8 +3,11 @@
 A candidate's score mixes what each signal is good at: dense similarity (paraphrase),
 BM25 (exact names and numbers) and query-term coverage (does the passage mention what
 the question asks about, weighted by how rare each term is). Weights were chosen on
-the gold set (`policyqa bench retrieval`); adjacent chunks of one document are then
-merged so that a rule and the list it applies to travel together.
+the gold set (`policyqa bench retrieval`). Past the best passage, a candidate that
+mentions query terms the ones above it do not moves up (`diversify`: "between September
+and February" needs the September passage, not a second copy of the February one).
+Adjacent chunks of one document are then merged so that a rule and the list it applies
+to travel together.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ from index.lexical import tokenize
 from index.snapshot import ChunkRecord, Snapshot
 
 W_DENSE, W_BM25, W_COVERAGE = 0.45, 0.25, 0.30
+NOVELTY_POOL = 10
 MAX_MERGED_WORDS = 160
 _FRAMING = frozenset(tokenize(
     "many much total number amount tell say said mention mentioned according article corpus "
     "text question know anything about please give list name"
 ))
 _NUMBER = re.compile(r"^\d[\d.,]*%?$")
+# Names, dates and numbers past the question's first word: each may need a passage of its own.
+_ANCHOR = re.compile(r"(?<=\s)[A-Z][\w’'-]*|\b\d[\d.,]*%?")
 
 
 @dataclass
@@ -82,6 +88,30 @@ def rerank(query: str, candidates: list[Candidate], snapshot: Snapshot) -> list[
         c.coverage = coverage(terms, tokens, snapshot)
         c.score = W_DENSE * max(c.dense or 0.0, 0.0) + W_BM25 * (c.bm25 or 0.0) / top_bm25 + W_COVERAGE * c.coverage
     return sorted(candidates, key=lambda c: -c.score)
+
+
+def diversify(query: str, ranked: list[Candidate], snapshot: Snapshot, weight: float) -> list[Candidate]:
+    """Re-order the head of the ranking: each next passage by its score plus `weight` times
+    the IDF-weighted share of query terms that no passage above it mentions."""
+    if weight <= 0 or len(ranked) < 3:
+        return ranked
+    anchors = {t for word in _ANCHOR.findall(query) for t in tokenize(word)}
+    terms = [t for t in query_terms(query) if t in anchors]
+    if not terms:
+        return ranked
+    lexical = snapshot.lexical
+    weights = {t: lexical.idf(t) for t in terms}
+    total = sum(weights.values()) or 1.0
+    head, tail = ranked[:NOVELTY_POOL], ranked[NOVELTY_POOL:]
+    tokens = {id(c): set(tokenize(snapshot.text_span(c.doc_id, c.start, c.end))) & set(weights) for c in head}
+    out, covered = [head[0]], set(tokens[id(head[0])])
+    rest = head[1:]
+    while rest:
+        best = max(rest, key=lambda c: c.score + weight * sum(weights[t] for t in tokens[id(c)] - covered) / total)
+        rest.remove(best)
+        out.append(best)
+        covered |= tokens[id(best)]
+    return out + tail
 
 
 def merge_adjacent(ranked: list[Candidate], snapshot: Snapshot, top_k: int) -> list[Candidate]:

@@ -4,7 +4,7 @@ Stages, each measured in `policyqa bench retrieval`:
   1. candidates: top `candidates` chunks from each retriever, after metadata filters;
   2. fusion: reciprocal rank fusion (robust to the two scores' different scales);
   3. re-ranking (assistant/reranking.py): dense similarity, BM25 and query-term coverage,
-     then adjacent chunks of one document are merged so a list split across chunks
+     query terms not yet covered by the passages above, then adjacent chunks of one document are merged so a list split across chunks
      stays whole;
   4. the evidence gate (assistant/gate.py) decides whether the corpus answers at all.
 """
@@ -19,7 +19,7 @@ import numpy as np
 
 from assistant.filters import allowed_documents
 from assistant.gate import evidence_strength
-from assistant.reranking import Candidate, merge_adjacent, rerank
+from assistant.reranking import Candidate, diversify, merge_adjacent, rerank
 from assistant.types import Filters, Passage
 from index.snapshot import ChunkRecord, Snapshot
 from index.store import VectorStore
@@ -91,13 +91,14 @@ class HybridRetriever:
 
     # -- all stages -----------------------------------------------------------------
     def retrieve(self, query: str, filters: Filters | None = None, top_k: int | None = None,
-                 rerank_enabled: bool = True) -> Retrieval:
+                 rerank_enabled: bool = True, novelty: float | None = None) -> Retrieval:
         top_k = min(max(1, top_k if top_k is not None else self.settings.top_k), MAX_TOP_K)
         fused, vector, timings = self.candidates(query, filters)
         t0 = time.perf_counter()
         if rerank_enabled and fused:
             self._fill_dense(fused, vector)
             ranked = rerank(query, fused, self.snapshot)
+            ranked = diversify(query, ranked, self.snapshot, self.settings.novelty if novelty is None else novelty)
             ranked = merge_adjacent(ranked, self.snapshot, top_k)
         else:
             ranked = fused[:top_k]

@@ -98,6 +98,7 @@ def evaluate(assistant, samples: list[Sample], methods: list[str]) -> dict:
             "best_threshold": round(suggested, 3),
             "best_threshold_acc": round(best_acc, 3),
             "misses@3": [r["id"] for r in scores if not r["hit@3"]],
+            "incomplete@3": [r["id"] for r in scores if not r["all@3"]],
             "answerable_strength_min": round(min(pos), 3) if pos else None,
             "unanswerable_strength_max": round(max(neg), 3) if neg else None,
         })
@@ -158,6 +159,11 @@ def run(settings: Settings, args) -> dict:
     for row in evaluate(alt, samples, ["fused", "full"])["rows"]:
         row["method"] += f" ({other})"
         result["rows"].append(row)
+    # The re-ranker's newest step must pay for itself: the full pipeline without it.
+    plain = Assistant(settings.override(novelty=0.0), load_generator=False)
+    for row in evaluate(plain, samples, ["full"])["rows"]:
+        row["method"] += f" ({settings.fusion}, no novelty)"
+        result["rows"].append(row)
     result["latency_full"] = latency(assistant, samples)
     result["questions"] = {"answerable": sum(s.answerable for s in samples), "unanswerable": sum(not s.answerable for s in samples)}
     cols = ["method", "hit@1", "hit@3", "mrr", "all@3", "unanswerable_acc", "false_refusals", "threshold"]
@@ -166,11 +172,14 @@ def run(settings: Settings, args) -> dict:
     for row in result["rows"]:
         if row["misses@3"]:
             print(f"  {row['method']} misses@3: {', '.join(row['misses@3'])}")
+        if row["method"].startswith("full") and row["incomplete@3"]:
+            print(f"  {row['method']} not all references in the top 3: {', '.join(row['incomplete@3'])}")
     sizes = [int(x) for x in (getattr(args, "chunk_sizes", "") or "").split(",") if x]
     if sizes:
         result["chunk_sweep"] = chunk_sweep(settings, samples, sizes)
         print(table(result["chunk_sweep"], ["chunk_words", "chunks", "method", "hit@1", "hit@3", "mrr", "all@3", "unanswerable_acc"]))
     path = write_result("retrieval", {"settings": {"top_k": settings.top_k, "chunk_words": settings.chunk_words,
-                                                   "min_evidence": settings.min_evidence}, **result})
+                                                   "min_evidence": settings.min_evidence,
+                                                   "novelty": settings.novelty}, **result})
     print(f"wrote {path}")
     return result

@@ -30,6 +30,18 @@ def test_a_list_in_a_chunk_overlapping_a_better_one_is_still_returned(assistant)
     assert any("Lifting foreign equity caps in app store services" in p.text for p in passages[:3])
 
 
+def test_each_date_of_a_comparison_gets_its_passage(assistant):
+    """g45: both February passages outscore the September one; once one February passage
+    is in, the September passage brings what the question still lacks."""
+    question = ("How did the count of foreign-invested telecom companies change between September "
+                "and the end of February 2025?")
+    top3 = texts(assistant.retrieve(question)[:3])
+    assert "As of September, 2,220 foreign-invested companies" in top3
+    assert "over 2,400 foreign-invested telecommunications companies" in top3
+    plain = assistant.retriever.retrieve(question, top_k=3, novelty=0.0).passages
+    assert "As of September" not in texts(plain)
+
+
 def test_passages_quote_the_document_exactly(assistant):
     snapshot = assistant.snapshot
     for passage in assistant.retrieve("Which multinationals have affiliates among the 13 approved firms?"):
