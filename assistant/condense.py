@@ -1,7 +1,7 @@
 """Turn a follow-up ("and in Suzhou?") into a standalone query before retrieval.
 
 Works without an LLM by history-aware rewriting: substitute the follow-up's new entity
-(a place, a percentage) into the previous question, or attach the previous question as
+(a place, a percentage, a date) into the previous question, or attach the previous question as
 context. With `condense_with_llm` on and a generator loaded, an LLM rewrite is tried
 first and kept only if it is a question that keeps every content word of the follow-up
 (small models like to drop the new entity, or answer instead of rewriting).
@@ -29,6 +29,12 @@ _QUESTION_START = re.compile(
 )
 _PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent\b)", re.I)
 _PLACE_AFTER = re.compile(r"\b(in|for|at|from|by|to)\s+((?:[A-Z][\w’'-]*)(?:\s+[A-Z][\w’'-]*)*)")
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+# "as of September", "by the end of February 2025", "in 2024": a time the question is pinned to.
+_WHEN = re.compile(
+    r"\b(?:as of|by|in|at|since|until|before|after|from|during)\s+(?:the\s+(?:end|start|beginning|middle)\s+of\s+)?"
+    rf"(?:{_MONTH}(?:\s+\d{{4}})?|(?:19|20)\d{{2}})\b"
+)
 _CAPITALISED = re.compile(r"\b[A-Z][a-z][\w’'-]*(?:\s+[A-Z][a-z][\w’'-]*)*")
 _FOLLOWUP_WORDS = set("and what about how also same for in but or then so ok okay the a an of".split())
 _LEADING_WORDS = _FOLLOWUP_WORDS | set(
@@ -85,6 +91,9 @@ def _new_entity(question: str) -> tuple[str | None, str | None]:
 
 def substitute(previous: str, followup: str) -> str | None:
     """Previous question with the follow-up's entity swapped in, or None if no slot fits."""
+    new_when, old_when = _WHEN.search(followup), _WHEN.search(previous)
+    if new_when and old_when:
+        return previous[:old_when.start()] + new_when.group() + previous[old_when.end():]
     new_pct = _PERCENT.findall(followup)
     if new_pct and _PERCENT.search(previous):
         out = _PERCENT.sub(new_pct[-1], previous, count=1)

@@ -19,6 +19,17 @@ def test_percentage_substitution():
     assert condense("What about 50%?", WUHAN) == "Can I own 50% of a VPN service in Wuhan?"
 
 
+def test_date_substitution():
+    """g52: the follow-up moves the question's date, not a place."""
+    september = [Turn(role="user", content="How many foreign-invested firms were licensed for telecom business "
+                                           "as of September?"),
+                 Turn(role="assistant", content="As of September, 2,220 foreign-invested companies.")]
+    assert condense("And by the end of February 2025?", september) == (
+        "How many foreign-invested firms were licensed for telecom business by the end of February 2025?")
+    assert condense("and in 2024?", [Turn(role="user", content="How many firms were approved in 2023?")]) == (
+        "How many firms were approved in 2024?")
+
+
 def test_chained_follow_ups_resolve_through_history():
     history = WUHAN + [Turn(role="user", content="what about 50%?"), Turn(role="assistant", content="Yes [1].")]
     assert condense("and in Suzhou?", history) == "Can I own 50% of a VPN service in Suzhou?"
