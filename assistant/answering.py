@@ -360,7 +360,7 @@ def _from_draft(raw: str, standalone: str, yes_no: bool, index: EvidenceIndex, b
     notes: list[str] = []
     verdict = None
     if yes_no:
-        verdict, note, deciding = check_verdict(standalone, draft.verdict, index)
+        verdict, note, deciding = check_verdict(standalone, draft.verdict, index, asked=base["question"])
         if note:
             notes.append(note)
         if deciding is not None and not any(deciding in c.quotes.values() for c in kept):

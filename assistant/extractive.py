@@ -89,7 +89,7 @@ def extract(question: str, standalone_query: str, index: EvidenceIndex, yes_no: 
     claims = [VerifiedClaim(text=u.text, markers=[u.passage], quotes={u.passage: u}) for u in units]
     verdict = note = None
     if yes_no:
-        verdict, note, deciding = check_verdict(query, None, index)
+        verdict, note, deciding = check_verdict(query, None, index, asked=question)
         if deciding is not None and all(deciding.text != u.text for u in units):
             claims.insert(0, VerifiedClaim(text=deciding.text, markers=[deciding.passage], quotes={deciding.passage: deciding}))
             claims = claims[:MAX_SENTENCES]

@@ -327,11 +327,11 @@ class EvidenceIndex:
         asked = [(q, content_tokens(q)) for q in sorted(names_in(claim) - set(news), key=claim.find)]
         asked = [(q, t) for q, t in asked if t and not t & _CALENDAR]
         best = max((len(rest & w) for w in self.window_tokens), default=0)
+        cited = [i for i, u in enumerate(self.units) if u.passage in chosen]
         apart: list[str] = []
         loose: list[str] = []
         for name in news:
             tokens = content_tokens(name)
-            cited = [i for i, u in enumerate(self.units) if u.passage in chosen]
             own = [self.window_tokens[i] for i in cited if tokens <= self.unit_tokens[i]]
             if not own:
                 continue  # not in these passages at all: the name check reports that
@@ -613,16 +613,55 @@ def unknown_names(question: str, index: EvidenceIndex) -> list[str]:
     ]
 
 
+_NEGATION_CUE = re.compile(r"\b(?:not|no|never|nor|neither|without)\b|n[’']t\b", re.I)
+_NEGATIVE_ASK = re.compile(
+    r"\b(?:not|no|never|without|exclud\w*|prohibit\w*|ban\w*|bar(?:red|s)?|restrict\w*|limit\w*|cap(?:s|ped)?)\b"
+    r"|n[’']t\b", re.I)
+NEGATION_SCOPE_WORDS = 8
+
+
+def negation_in(asked: str, units: Iterable[Unit]) -> Unit | None:
+    """A sentence that says "not" right before what a yes/no question asks about: "These
+    are *not* legacy telecom services like voice calls" answers "does it include voice
+    calls?", and "does *not* cover basic telecom services" answers "does it include basic
+    telecom?". At least two of the question's subject words (or its only one) must follow
+    the negation within a few words. A question asked in the negative ("is it excluded?")
+    is left to the model. On the gold set it decides exactly the two "no"s it should."""
+    if _NEGATIVE_ASK.search(asked):
+        return None
+    subject = _subject_tokens(asked)
+    need = min(2, len(subject))
+    if not need:
+        return None
+    for unit in units:
+        for cue in _NEGATION_CUE.finditer(unit.text):
+            scope = " ".join(re.findall(r"[\w’'-]+", unit.text[cue.end():])[:NEGATION_SCOPE_WORDS])
+            if len(set(tokenize(scope)) & subject) >= need:
+                return unit
+    return None
+
+
 def check_verdict(
-    question: str, verdict: str | None, index: EvidenceIndex, units: Sequence[Unit] | None = None
+    question: str, verdict: str | None, index: EvidenceIndex, units: Sequence[Unit] | None = None,
+    asked: str | None = None,
 ) -> tuple[str | None, str | None, Unit | None]:
-    """Make a yes/no verdict agree with a numeric limit stated in the evidence.
+    """Make a yes/no verdict agree with a numeric limit stated in the evidence, or with a
+    sentence that denies what the user asked about (`asked`: the user's own words, since
+    a condensed follow-up carries the previous turn's words too).
 
     Returns (verdict, note, deciding sentence). A "yes" about a name the corpus never
     mentions is withdrawn: the corpus cannot confirm it.
     """
+    units = units if units is not None else index.units
     share = asked_share(question)
-    found = limit_in(question, units if units is not None else index.units) if share is not None else None
+    found = limit_in(question, units) if share is not None else None
+    if found is None and share is None:
+        denial = negation_in(asked or question, units)
+        if denial is not None:
+            if verdict == "no":
+                return verdict, None, denial
+            note = f"verdict {verdict or 'missing'} replaced by no: the evidence says it is not so"
+            return "no", note, denial
     missing = unknown_names(question, index)
     if found is not None:
         limit, unit = found

@@ -164,6 +164,38 @@ def test_the_verdict_must_agree_with_a_limit_in_the_evidence(index, question, mo
         assert note and "replaced" in note
 
 
+@pytest.mark.parametrize("question, model_verdict, expected", [
+    # g56 (the user's words of a follow-up): "These are not legacy telecom services like voice calls"
+    ("does it include things like voice calls?", "yes", "no"),
+    # g37: "The pilot also does not cover basic telecom services"
+    ("Does the pilot with 166 approved foreign firms include basic telecom services?", None, "no"),
+    ("Does the pilot with 166 approved foreign firms include basic telecom services?", "no", "no"),
+])
+def test_the_verdict_must_agree_with_a_sentence_that_denies_what_was_asked(assistant, embed, question,
+                                                                          model_verdict, expected):
+    snap = assistant.snapshot
+    index = EvidenceIndex([passage_with(snap, "166 Foreign Firms Approved"), passage_with(snap, "basic telecom services"),
+                           passage_with(snap, "voice calls")], question, embed)
+    verdict, note, deciding = check_verdict(question, model_verdict, index)
+    assert verdict == expected
+    assert deciding is not None and " not " in deciding.text
+    assert (note is not None) == (model_verdict != expected)
+
+
+@pytest.mark.parametrize("question", [
+    "Is basic telecom excluded from the 166-firm pilot?",  # asked in the negative: the model's call
+    "Can foreign investors fully own an internet data center in the pilot areas?",  # nothing denies it
+    "Does the 166-firm pilot include cloud computing?",
+])
+def test_no_denial_is_read_into_other_questions(assistant, embed, question):
+    snap = assistant.snapshot
+    index = EvidenceIndex([passage_with(snap, "basic telecom services"), passage_with(snap, "voice calls"),
+                           passage_with(snap, "internet data centers")], question, embed)
+    verdict, note, deciding = check_verdict(question, "yes", index)
+    assert verdict == "yes" and note is None
+    assert deciding is None or " not " not in deciding.text
+
+
 def test_a_yes_about_a_place_the_corpus_never_mentions_is_withdrawn(index):
     verdict, note, _ = check_verdict("Can a foreign investor own 50% of a VPN service in Paris?", "yes", index)
     assert verdict is None
