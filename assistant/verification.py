@@ -66,6 +66,7 @@ _META_PREFIX = re.compile(
     re.I,
 )
 _MARKER = re.compile(r"\s*\[(\d{1,3})\]")
+_CLAUSE = re.compile(r",\s+(?:and|but|while|whereas)\s+|;\s+")
 _NUMBER = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s*(%|percent\b|per cent\b|pct\b))?", re.I
 )
@@ -139,6 +140,11 @@ def content_tokens(text: str) -> set[str]:
     return {t for t in tokenize(text) if t not in _META}
 
 
+def _name_tokens(name: str) -> set[str]:
+    """A name's tokens without its possessive ("Council's" is "council", not also "s")."""
+    return content_tokens(re.sub(r"[’']s$", "", name))
+
+
 def question_numbers(question: str) -> set[str]:
     """Numbers the question brings in, including "fully owned" meaning 100%."""
     nums = numbers_in(question)
@@ -205,6 +211,7 @@ class EvidenceIndex:
             for span in split_sentences(p.text):
                 self.units.append(Unit(n, p.text[span.start:span.end], p.start + span.start, p.start + span.end))
         self.unit_tokens = [content_tokens(u.text) for u in self.units]
+        self.unit_numbers = [numbers_in(u.text) for u in self.units]
         self.passage_tokens = [content_tokens(p.text) for p in self.passages]
         self.passage_numbers = [numbers_in(p.text) for p in self.passages]
         self.passage_words = [set(_words(p.text)) for p in self.passages]
@@ -212,6 +219,7 @@ class EvidenceIndex:
         self.question_tokens = content_tokens(question)
         # A yes/no question's numbers are its premise ("No, not 100%"); for other
         # questions a number in the answer is a claim and must come from a passage.
+        self.premise_numbers = premise_numbers
         self.question_numbers = question_numbers(question) if premise_numbers else set()
         self.question_words = set(_words(question))
         every = set().union(*self.passage_tokens) if self.passage_tokens else set()
@@ -316,32 +324,43 @@ class EvidenceIndex:
         of the claim. Every word of "HSBC is based in Hainan" is in the passage that lists
         HSBC among the 13 and Hainan among the pilot areas, sentences apart; and the
         passage quoting Zhang Chunfei holds "CAICT deputy director" but not the words the
-        question attributes to someone else. A name the question asks about must stand
-        within a sentence of the answer's name; the sentences around the answer's name
-        must hold most of what the claim says of it."""
-        _, news = self._news_items(claim)
-        news = sorted((x for x in news if content_tokens(x) - _CALENDAR), key=claim.find)
-        if not news:
+        question attributes to someone else. So a name of the question must stand within a
+        sentence of the answer's name or number in the same clause, and the sentences around
+        the answer's name must hold most of what the claim says of it."""
+        numbers, news = self._news_items(claim)
+        news = {x for x in news if _name_tokens(x) - _CALENDAR}
+        # A yes/no answer joins a rule to a fact from elsewhere ("capped at 50%" + "Wuhan is
+        # among the 20 cities"); an answer to "how many in Guangzhou?" must find its number
+        # said of Guangzhou.
+        numbers = set() if self.premise_numbers else numbers
+        if not news and not numbers:
             return []
-        rest = content_tokens(claim) - set().union(*(content_tokens(x) for x in news))
-        asked = [(q, content_tokens(q)) for q in sorted(names_in(claim) - set(news), key=claim.find)]
-        asked = [(q, t) for q, t in asked if t and not t & _CALENDAR]
-        best = max((len(rest & w) for w in self.window_tokens), default=0)
         cited = [i for i, u in enumerate(self.units) if u.passage in chosen]
+
+        def around(holds: Callable[[int], bool]) -> list[set[str]]:
+            return [self.window_tokens[i] for i in cited if holds(i)]
+
         apart: list[str] = []
-        loose: list[str] = []
-        for name in news:
-            tokens = content_tokens(name)
-            own = [self.window_tokens[i] for i in cited if tokens <= self.unit_tokens[i]]
-            if not own:
-                continue  # not in these passages at all: the name check reports that
-            far = [q for q, t in asked if not any(t <= w for w in own)]
-            if far:
-                apart.append(f"{name} beside {far[0]}")
-                continue
+        reported: set[str] = set()
+        for clause in _CLAUSE.split(claim):  # "A has X, and B has Y": A need not stand with Y
+            asked = [(q, _name_tokens(q)) for q in sorted(names_in(clause) - news, key=clause.find)]
+            asked = [(q, t) for q, t in asked if t and not t & _CALENDAR]
+            items = [(x, around(lambda i, x=x: _name_tokens(x) <= self.unit_tokens[i]))
+                     for x in sorted(names_in(clause) & news, key=clause.find)]
+            items += [(x, around(lambda i, x=x: x in self.unit_numbers[i] or x.rstrip("%") in _bare(self.unit_numbers[i])))
+                      for x in sorted(numbers_in(clause) & numbers)]
+            for item, own in items:
+                far = [q for q, t in asked if own and not any(t <= w for w in own)]
+                if far:  # (not in these passages at all: the name and number checks say so)
+                    apart.append(f"{item} beside {far[0]}")
+                    reported.add(item)
+        loose = []
+        rest = content_tokens(claim) - set().union(set(), *(_name_tokens(x) for x in news))
+        best = max((len(rest & w) for w in self.window_tokens), default=0)
+        for name in sorted(news, key=claim.find):
             # A list may run on for sentences: any window that holds the name will do.
-            near = [self.window_tokens[i] for i in cited if tokens <= self.window_tokens[i]]
-            if rest and max(len(rest & w) for w in near) < MIN_BINDING * best:
+            near = around(lambda i: _name_tokens(name) <= self.window_tokens[i])
+            if rest and near and name not in reported and max(len(rest & w) for w in near) < MIN_BINDING * best:
                 loose.append(name)
         return apart + ([f"{' '.join(loose)} with the rest of the sentence"] if loose else [])
 

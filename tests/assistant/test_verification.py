@@ -289,3 +289,28 @@ def test_the_wrong_person_for_a_quote_is_dropped_and_the_right_one_kept(assistan
                                 "Communications Technology, said the pilot would help integrate digital "
                                 "technologies with various sectors.", [1])
     assert kept is not None and kept.markers == [1], result
+
+
+def test_a_number_said_of_something_else_is_dropped(assistant, embed):
+    """g61: "166 firms approved in Guangzhou": 166 is the whole pilot's count, and Guangzhou
+    is only in the list of 20 cities of another article."""
+    snap = assistant.snapshot
+    question = "How many foreign firms have been approved for the pilot in Guangzhou?"
+    index = EvidenceIndex([passage_with(snap, "China has approved 166"), passage_with(snap, "Guangzhou")],
+                          question, embed, premise_numbers=False)
+    kept, result = check(index, "166 foreign firms have been approved for the pilot in Guangzhou.", [1])
+    assert kept is None and "166 beside Guangzhou" in result.reason
+
+
+def test_each_clause_of_a_sentence_is_bound_on_its_own(assistant, embed):
+    """g46: one clause from each passage; the first clause's names need not stand with the
+    second's "Fintech"."""
+    snap = assistant.snapshot
+    question = ("Which multinational both has an affiliate in the first batch of 13 and has a fintech subsidiary "
+                "preparing an ICP permit application?")
+    index = EvidenceIndex([passage_with(snap, "Deutsche Telekom and HSBC"),
+                           passage_with(snap, "HSBC Fintech Services (Shanghai)")], question, embed, premise_numbers=False)
+    kept, result = check(index, "HSBC has an affiliate among the first 13 foreign-invested enterprises approved for "
+                                "the pilot, and HSBC Fintech Services (Shanghai) Company Limited is preparing to apply "
+                                "for an internet content provider permit.", [1, 2])
+    assert kept is not None and result.status != "dropped", result
