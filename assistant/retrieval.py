@@ -2,10 +2,10 @@
 
 Stages, each measured in `policyqa bench retrieval`:
   1. candidates: top `candidates` chunks from each retriever, after metadata filters;
-  2. fusion: reciprocal rank fusion (robust to the two scores' different scales);
-  3. re-ranking (assistant/reranking.py): dense similarity, BM25 and query-term coverage,
-     query terms not yet covered by the passages above, then adjacent chunks of one document are merged so a list split across chunks
-     stays whole;
+  2. fusion: max-normalised score fusion (default) or reciprocal rank fusion;
+  3. re-ranking (assistant/reranking.py): dense similarity, BM25 and query-term coverage;
+     the question's names, dates and numbers not yet covered by the passages above; then
+     adjacent chunks of one document are merged so a list split across chunks stays whole;
   4. the evidence gate (assistant/gate.py) decides whether the corpus answers at all.
 """
 

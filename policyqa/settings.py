@@ -59,8 +59,10 @@ class Settings(BaseSettings):
     candidates: int = Field(20, ge=1, le=500, description="Per-retriever candidates before fusion.")
     fusion: Literal["rrf", "score"] = Field("score", description="How dense and BM25 lists are merged.")
     rrf_k: int = Field(60, ge=1)
-    novelty: float = Field(0.5, ge=0.0, le=1.0,
-                           description="Re-ranking weight of the question's names, dates and numbers that the passages above do not mention (0: off).")
+    novelty: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="Re-ranking boost for the question's names, dates and numbers the passages above lack (0: off).",
+    )
     min_evidence: float = Field(
         0.17, ge=0.0, le=1.0, description="Evidence gate: below this the question is refused."
     )
