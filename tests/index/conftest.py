@@ -99,10 +99,16 @@ def assert_consistent():
             text, meta, _ = by_id[chunk.id]
             assert text == snap.text(chunk)
             assert (meta["doc_id"], meta["start"], meta["end"]) == (chunk.doc_id, chunk.start, chunk.end)
-        # The vector index (not just the id table) serves every chunk: its own vector finds it.
+        # The vector index (not just the id table) serves every chunk: its own vector finds it
+        # at distance 0, first or tied for first. Searched 5 deep: HNSW is approximate, and
+        # asked for one result its search was once shallow enough to miss 1 of 40 chunks
+        # among a killed build's leftovers (a fresh-clone run; 0.98 of 40 allows no miss).
         vectors = np.asarray([by_id[c.id][2] for c in snap.chunks], dtype=np.float32)
-        hits = store.collection.query(query_embeddings=vectors, n_results=1, include=[])["ids"]
-        found = sum(h[0] == c.id for h, c in zip(hits, snap.chunks))
+        got = store.collection.query(query_embeddings=vectors, n_results=min(5, store.count()), include=["distances"])
+        found = sum(
+            any(h == c.id and d <= ds[0] + 1e-5 for h, d in zip(hs, ds))
+            for hs, ds, c in zip(got["ids"], got["distances"], snap.chunks)
+        )
         assert found >= 0.98 * len(snap.chunks), f"only {found}/{len(snap.chunks)} chunks found by their own vector"
         return snap
 
