@@ -381,9 +381,9 @@ def _from_draft(raw: str, standalone: str, yes_no: bool, index: EvidenceIndex, b
                 notes.append("the generator gave no supported reason: the best evidence sentences are quoted")
     else:
         kept = [VerifiedClaim(_strip_verdict(c.text), c.markers, c.quotes) for c in kept]
-        if any(not index.restates_question(c.text) for c in kept):
-            # (For a yes/no question, restating it is the answer.)
-            for claim in [c for c in kept if index.restates_question(c.text)]:
+        restating = [c for c in kept if index.restates_question(c.text)]
+        if len(restating) < len(kept):  # (for a yes/no question, restating it is the answer)
+            for claim in restating:
                 kept.remove(claim)
                 checks.append(SentenceCheck(text=claim.text, cited=claim.markers, status="dropped",
                                             reason="restates the question"))

@@ -131,6 +131,11 @@ def _bare(numbers: Iterable[str]) -> set[str]:
     return {n.rstrip("%") for n in numbers}
 
 
+def _has_number(number: str, numbers: set[str]) -> bool:
+    """"50%" is held by "50%" or by a bare "50" ("capped at 50 percent" reads as both)."""
+    return number in numbers or number.rstrip("%") in _bare(numbers)
+
+
 def names_in(text: str) -> set[str]:
     """Capitalised words and acronyms that are not ordinary sentence words."""
     return {m for m in _NAME.findall(text) if m.lower() not in _COMMON_CAPITALISED}
@@ -305,9 +310,9 @@ class EvidenceIndex:
         missing = []
         cited_numbers = set().union(*(self.passage_numbers[n - 1] for n in chosen)) if chosen else set()
         for number in sorted(numbers_in(claim)):
-            if number in cited_numbers or number.rstrip("%") in _bare(cited_numbers):
+            if _has_number(number, cited_numbers):
                 continue
-            if number in self.question_numbers or number.rstrip("%") in _bare(self.question_numbers):
+            if _has_number(number, self.question_numbers):
                 continue
             missing.append(number)
         for name in sorted(names_in(claim)):
@@ -336,6 +341,7 @@ class EvidenceIndex:
         if not news and not numbers:
             return []
         cited = [i for i, u in enumerate(self.units) if u.passage in chosen]
+        tokens = {x: _name_tokens(x) for x in news}
 
         def around(holds: Callable[[int], bool]) -> list[set[str]]:
             return [self.window_tokens[i] for i in cited if holds(i)]
@@ -345,9 +351,9 @@ class EvidenceIndex:
         for clause in _CLAUSE.split(claim):  # "A has X, and B has Y": A need not stand with Y
             asked = [(q, _name_tokens(q)) for q in sorted(names_in(clause) - news, key=clause.find)]
             asked = [(q, t) for q, t in asked if t and not t & _CALENDAR]
-            items = [(x, around(lambda i, x=x: _name_tokens(x) <= self.unit_tokens[i]))
+            items = [(x, around(lambda i, t=tokens[x]: t <= self.unit_tokens[i]))
                      for x in sorted(names_in(clause) & news, key=clause.find)]
-            items += [(x, around(lambda i, x=x: x in self.unit_numbers[i] or x.rstrip("%") in _bare(self.unit_numbers[i])))
+            items += [(x, around(lambda i, x=x: _has_number(x, self.unit_numbers[i])))
                       for x in sorted(numbers_in(clause) & numbers)]
             for item, own in items:
                 far = [q for q, t in asked if own and not any(t <= w for w in own)]
@@ -355,11 +361,11 @@ class EvidenceIndex:
                     apart.append(f"{item} beside {far[0]}")
                     reported.add(item)
         loose = []
-        rest = content_tokens(claim) - set().union(set(), *(_name_tokens(x) for x in news))
+        rest = content_tokens(claim) - set().union(*tokens.values())
         best = max((len(rest & w) for w in self.window_tokens), default=0)
         for name in sorted(news, key=claim.find):
             # A list may run on for sentences: any window that holds the name will do.
-            near = around(lambda i: _name_tokens(name) <= self.window_tokens[i])
+            near = around(lambda i: tokens[name] <= self.window_tokens[i])
             if rest and near and name not in reported and max(len(rest & w) for w in near) < MIN_BINDING * best:
                 loose.append(name)
         return apart + ([f"{' '.join(loose)} with the rest of the sentence"] if loose else [])
@@ -390,7 +396,7 @@ class EvidenceIndex:
         """The claim's numbers and names that the question did not bring: a citation is
         owed for those, not for "the 166-company pilot" restated from the question."""
         asked = numbers_in(self.question) | self.question_numbers
-        numbers = {x for x in numbers_in(claim) if x not in asked and x.rstrip("%") not in _bare(asked)}
+        numbers = {x for x in numbers_in(claim) if not _has_number(x, asked)}
         names = {x for x in names_in(claim) if not (content_tokens(x) and content_tokens(x) <= self.question_tokens)}
         return numbers, names
 
@@ -438,7 +444,7 @@ class EvidenceIndex:
 
             def holds(n: int) -> bool:
                 if is_number:
-                    return item in self.passage_numbers[n - 1] or item.rstrip("%") in _bare(self.passage_numbers[n - 1])
+                    return _has_number(item, self.passage_numbers[n - 1])
                 return self.has_name(item, n)
 
             if any(holds(n) for n in current):
