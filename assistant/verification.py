@@ -378,9 +378,11 @@ class EvidenceIndex:
         on VPNs)."""
         rest = [m for m in others if m != n]
         single = self.support(claim, [n], sims)
-        if single.ok or (single.lexical >= MIN_LEXICAL
-                         and not [m for m in single.missing if m not in numbers_in(claim)]):
-            # (The second: all of it but a premise-free number that another passage holds.)
+        news_numbers, _ = self._news_items(claim)
+        if single.ok or (single.lexical >= MIN_LEXICAL and not [m for m in single.missing if m not in news_numbers]):
+            # (The second: all of it but a number the answer brings, which another passage
+            # holds. One the question brought, "the 166-company pilot", is what the
+            # sentence is about: a passage without it speaks of something else.)
             if not rest or self._backs_news(claim, n, rest):
                 return True
         numbers, names = self._news_items(claim)

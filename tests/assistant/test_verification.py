@@ -314,3 +314,18 @@ def test_each_clause_of_a_sentence_is_bound_on_its_own(assistant, embed):
                                 "the pilot, and HSBC Fintech Services (Shanghai) Company Limited is preparing to apply "
                                 "for an internet content provider permit.", [1, 2])
     assert kept is not None and result.status != "dropped", result
+
+
+def test_a_passage_without_the_question_s_subject_is_no_citation(assistant, embed):
+    """g22: the model cited beside the 166-firm article a passage on "value-added
+    telecommunication, biotechnology ..." that never mentions the 166-firm pilot. Its words
+    cover the sentence's news as well, but the sentence is about the 166-company pilot."""
+    question = "Which service areas does the 166-company pilot focus on?"
+    passages = assistant.retrieve(question)
+    article = next(n for n, p in enumerate(passages, 1) if "approved 166 foreign-invested" in p.text)
+    other = next(n for n, p in enumerate(passages, 1)
+                 if "value-added telecommunication, biotechnology" in p.text and "166" not in p.text)
+    index = EvidenceIndex(passages, question, embed, premise_numbers=False)
+    kept, result = check(index, "The 166-company pilot focuses on value-added telecommunications.", [article, other])
+    assert kept.markers == [article]
+    assert result.status == "reattributed"
