@@ -33,8 +33,10 @@ from assistant.verification import (
     VerifiedClaim,
     asked_share,
     check_verdict,
+    content_tokens,
     locate,
     names_in,
+    subject_tokens,
     verify_claims,
 )
 from policyqa.errors import BackendError
@@ -43,6 +45,7 @@ from policyqa.settings import Settings
 log = logging.getLogger(__name__)
 
 REFUSAL = "The corpus does not answer this question."
+ASIDE = "says nothing more about what the question asks"
 UNSETTLED = "The passages do not settle this."
 PROMPT_MARGIN_TOKENS = 64
 ON_TOPIC = 0.35  # best support of a dropped draft: below it the draft is noise, not an attempt
@@ -71,7 +74,15 @@ _ABSENCE = re.compile(
     r"|\b(?:passages?|context|texts?|articles?|sources?|information)\b[^.]{0,30}?\b(?:do(?:es)?\s+not|don't|doesn't|only)\s+"
     r"(?:say|mention|contain|answer|specify|state|provide|include|give|discuss|list|describe)"
     r"|\bno\s+(?:information|mention|details?|data)\s+(?:about|on|of|regarding|is|are)\b"
-    r"|\b(?:cannot|can't|can\s+not|unable\s+to|not\s+possible\s+to)\s+(?:be\s+)?(?:determined?|tell|say|answer|find|confirm)",
+    r"|\b(?:cannot|can't|can\s+not|unable\s+to|not\s+possible\s+to)\s+(?:be\s+)?(?:determined?|tell|say|answer|find|confirm|conclude)",
+    re.I,
+)
+# "..., but it does not specify that HSBC's subsidiary has received its permit": a hedge
+# about the passages tacked onto a claim. The claim before it stands; the hedge cites nothing.
+_HEDGE_TAIL = re.compile(
+    r",?\s+(?:but|although|though|however,?)\s+(?:it|they|this|the\s+(?:passages?|articles?|texts?|context|sources?))"
+    r"\s+(?:does|do|did)\s*(?:not|n[’']t)\s+(?:explicitly\s+|directly\s+)?"
+    r"(?:mention|specify|say|state|indicate|confirm|show|clarify)\b.*$",
     re.I,
 )
 # A sentence that points at a passage instead of saying anything ("The names of all 166
@@ -110,13 +121,13 @@ def parse_draft(raw: str) -> Draft | None:
         position = match.end()
         pieces = [p for p in _SENTENCE_END.split(segment) if p.strip()]
         for piece in pieces:
-            claims.append(Claim(piece.strip(), markers))
+            claims.append(Claim(_HEDGE_TAIL.sub("", piece.strip()), markers))
     tail = text[position:].strip()
     for piece in _SENTENCE_END.split(tail):
         # Unmarked text counts only as whole sentences: a reply cut off by the token
         # limit must not leave half a sentence in the answer.
         if len(piece.split()) >= 3 and piece.rstrip()[-1:] in ".!?":
-            claims.append(Claim(piece.strip(), []))
+            claims.append(Claim(_HEDGE_TAIL.sub("", piece.strip()), []))
     claims = [c for c in claims if re.search(r"\w", c.text) and not _NOT_FOUND.match(c.text)]
     kept = [c for c in claims if not (_ABSENCE.search(c.text) or _POINTER.search(c.text))]
     said_absent, claims = len(kept) < len(claims), kept
@@ -148,6 +159,31 @@ def contradicts(claim: str, verdict: str | None, question: str) -> bool:
         if asked in claim.replace(" %", "%") or (share == 100 and _UNLIMITED.search(claim)):
             return True
     return False
+
+
+def on_subject(claims: Sequence[VerifiedClaim], asked: str, standalone: str
+               ) -> tuple[list[VerifiedClaim], list[VerifiedClaim]]:
+    """Split a yes/no answer's sentences into those that speak of the question's subject
+    and the asides. After the first, a sentence must name something the user asked about
+    that the ones before it did not: "These are not legacy services like voice calls [1]"
+    answers "does it include voice calls?"; "The pilot allows wholly-owned data centres
+    [2]" after it is another passage's topic, and "Therefore, owning 100% in Wuhan is not
+    allowed" only repeats. A follow-up of one word ("and in Suzhou?") is judged by its
+    standalone form, so "the cap on VPN services is 50%" still counts."""
+    subject = subject_tokens(asked)
+    if len(subject) < 2:
+        subject = subject_tokens(standalone)
+    kept: list[VerifiedClaim] = []
+    aside: list[VerifiedClaim] = []
+    said: set[str] = set()
+    for claim in claims:
+        about = content_tokens(claim.text) & subject
+        if kept and not about - said:
+            aside.append(claim)
+            continue
+        kept.append(claim)
+        said |= about
+    return kept, aside
 
 
 def _strip_verdict(text: str) -> str:
@@ -374,7 +410,10 @@ def _from_draft(raw: str, standalone: str, yes_no: bool, index: EvidenceIndex, b
                                             reason=f"contradicts the verdict {verdict}"))
                 continue
             survivors.append(VerifiedClaim(_strip_verdict(claim.text), claim.markers, claim.quotes))
-        kept = survivors
+        kept, aside = on_subject(survivors, base["question"], standalone)
+        for claim in aside:
+            checks.append(SentenceCheck(text=claim.text, cited=claim.markers, status="dropped",
+                                        reason=ASIDE))
         if verdict is not None and not kept:
             kept = extract(standalone, standalone, index, yes_no=False).claims
             if kept:
@@ -395,6 +434,13 @@ def _from_draft(raw: str, standalone: str, yes_no: bool, index: EvidenceIndex, b
                               notes=[f"the draft leans on {', '.join(leaning)}, which no passage says, and the "
                                      "model, asked again, found that the cited passages do not state the answer"]), None
             notes.append(f"self-checked: the draft leans on {', '.join(leaning)}, which no passage says as such")
+    for claim in kept[prompts.MAX_SENTENCES:]:
+        # The grammar bounds runs of sentences before a marker, not sentences: the fourth
+        # and later ones are what the prompt did not ask for (a 1.5B model rambles on into
+        # its passages' other topics).
+        checks.append(SentenceCheck(text=claim.text, cited=claim.markers, status="dropped",
+                                    reason=f"beyond the {prompts.MAX_SENTENCES} sentences asked for"))
+    kept = kept[:prompts.MAX_SENTENCES]
     if not kept:
         return None, "the generated answer had nothing the passages support"
     if yes_no:
@@ -410,14 +456,19 @@ def _extractive(question: str, standalone: str, yes_no: bool, index: EvidenceInd
     if not result.claims:
         return Answer(**base, text=REFUSAL, status="refused", backend="extractive")
     notes = [result.verdict_note] if result.verdict_note else []
+    claims, aside = list(result.claims), []
     if yes_no:
-        notes += supplement(standalone, result.claims, index)
+        claims, aside = on_subject(claims, question, standalone)
+        notes += supplement(standalone, claims, index)
     checks = [
         SentenceCheck(text=c.text, cited=c.markers, status="supported", support=1.0, reason="quoted from the passage")
-        for c in result.claims
+        for c in claims
+    ] + [
+        SentenceCheck(text=c.text, cited=c.markers, status="dropped", reason=ASIDE)
+        for c in aside
     ]
     return Answer(
-        **base, text=render(result.verdict, result.claims, yes_no=False), status="grounded",
-        verdict=result.verdict, backend="extractive", citations=citations(result.claims, index.passages),
+        **base, text=render(result.verdict, claims, yes_no=False), status="grounded",
+        verdict=result.verdict, backend="extractive", citations=citations(claims, index.passages),
         checks=checks, notes=notes,
     )

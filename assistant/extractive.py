@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.prompts import MAX_SENTENCES
 from assistant.verification import (
     EvidenceIndex,
     Unit,
@@ -24,7 +25,6 @@ from assistant.verification import (
     numbers_in,
 )
 
-MAX_SENTENCES = 3
 MIN_WORDS = 4
 RELATIVE_FLOOR = 0.5  # later sentences must score at least this share of the best
 

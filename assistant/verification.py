@@ -62,7 +62,7 @@ _META_PREFIX = re.compile(
     r"(?:passages?|articles?|sources?|context|texts?)(?:\s*\[?\d+\]?(?:\s*(?:,|and)\s*\[?\d+\]?)*)?"
     r"(?:\s*\([^()]{0,300}\))?\s*,?\s*"
     r"|(?:the\s+)?(?:passages?|articles?|sources?|context|texts?)(?:\s*\[?\d+\]?(?:\s*(?:,|and)\s*\[?\d+\]?)*)?\s+"
-    r"(?:states?|says?|mentions?|notes?|indicates?|shows?|explains?|confirms?)\s+(?:that\s+)?)",
+    r"(?:also\s+)?(?:states?|says?|mentions?|notes?|indicates?|shows?|explains?|confirms?)\s+(?:that\s+)?)",
     re.I,
 )
 _MARKER = re.compile(r"\s*\[(\d{1,3})\]")
@@ -228,7 +228,7 @@ class EvidenceIndex:
         self.question_numbers = question_numbers(question) if premise_numbers else set()
         self.question_words = set(_words(question))
         every = set().union(*self.passage_tokens) if self.passage_tokens else set()
-        absent = _subject_tokens(question) - every - _ASKING
+        absent = subject_tokens(question) - every - _ASKING
         self._absent = {w: t for w in self.question_words for t in tokenize(w) if t in absent}
         self._absent_tokens = set(self._absent.values())
         self._unmentioned: set[str] | None = None
@@ -600,7 +600,9 @@ def asked_share(question: str) -> float | None:
     return None
 
 
-def _subject_tokens(question: str) -> set[str]:
+def subject_tokens(question: str) -> set[str]:
+    """What a question is about: its content words, less the generic ones of the domain
+    ("foreign", "company", "own") and its numbers."""
     numbers = {t for n in numbers_in(question) for t in tokenize(n)}
     return content_tokens(question) - _GENERIC - numbers
 
@@ -611,7 +613,7 @@ def limit_in(question: str, units: Iterable[Unit]) -> tuple[float, Unit] | None:
     Returns (limit, sentence): 100 for "caps lifted"/"wholly-owned", else the cap.
     Only sentences that share the question's subject words ("VPN", "app store") count.
     """
-    subject = _subject_tokens(question)
+    subject = subject_tokens(question)
     if not subject:
         return None
     best = None
@@ -656,7 +658,7 @@ def negation_in(asked: str, units: Iterable[Unit]) -> Unit | None:
     is left to the model. On the gold set it decides exactly the two "no"s it should."""
     if _NEGATIVE_ASK.search(asked):
         return None
-    subject = _subject_tokens(asked)
+    subject = subject_tokens(asked)
     need = min(2, len(subject))
     if not need:
         return None

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from assistant.answering import REFUSAL, answer_stream, contradicts, parse_draft, render
+from assistant.answering import ASIDE, REFUSAL, answer_stream, contradicts, on_subject, parse_draft, render
 from assistant.types import Answer, Delta, Evidence, Passage
 from assistant.verification import VerifiedClaim
 
@@ -63,6 +63,42 @@ def test_a_draft_that_says_the_passages_lack_the_answer_is_a_refusal():
     assert negative.verdict == "no" and len(negative.claims) == 1
 
 
+def test_a_hedge_about_the_passages_is_cut_from_the_claim_it_trails():
+    """g38: "..., but it does not mention that the permit has been granted yet" cites nothing;
+    "Therefore, we cannot conclude ..." is no claim at all."""
+    draft = parse_draft(
+        "No. HSBC Fintech Services (Shanghai) Company Limited is preparing to apply for an internet content "
+        "provider permit, but it does not mention that the permit has been granted yet [1]. Therefore, we cannot "
+        "conclude that HSBC's Shanghai fintech subsidiary has already received its permit [1].")
+    assert [c.text for c in draft.claims] == [
+        "HSBC Fintech Services (Shanghai) Company Limited is preparing to apply for an internet content provider permit"]
+    # A claim that is itself negative keeps its "does not".
+    assert parse_draft("The pilot does not cover basic telecom services [2].").claims[0].text == (
+        "The pilot does not cover basic telecom services")
+
+
+def test_a_yes_no_answer_keeps_only_sentences_that_add_to_what_was_asked():
+    def claims(*texts):
+        return [VerifiedClaim(t, [n], {}) for n, t in enumerate(texts, 1)]
+
+    # g56: the second sentence is another passage's topic.
+    kept, aside = on_subject(claims(
+        "These are not legacy telecom services like voice calls or infrastructure",
+        "The pilot program allows foreign investors to operate wholly-owned internet data centers",
+    ), "does it include things like voice calls?", "does it include things like voice calls? cloud computing pilot")
+    assert [c.markers for c in kept] == [[1]] and [c.markers for c in aside] == [[2]]
+    # The Wuhan answer joins two passages: each sentence brings a word of the question.
+    kept, aside = on_subject(claims(
+        "Foreign ownership of VPN services is capped at 50%", "Wuhan is one of the 20 cities where it applies",
+        "Therefore, owning 100% of a VPN service in Wuhan is not allowed",
+    ), WUHAN, WUHAN)
+    assert len(kept) == 2 and [c.markers for c in aside] == [[3]]
+    # A one-word follow-up is judged by its standalone form: the cap still counts.
+    kept, aside = on_subject(claims("Suzhou is one of the 20 cities", "Foreign ownership of VPN services is capped at 50%"),
+                             "and in Suzhou?", "Can I own 100% of a VPN service in Suzhou?")
+    assert len(kept) == 2 and not aside
+
+
 def test_render_puts_the_verdict_first_and_markers_before_the_full_stop():
     claims = [VerifiedClaim("Yes, a 50% stake is allowed.", [1], {}), VerifiedClaim("Suzhou is listed", [1, 2], {})]
     text = render("yes", claims, yes_no=True)
@@ -110,6 +146,43 @@ def test_a_sentence_that_only_restates_the_question_is_dropped(assistant, built_
     assert answer.grounded and answer.backend == "written"
     assert "several new" not in answer.text and "capped at 50%" in answer.text
     assert [c.reason for c in answer.checks if c.status == "dropped"] == ["restates the question"]
+    assert_trustworthy(answer)
+
+
+def test_an_aside_in_a_yes_no_answer_is_dropped(assistant, built_settings):
+    """g38: after the sentence on HSBC's permit, the model added the 13 approved firms."""
+    question = "Has HSBC's Shanghai fintech subsidiary already received its internet content provider permit?"
+    passages = assistant.retrieve(question)
+    hsbc = next(n for n, p in enumerate(passages, 1) if "preparing to apply" in p.text)
+    batch = next(n for n, p in enumerate(passages, 1) if "13 foreign-invested enterprises" in p.text)
+    draft = (f"No. HSBC Fintech Services (Shanghai) Company Limited is preparing to apply for an internet content "
+             f"provider permit [{hsbc}]. The passage also mentions that the first batch of 13 foreign-invested "
+             f"enterprises have been approved for pilot operations in Beijing, Shanghai and Hainan [{batch}].")
+    answer = list(answer_stream(question, question, passages, [], built_settings, generator=Written(draft)))[-1]
+    assert answer.grounded and answer.verdict == "no"
+    assert "preparing to apply" in answer.text and "13" not in answer.text
+    assert [c.reason for c in answer.checks if c.status == "dropped"] == [ASIDE]
+    assert_trustworthy(answer)
+
+
+def test_sentences_beyond_the_three_asked_for_are_dropped(assistant, built_settings):
+    """g34: five sentences, the last on another article's press conference."""
+    question = "What does the MIIT four-area pilot allow foreign investors to do?"
+    passages = assistant.retrieve(question)
+    n = next(i for i, p in enumerate(passages, 1) if "wholly-owned businesses such as internet data centers" in p.text)
+    said = [
+        "The pilot program allows foreign investors to operate wholly-owned businesses such as internet data centers",
+        "They will also have greater access to China's cloud computing service and computing power service markets",
+        "The pilot areas are Beijing's national comprehensive demonstration zone for expanding opening-up in the "
+        "service sector and the Hainan Free Trade Port",
+        "The pilot program marks a new phase of China's opening-up in the telecommunications sector",
+    ]
+    draft = " ".join(f"{s} [{n}]." for s in said)
+    answer = list(answer_stream(question, question, passages, [], built_settings, generator=Written(draft)))[-1]
+    assert answer.grounded
+    dropped = [c for c in answer.checks if c.status == "dropped"]
+    assert [c.reason for c in dropped] == ["beyond the 3 sentences asked for"]
+    assert "new phase" in dropped[0].text and "new phase" not in answer.text
     assert_trustworthy(answer)
 
 

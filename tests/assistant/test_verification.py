@@ -137,6 +137,7 @@ def test_meta_framing_is_stripped():
     assert clean_claim("Passage 2 states that the pilot does not cover basic telecom.")[0] == (
         "The pilot does not cover basic telecom."
     )
+    assert clean_claim("The passage also mentions that 13 firms were approved.")[0] == "13 firms were approved."
 
 
 def test_numbers_are_normalised():
