@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
@@ -184,6 +184,13 @@ def on_subject(claims: Sequence[VerifiedClaim], asked: str, standalone: str
         kept.append(claim)
         said |= about
     return kept, aside
+
+
+def _leave_out(claim: VerifiedClaim, reason: str) -> None:
+    """Record on a verified sentence's own check that the answer leaves it out."""
+    if claim.check is not None:
+        claim.check.status = "dropped"
+        claim.check.reason = reason
 
 
 def _strip_verdict(text: str) -> str:
@@ -406,26 +413,23 @@ def _from_draft(raw: str, standalone: str, yes_no: bool, index: EvidenceIndex, b
         survivors = []
         for claim in kept:
             if contradicts(claim.text, verdict, standalone):
-                checks.append(SentenceCheck(text=claim.text, cited=claim.markers, status="dropped",
-                                            reason=f"contradicts the verdict {verdict}"))
+                _leave_out(claim, f"contradicts the verdict {verdict}")
                 continue
-            survivors.append(VerifiedClaim(_strip_verdict(claim.text), claim.markers, claim.quotes))
+            survivors.append(replace(claim, text=_strip_verdict(claim.text)))
         kept, aside = on_subject(survivors, base["question"], standalone)
         for claim in aside:
-            checks.append(SentenceCheck(text=claim.text, cited=claim.markers, status="dropped",
-                                        reason=ASIDE))
+            _leave_out(claim, ASIDE)
         if verdict is not None and not kept:
             kept = extract(standalone, standalone, index, yes_no=False).claims
             if kept:
                 notes.append("the generator gave no supported reason: the best evidence sentences are quoted")
     else:
-        kept = [VerifiedClaim(_strip_verdict(c.text), c.markers, c.quotes) for c in kept]
+        kept = [replace(c, text=_strip_verdict(c.text)) for c in kept]
         restating = [c for c in kept if index.restates_question(c.text)]
         if len(restating) < len(kept):  # (for a yes/no question, restating it is the answer)
             for claim in restating:
                 kept.remove(claim)
-                checks.append(SentenceCheck(text=claim.text, cited=claim.markers, status="dropped",
-                                            reason="restates the question"))
+                _leave_out(claim, "restates the question")
         leaning = sorted(set().union(*(index.absent_in(c.text) for c in kept))) if kept else []
         if leaning:
             cited = sorted({n for c in kept for n in c.markers})
@@ -438,8 +442,7 @@ def _from_draft(raw: str, standalone: str, yes_no: bool, index: EvidenceIndex, b
         # The grammar bounds runs of sentences before a marker, not sentences: the fourth
         # and later ones are what the prompt did not ask for (a 1.5B model rambles on into
         # its passages' other topics).
-        checks.append(SentenceCheck(text=claim.text, cited=claim.markers, status="dropped",
-                                    reason=f"beyond the {prompts.MAX_SENTENCES} sentences asked for"))
+        _leave_out(claim, f"beyond the {prompts.MAX_SENTENCES} sentences asked for")
     kept = kept[:prompts.MAX_SENTENCES]
     if not kept:
         return None, "the generated answer had nothing the passages support"
@@ -456,16 +459,15 @@ def _extractive(question: str, standalone: str, yes_no: bool, index: EvidenceInd
     if not result.claims:
         return Answer(**base, text=REFUSAL, status="refused", backend="extractive")
     notes = [result.verdict_note] if result.verdict_note else []
-    claims, aside = list(result.claims), []
+    claims = list(result.claims)
     if yes_no:
         claims, aside = on_subject(claims, question, standalone)
+        if aside:
+            notes.append(f"left out {len(aside)} quoted sentence(s) that add nothing the question asks about")
         notes += supplement(standalone, claims, index)
     checks = [
         SentenceCheck(text=c.text, cited=c.markers, status="supported", support=1.0, reason="quoted from the passage")
         for c in claims
-    ] + [
-        SentenceCheck(text=c.text, cited=c.markers, status="dropped", reason=ASIDE)
-        for c in aside
     ]
     return Answer(
         **base, text=render(result.verdict, claims, yes_no=False), status="grounded",

@@ -486,6 +486,9 @@ class VerifiedClaim:
     text: str
     markers: list[int]
     quotes: dict[int, Unit]
+    # The generated sentence's check, so that composing the answer can record a later drop
+    # on it (one check per generated sentence); None for quoted evidence sentences.
+    check: SentenceCheck | None = field(default=None, repr=False, compare=False)
 
 
 def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[VerifiedClaim], list[SentenceCheck]]:
@@ -556,11 +559,10 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[V
             if unit is not None:
                 quotes[n] = unit
         final = index.support(text, markers, sims)
-        checks.append(SentenceCheck(
-            text=text, cited=cited, status=status, support=round(final.score, 3),
-            reason="; ".join(notes),
-        ))
-        kept.append(VerifiedClaim(text=text, markers=markers, quotes=quotes))
+        check = SentenceCheck(text=text, cited=cited, status=status, support=round(final.score, 3),
+                              reason="; ".join(notes))
+        checks.append(check)
+        kept.append(VerifiedClaim(text=text, markers=markers, quotes=quotes, check=check))
     return kept, checks
 
 

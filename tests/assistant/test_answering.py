@@ -162,6 +162,7 @@ def test_an_aside_in_a_yes_no_answer_is_dropped(assistant, built_settings):
     assert answer.grounded and answer.verdict == "no"
     assert "preparing to apply" in answer.text and "13" not in answer.text
     assert [c.reason for c in answer.checks if c.status == "dropped"] == [ASIDE]
+    assert len(answer.checks) == 2  # one check per generated sentence: the drop is recorded on its own
     assert_trustworthy(answer)
 
 
@@ -182,6 +183,7 @@ def test_sentences_beyond_the_three_asked_for_are_dropped(assistant, built_setti
     assert answer.grounded
     dropped = [c for c in answer.checks if c.status == "dropped"]
     assert [c.reason for c in dropped] == ["beyond the 3 sentences asked for"]
+    assert len(answer.checks) == len(said)
     assert "new phase" in dropped[0].text and "new phase" not in answer.text
     assert_trustworthy(answer)
 
