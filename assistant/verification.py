@@ -7,7 +7,8 @@ sentences, and verbatim quoting. Two hard rules come first, because they catch w
 small model invents most: every number and every name in a sentence must appear in the
 passages it cites (or in the question, which is the user's premise, not a claim), and a
 name the answer brings must stand there with what the sentence says of it (`unbound`:
-"HSBC is based in Hainan" from a passage that has both words, sentences apart).
+"HSBC is based in Hainan" from a passage that has both words, sentences apart). A closing
+"according to X" stays only where a passage gives X as the source of the claim's numbers.
 
 A sentence that fails on its own citations is re-attributed to the smallest set of
 passages that does support it, or dropped. Each kept citation must contribute
@@ -66,6 +67,8 @@ _META_PREFIX = re.compile(
     re.I,
 )
 _MARKER = re.compile(r"\s*\[(\d{1,3})\]")
+# "..., according to the MIIT." at the end of a claim: who said it (see `misattributed`).
+_ATTRIBUTION = re.compile(r",?\s+according to (?:the\s+)?((?:[A-Z][\w’'&-]*\s*)+?)\s*(?P<end>[.!]?)$")
 _CLAUSE = re.compile(r",\s+(?:and|but|while|whereas)\s+|;\s+")
 _NUMBER = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s*(%|percent\b|per cent\b|pct\b))?", re.I
@@ -370,6 +373,22 @@ class EvidenceIndex:
                 loose.append(name)
         return apart + ([f"{' '.join(loose)} with the rest of the sentence"] if loose else [])
 
+    def misattributed(self, claim: str) -> str | None:
+        """The source of a closing "according to X" that no passage gives for the claim's
+        numbers: X must stand within a sentence of them. A small model copies attributions
+        from the chat history: after "2,220 were licensed, according to the MIIT", the
+        follow-up's "2,400 ... according to the MIIT" took it from the previous answer,
+        and the 2,400 is a report's figure."""
+        match = _ATTRIBUTION.search(claim)
+        numbers, _ = self._news_items(claim)
+        if match is None or not numbers:
+            return None
+        tokens = _name_tokens(match.group(1))
+        for i in range(len(self.units)):
+            if tokens <= self.window_tokens[i] and all(_has_number(x, self.unit_numbers[i]) for x in numbers):
+                return None
+        return match.group(1).strip()
+
     def contributes(self, claim: str, n: int, sims: np.ndarray, others: Sequence[int] = ()) -> bool:
         """Does passage n back the claim (citation precision)? Either it supports the
         whole claim on its own and backs its news about as well as the other cited
@@ -494,13 +513,16 @@ class VerifiedClaim:
 def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[VerifiedClaim], list[SentenceCheck]]:
     """Check each claim; return the ones kept (with repaired markers) and what was done."""
     cleaned = [clean_claim(c.text) for c in claims]
+    sources = [index.misattributed(t) for t, _ in cleaned]
+    cleaned = [(_ATTRIBUTION.sub(r"\g<end>", t) if source else t, inline)
+               for (t, inline), source in zip(cleaned, sources)]
     texts = [t for t, _ in cleaned]
     vectors = index.embed_texts([t for t in texts if t])
     vector_iter = iter(vectors)
     kept: list[VerifiedClaim] = []
     checks: list[SentenceCheck] = []
     seen: set[str] = set()
-    for claim, (text, inline) in zip(claims, cleaned):
+    for claim, (text, inline), source in zip(claims, cleaned, sources):
         cited = list(dict.fromkeys([*claim.cited, *inline]))
         if not text:
             checks.append(SentenceCheck(text=claim.text, cited=cited, status="dropped", reason="empty sentence"))
@@ -516,6 +538,8 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[V
         notes: list[str] = []
         if invalid:
             notes.append(f"cited passage(s) {invalid} that do not exist")
+        if source:
+            notes.append(f"removed \"according to {source}\": no passage says it of these numbers")
         status = "supported"
         result = index.support(text, valid, sims) if valid else None
         if result is not None and result.ok:
@@ -551,7 +575,7 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[V
             notes.append(f"added {added} for names/numbers they hold")
             status = "reattributed" if status == "reattributed" or set(markers) != set(valid) else status
         markers = sorted(set(markers))
-        if status == "supported" and markers != sorted(set(valid)):
+        if status == "supported" and (markers != sorted(set(valid)) or source):
             status = "reattributed"
         quotes = {}
         for n in markers:

@@ -330,3 +330,28 @@ def test_a_passage_without_the_question_s_subject_is_no_citation(assistant, embe
     kept, result = check(index, "The 166-company pilot focuses on value-added telecommunications.", [article, other])
     assert kept.markers == [article]
     assert result.status == "reattributed"
+
+
+def test_an_attribution_no_passage_makes_is_removed(assistant, embed):
+    """g52: after "2,220 were licensed, according to the MIIT", the follow-up's answer copied
+    the attribution to the 2,400 of February 2025, a report's figure; the MIIT passage it
+    then cited says nothing of 2,400."""
+    question = "How many foreign-invested firms were licensed for telecom business by the end of February 2025?"
+    passages = assistant.retrieve(question)
+    report = next(n for n, p in enumerate(passages, 1) if "2,400" in p.text)
+    miit = next(n for n, p in enumerate(passages, 1) if "MIIT" in p.text and "2,400" not in p.text)
+    index = EvidenceIndex(passages, question, embed, premise_numbers=False)
+    claim = ("As of February 2025, 2,400 foreign-invested telecommunications companies were licensed to operate "
+             "telecom businesses, according to the MIIT.")
+    kept, result = check(index, claim, [report, miit])
+    assert kept.text.endswith("telecom businesses.") and "MIIT" not in kept.text
+    assert kept.markers == [report]
+    assert result.status == "reattributed" and "according to MIIT" in result.reason
+    # Where the passage gives the source beside the number, the attribution stays.
+    question = "How many foreign-invested companies had been licensed as of September?"
+    passages = assistant.retrieve(question)
+    n = next(n for n, p in enumerate(passages, 1) if "2,220" in p.text)
+    index = EvidenceIndex(passages, question, embed, premise_numbers=False)
+    kept, result = check(index, "As of September, 2,220 foreign-invested companies had been licensed to operate "
+                                "telecom businesses, according to the MIIT.", [n])
+    assert kept.text.endswith("according to the MIIT.") and result.status == "supported"
