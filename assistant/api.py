@@ -193,7 +193,7 @@ class Assistant:
             timings["total"] = time.perf_counter() - started
             yield Answer(question=question, standalone_query=query, text=REFUSAL, status="refused",
                          passages=found.passages, backend="gate", timings=timings,
-                         fallback_reason=f"evidence {found.evidence:.2f} is below the threshold {self.settings.min_evidence:.2f}")
+                         fallback_reason=found.refusal)
             return
         from assistant.answering import answer_stream
 

@@ -6,7 +6,8 @@ Stages, each measured in `policyqa bench retrieval`:
   3. re-ranking (assistant/reranking.py): dense similarity, BM25 and query-term coverage;
      the question's names, dates and numbers not yet covered by the passages above; then
      adjacent chunks of one document are merged so a list split across chunks stays whole;
-  4. the evidence gate (assistant/gate.py) decides whether the corpus answers at all.
+  4. the evidence gate (assistant/gate.py) decides whether the corpus answers at all:
+     strong enough evidence, and a passage with the kind of fact asked for (money, time).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from assistant.filters import allowed_documents
-from assistant.gate import evidence_strength
+from assistant.gate import evidence_strength, missing_kind
 from assistant.reranking import Candidate, diversify, merge_adjacent, rerank
 from assistant.types import Filters, Passage
 from index.snapshot import ChunkRecord, Snapshot
@@ -35,6 +36,7 @@ class Retrieval:
     evidence: float
     answerable: bool
     timings: dict[str, float] = field(default_factory=dict)
+    refusal: str = ""  # why the gate refused, when it did
 
 
 class HybridRetriever:
@@ -108,7 +110,13 @@ class HybridRetriever:
         timings["rerank"] = time.perf_counter() - t0
         evidence = evidence_strength(query, ranked, self.snapshot)
         passages = [self.to_passage(c) for c in ranked]
-        return Retrieval(passages, evidence, evidence >= self.settings.min_evidence, timings)
+        if evidence < self.settings.min_evidence:
+            refusal = f"evidence {evidence:.2f} is below the threshold {self.settings.min_evidence:.2f}"
+        elif kind := missing_kind(query, (p.text for p in passages)):
+            refusal = f"the question asks for {kind} and no passage states one"
+        else:
+            refusal = ""
+        return Retrieval(passages, evidence, not refusal, timings, refusal)
 
     def _fill_dense(self, candidates: list[Candidate], vector: np.ndarray) -> None:
         """BM25-only candidates have no dense score yet: fetch their stored vectors."""

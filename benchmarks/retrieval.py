@@ -67,7 +67,11 @@ def evaluate(assistant, samples: list[Sample], methods: list[str]) -> dict:
             else:
                 found = retriever.retrieve(query, rerank_enabled=method.startswith("full"))
                 ranked = [(p.doc_id, p.start, p.end) for p in found.passages]
-                strength = found.evidence if method.startswith("full") else (found.passages[0].scores.get("dense", 0.0) if found.passages else 0.0)
+                if method.startswith("full"):
+                    # (A question asking for a kind of fact no passage states is refused whatever its strength.)
+                    strength = 0.0 if found.refusal and found.evidence >= retriever.settings.min_evidence else found.evidence
+                else:
+                    strength = found.passages[0].scores.get("dense", 0.0) if found.passages else 0.0
             gate[method].append(strength)
             if sample.answerable:
                 per_method[method].append({"id": sample.id, **rank_metrics(ranked[:k], spans)})

@@ -90,9 +90,9 @@ def run_retrieve(args, settings: Settings) -> int:
     query, found = assistant.search(args.question, filters=_filters(args), top_k=args.top_k)
     if args.json:
         print(json.dumps({"query": query, "evidence": found.evidence, "answerable": found.answerable,
-                          "passages": [p.model_dump() for p in found.passages]}, indent=2, ensure_ascii=False))
+                          "refusal": found.refusal, "passages": [p.model_dump() for p in found.passages]}, indent=2, ensure_ascii=False))
         return 0
-    print(f"query: {query}\nevidence: {found.evidence:.3f} ({'answerable' if found.answerable else 'below the gate'})")
+    print(f"query: {query}\nevidence: {found.evidence:.3f} ({'answerable' if found.answerable else found.refusal})")
     for n, p in enumerate(found.passages, 1):
         scores = " ".join(f"{k}={v:.3f}" for k, v in p.scores.items())
         print(f"\n{n}. score={p.score:.3f} {scores}\n   {source_line(p)} ({p.doc_id} {p.start}-{p.end})")

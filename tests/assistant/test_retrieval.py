@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.gate import missing_kind
 from assistant.types import Filters
 
 
@@ -55,6 +56,26 @@ def test_gate_refuses_off_topic_questions(assistant):
     for question in ["Who won the 2022 FIFA World Cup?", "What's a good recipe for sourdough bread?"]:
         query, found = assistant.search(question)
         assert not found.answerable, (question, found.evidence)
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How much is the licence fee for a foreign-invested VPN permit?", "an amount of money"),
+    ("What minimum registered capital does a foreign-invested VPN company need?", "an amount of money"),
+    ("How long does the MIIT take to process a foreign company's pilot application?", "a length of time"),
+])
+def test_gate_refuses_questions_for_a_kind_of_fact_no_passage_states(assistant, question, kind):
+    """On topic (strong evidence about VPN permits), but no passage states any sum or duration."""
+    _, found = assistant.search(question)
+    assert found.evidence >= assistant.settings.min_evidence
+    assert not found.answerable and found.refusal == f"the question asks for {kind} and no passage states one"
+
+
+def test_a_kind_of_fact_counts_only_where_a_passage_states_one():
+    assert missing_kind("What is the licence fee?", ["The fee is 5,000 yuan a year."]) is None
+    assert missing_kind("How long does approval take?", ["Approval takes 20 working days."]) is None
+    assert missing_kind("How long does approval take?", ["Exports rose 30 percent year-on-year."]) == "a length of time"
+    # "How much" of a business is a share, not money.
+    assert missing_kind("How much of a VPN business can a foreigner own?", ["capped at 50%"]) is None
 
 
 def test_gate_lets_answerable_questions_through(assistant):
