@@ -38,8 +38,11 @@ def evidence_strength(query: str, passages: list[Candidate], snapshot: Snapshot)
 # A question asking for an amount of money or a length of time, and how passages state one.
 _KINDS = {
     "an amount of money": (
-        re.compile(r"\b(?:fees?|costs?|prices?|charges?|tariffs?|salar(?:y|ies)|budgets?|(?:registered|minimum|"
-                   r"paid-in|initial)\s+capital)\b", re.I),
+        # (Not a bare "costs" or "charge": "does the pilot cut costs?", "who is in charge?".)
+        re.compile(r"\bhow much\b[^?]*\b(?:fees?|costs?|prices?|pay|paid|charged?|money|budget)\b"
+                   r"|\b(?:fees?|costs?|prices?)\b[^?]*\bhow much\b"
+                   r"|\bwhat(?:['’]s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}(?:fees?|prices?|costs?|budget)\b"
+                   r"|\b(?:registered|minimum|paid-in|initial)\s+capital\b", re.I),
         re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|thousand)?\s*(?:yuan|renminbi|rmb|cny|dollars?|"
                    r"usd|euros?)\b|\b(?:rmb|cny|usd)\s?\d", re.I),
     ),

@@ -74,8 +74,11 @@ def test_a_kind_of_fact_counts_only_where_a_passage_states_one():
     assert missing_kind("What is the licence fee?", ["The fee is 5,000 yuan a year."]) is None
     assert missing_kind("How long does approval take?", ["Approval takes 20 working days."]) is None
     assert missing_kind("How long does approval take?", ["Exports rose 30 percent year-on-year."]) == "a length of time"
-    # "How much" of a business is a share, not money.
-    assert missing_kind("How much of a VPN business can a foreigner own?", ["capped at 50%"]) is None
+    assert missing_kind("What is the annual licence fee?", ["capped at 50%"]) == "an amount of money"
+    # "How much" of a business is a share, not money; costs and charge need not be sums.
+    for question in ["How much of a VPN business can a foreigner own?", "Does the pilot cut costs for foreign firms?",
+                     "Who is in charge of the pilot?"]:
+        assert missing_kind(question, ["capped at 50%"]) is None, question
 
 
 def test_gate_lets_answerable_questions_through(assistant):
