@@ -380,8 +380,10 @@ class EvidenceIndex:
         follow-up's "2,400 ... according to the MIIT" took it from the previous answer,
         and the 2,400 is a report's figure."""
         match = _ATTRIBUTION.search(claim)
+        if match is None:
+            return None
         numbers, _ = self._news_items(claim)
-        if match is None or not numbers:
+        if not numbers:
             return None
         tokens = _name_tokens(match.group(1))
         for i in range(len(self.units)):
@@ -397,14 +399,13 @@ class EvidenceIndex:
         on VPNs)."""
         rest = [m for m in others if m != n]
         single = self.support(claim, [n], sims)
-        news_numbers, _ = self._news_items(claim)
-        if single.ok or (single.lexical >= MIN_LEXICAL and not [m for m in single.missing if m not in news_numbers]):
+        numbers, names = self._news_items(claim)
+        if single.ok or (single.lexical >= MIN_LEXICAL and not [m for m in single.missing if m not in numbers]):
             # (The second: all of it but a number the answer brings, which another passage
             # holds. One the question brought, "the 166-company pilot", is what the
             # sentence is about: a passage without it speaks of something else.)
             if not rest or self._backs_news(claim, n, rest):
                 return True
-        numbers, names = self._news_items(claim)
         for number in numbers:
             if number in self.passage_numbers[n - 1] and not any(number in self.passage_numbers[m - 1] for m in rest):
                 return True
