@@ -129,6 +129,14 @@ def previous_question(history: Sequence[Turn]) -> tuple[str | None, list[Turn]]:
     return None, []
 
 
+_CONTEXT = " (follow-up to: "
+
+
+def own_words(standalone: str) -> str:
+    """The user's own question in a rule-based standalone query, without the context added."""
+    return standalone.split(_CONTEXT, 1)[0]
+
+
 def condense_rule_based(question: str, history: Sequence[Turn]) -> str:
     if not is_followup(question, history):
         return question
@@ -146,7 +154,7 @@ def condense_rule_based(question: str, history: Sequence[Turn]) -> str:
         answers = [t.content for t in history if t.role == "assistant"]
         if answers:
             context = f"{previous} {_first_sentence(answers[-1])}"
-    return f"{question} (follow-up to: {context})"
+    return f"{question}{_CONTEXT}{context})"
 
 
 REWRITE_PROMPT = """Rewrite the user's follow-up question as one standalone question, using the conversation only to resolve what the follow-up refers to. Keep every name, number and place from the follow-up. Reply with the question only.

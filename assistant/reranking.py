@@ -26,9 +26,9 @@ _FRAMING = frozenset(tokenize(
     "many much total number amount tell say said mention mentioned according article corpus "
     "text question know anything about please give list name"
 ))
-_NUMBER = re.compile(r"^\d[\d.,]*%?$")
+NUMBER = re.compile(r"^\d[\d.,]*%?$")
 # Names, dates and numbers past the question's first word: each may need a passage of its own.
-_ANCHOR = re.compile(r"(?<=\s)[A-Z][\w’'-]*|\b\d[\d.,]*%?")
+ANCHOR = re.compile(r"(?<=\s)[A-Z][\w’'-]*|\b\d[\d.,]*%?")
 
 
 @dataclass
@@ -74,7 +74,7 @@ def query_terms(query: str) -> list[str]:
 def coverage(terms: list[str], text_tokens: set[str], snapshot: Snapshot, skip_numbers: bool = False) -> float:
     """IDF-weighted share of the query terms that appear in the text."""
     lexical = snapshot.lexical
-    weights = {t: lexical.idf(t) for t in terms if not (skip_numbers and _NUMBER.match(t))}
+    weights = {t: lexical.idf(t) for t in terms if not (skip_numbers and NUMBER.match(t))}
     total = sum(weights.values())
     if not total:
         return 0.0
@@ -98,7 +98,7 @@ def diversify(query: str, ranked: list[Candidate], snapshot: Snapshot, weight: f
     test set a hit (a broad question's passage lost to one with rarer words)."""
     if weight <= 0 or len(ranked) < 3:
         return ranked
-    anchors = {t for word in _ANCHOR.findall(query) for t in tokenize(word)}
+    anchors = {t for word in ANCHOR.findall(query) for t in tokenize(word)}
     terms = [t for t in query_terms(query) if t in anchors]
     if not terms:
         return ranked

@@ -7,7 +7,9 @@ Stages, each measured in `policyqa bench retrieval`:
      the question's names, dates and numbers not yet covered by the passages above; then
      adjacent chunks of one document are merged so a list split across chunks stays whole;
   4. the evidence gate (assistant/gate.py) decides whether the corpus answers at all:
-     strong enough evidence, and a passage with the kind of fact asked for (money, time).
+     strong enough evidence, and a sentence stating the kind of fact asked for (a sum, a
+     duration, an end date, a share or cap, a count) near what it is asked about
+     (assistant/fact_kinds.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from typing import Callable
 import numpy as np
 
 from assistant.filters import allowed_documents
-from assistant.gate import evidence_strength, missing_kind
+from assistant.fact_kinds import missing_kind
+from assistant.gate import evidence_strength
 from assistant.reranking import Candidate, diversify, merge_adjacent, rerank
 from assistant.types import Filters, Passage
 from index.snapshot import ChunkRecord, Snapshot
@@ -112,8 +115,8 @@ class HybridRetriever:
         passages = [self.to_passage(c) for c in ranked]
         if evidence < self.settings.min_evidence:
             refusal = f"evidence {evidence:.2f} is below the threshold {self.settings.min_evidence:.2f}"
-        elif kind := missing_kind(query, (p.text for p in passages)):
-            refusal = f"the question asks for {kind} and no passage states one"
+        elif missing := missing_kind(query, passages, self.snapshot.lexical):
+            refusal = str(missing)
         else:
             refusal = ""
         return Retrieval(passages, evidence, not refusal, timings, refusal)

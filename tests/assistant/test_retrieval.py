@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.gate import missing_kind
+from eval.testsets import load_testset
 from assistant.types import Filters
 
 
@@ -58,27 +58,37 @@ def test_gate_refuses_off_topic_questions(assistant):
         assert not found.answerable, (question, found.evidence)
 
 
-@pytest.mark.parametrize("question, kind", [
-    ("How much is the licence fee for a foreign-invested VPN permit?", "an amount of money"),
-    ("What minimum registered capital does a foreign-invested VPN company need?", "an amount of money"),
-    ("How long does the MIIT take to process a foreign company's pilot application?", "a length of time"),
+@pytest.mark.parametrize("question, refusal", [
+    ("How much is the licence fee for a foreign-invested VPN permit?", "an amount of money and no passage states one"),
+    ("What minimum registered capital does a foreign-invested VPN company need?",
+     "an amount of money and no passage states one"),
+    ("How long does the MIIT take to process a foreign company's pilot application?",
+     "a length of time and no passage states one"),
+    ("When is the value-added telecom pilot program scheduled to end?", "an end date and no passage states one"),
+    # Passages state a cap (50% on VPN services) and counts of firms (in four other areas),
+    # but none near what the question asks about.
+    ("What is the foreign ownership cap for basic telecom services?",
+     "a share or cap and no passage states one near basic"),
+    ("How many foreign firms have been approved for the pilot in Guangzhou?",
+     "a number of foreign firms and no passage states one near Guangzhou"),
 ])
-def test_gate_refuses_questions_for_a_kind_of_fact_no_passage_states(assistant, question, kind):
-    """On topic (strong evidence about VPN permits), but no passage states any sum or duration."""
+def test_gate_refuses_questions_for_a_kind_of_fact_no_passage_states(assistant, question, refusal):
+    """On topic (strong evidence), but no passage states the kind of fact asked for."""
     _, found = assistant.search(question)
     assert found.evidence >= assistant.settings.min_evidence
-    assert not found.answerable and found.refusal == f"the question asks for {kind} and no passage states one"
+    assert not found.answerable and found.refusal == f"the question asks for {refusal}"
 
 
-def test_a_kind_of_fact_counts_only_where_a_passage_states_one():
-    assert missing_kind("What is the licence fee?", ["The fee is 5,000 yuan a year."]) is None
-    assert missing_kind("How long does approval take?", ["Approval takes 20 working days."]) is None
-    assert missing_kind("How long does approval take?", ["Exports rose 30 percent year-on-year."]) == "a length of time"
-    assert missing_kind("What is the annual licence fee?", ["capped at 50%"]) == "an amount of money"
-    # "How much" of a business is a share, not money; costs and charge need not be sums.
-    for question in ["How much of a VPN business can a foreigner own?", "Does the pilot cut costs for foreign firms?",
-                     "Who is in charge of the pilot?"]:
-        assert missing_kind(question, ["capped at 50%"]) is None, question
+@pytest.mark.parametrize("name", ["gold", "synthetic", "typed"])
+def test_gate_refuses_no_answerable_question_of_the_test_sets(assistant, name):
+    """typed.jsonl was written blind to the gate: counts, caps and dates the articles state."""
+    refused = []
+    for sample in load_testset(name):
+        if sample.answerable:
+            _, found = assistant.search(sample.user_input, sample.history)
+            if not found.answerable:
+                refused.append((sample.id, found.refusal))
+    assert not refused
 
 
 def test_gate_lets_answerable_questions_through(assistant):

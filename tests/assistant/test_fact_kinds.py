@@ -1,0 +1,88 @@
+"""Which kind of fact a question asks for, and whether a passage states it near its subject."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.fact_kinds import missing_kind
+from assistant.types import Passage
+
+
+def kind(question, *texts, lexical=None):
+    found = missing_kind(question, texts, lexical)
+    return found and found.kind
+
+
+def test_a_kind_of_fact_counts_only_where_a_passage_states_one():
+    assert kind("What is the licence fee?", "The fee is 5,000 yuan a year.") is None
+    assert kind("How long does approval take?", "Approval takes 20 working days.") is None
+    assert kind("How long does approval take?", "Exports rose 30 percent year-on-year.") == "a length of time"
+    assert kind("What is the annual licence fee?", "capped at 50%") == "an amount of money"
+    # "How much" of a business is a share, not money; costs and charge need not be sums.
+    for question in ["How much of a VPN business can a foreigner own?", "Does the pilot cut costs for foreign firms?",
+                     "Who is in charge of the pilot?"]:
+        assert kind(question, "capped at 50%") is None, question
+
+
+def test_an_end_date_is_a_deadline_not_any_end():
+    question = "When does the pilot program end?"
+    assert kind(question, "By the end of February this year, 13 firms had been approved.") == "an end date"
+    assert kind(question, "The pilot runs until December 2026.") is None
+    assert kind("When did the pilot start?", "By the end of February this year, 13 firms had been approved.") is None
+
+
+def test_a_share_or_cap_must_be_stated():
+    question = "What is the foreign ownership cap for VPN services?"
+    assert kind(question, "VPN services (with foreign ownership capped at 50%).") is None
+    assert kind(question, "Removing foreign ownership restrictions on internet access services.") is None
+    assert kind(question, "The pilot covers 20 cities.") == "a share or cap"
+
+
+def test_a_count_is_a_number_before_what_is_counted():
+    question = "How many foreign firms were approved?"
+    assert kind(question, "MIIT approved 13 foreign-funded telecom operators.") is None  # operators are firms
+    assert kind(question, "China has approved 166 foreign-invested enterprises.") is None
+    assert kind(question, "The measures apply in 20 cities.") == "a number of foreign firms"
+    assert kind(question, "In 2025 foreign firms were approved.") == "a number of foreign firms"  # a year counts nothing
+    # A list of the things counted states their number.
+    assert kind("How many areas does the pilot target?",
+                "The pilot targets high-growth areas: cloud computing, data processing, and online data.") is None
+    # "How many of them are ..." names nothing to count, "how many days" is a length of time.
+    assert kind("How many of them are in Beijing?", "Nothing to count here.") is None
+    assert kind("How many days does approval take?", "13 firms were approved.") == "a length of time"
+
+
+def test_a_follow_ups_context_asks_for_nothing():
+    question = "who said that? (follow-up to: How many firms were approved?)"
+    assert kind(question, "Zhang said so.") is None
+
+
+@pytest.fixture(scope="module")
+def lexical(assistant):
+    return assistant.snapshot.lexical
+
+
+def test_the_fact_must_be_stated_near_what_it_is_asked_about(lexical):
+    cap = "Allowing foreign investment in domestic internet virtual private network (VPN) services " \
+          "(with foreign ownership capped at 50%)."
+    assert kind("What is the foreign ownership cap for VPN services?", cap, lexical=lexical) is None
+    found = missing_kind("What is the foreign ownership cap for basic telecom services?", [cap], lexical)
+    assert found.kind == "a share or cap" and found.near == ["basic"]
+    assert str(found) == "the question asks for a share or cap and no passage states one near basic"
+    count = "MIIT approved 13 foreign-funded operators in Beijing, Shanghai, Hainan and Shenzhen."
+    assert kind("How many foreign firms were approved in Shenzhen?", count, lexical=lexical) is None
+    assert kind("How many foreign firms were approved in Guangzhou?", count, lexical=lexical) == "a number of foreign firms"
+    # A neighbouring sentence may say what the fact is about.
+    assert kind("How many foreign firms were approved in Guangzhou?",
+                "The pilot reached Guangzhou. MIIT approved 13 foreign firms there.", lexical=lexical) is None
+    # Without any statement of the kind, the refusal does not name a subject.
+    assert missing_kind("How much is the fee for a VPN permit?", [cap], lexical).near == []
+
+
+def test_the_article_says_what_its_passages_are_about(lexical):
+    text = "By the end of February, MIIT had approved 13 foreign-invested enterprises."
+    question = "Per the April 2025 report, how many foreign-invested enterprises had MIIT approved?"
+    april = Passage(chunk_id="c", doc_id="d", title="New Measures", publisher="", date="2025-04-21", text=text,
+                    start=0, end=len(text), score=1.0)
+    assert missing_kind(question, [april], lexical) is None
+    assert missing_kind(question, [text], lexical).near == ["April"]
