@@ -8,8 +8,8 @@ also be stated near what the question asks it about (its rarest name, number, or
 fact is "for"): a 50% cap on VPN services says nothing of basic telecom services, a count
 of firms in four areas nothing of Guangzhou.
 
-Written from the gold set's unanswerable questions; a held-out set written blind
-(eval/testsets/typed.jsonl) checks it refuses no answerable question.
+Written from the gold set's unanswerable questions; a set written blind to it
+(eval/testsets/typed.jsonl) checks that it refuses no answerable question.
 """
 
 from __future__ import annotations
@@ -88,8 +88,9 @@ def missing_kind(question: str, passages: Iterable[str | Passage], lexical: Lexi
     """The kind of fact the question asks for that no passage states, if any; with the
     corpus's term statistics (`lexical`), stated near what the question asks it about."""
     asked = own_words(question)
-    windows = [w for p in passages for w in _windows(p)]
-    for kind, match, states in _asked(asked):
+    kinds = list(_asked(asked))
+    windows = [w for p in passages for w in _windows(p)] if kinds else []
+    for kind, match, states in kinds:
         near = _anchors(asked, match, lexical)
         stating = [w for w in windows if states(w)]
         if not any(_mentions(w.tokens, near) for w in stating):
