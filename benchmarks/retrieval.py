@@ -1,4 +1,4 @@
-"""Retrieval quality on the gold set: dense-only (the stock llama-index retriever on the
+"""Retrieval quality on a test set (gold by default): dense-only (the stock llama-index retriever on the
 same Chroma collection), BM25-only, fused (RRF) and the full pipeline (re-rank, merge,
 gate); plus gate calibration, retrieval latency and a chunk-size sweep.
 
@@ -150,7 +150,8 @@ def chunk_sweep(settings: Settings, samples: list[Sample], sizes: list[int]) -> 
 def run(settings: Settings, args) -> dict:
     from assistant import Assistant
 
-    samples = load_testset(getattr(args, "testset", None) or "gold")
+    testset = getattr(args, "testset", None) or "gold"
+    samples = load_testset(testset)
     settings = settings.override(backend="extractive")
     assistant = Assistant(settings, load_generator=False)
     result = evaluate(assistant, samples, ["dense", "bm25", "fused", "full"])
@@ -182,7 +183,8 @@ def run(settings: Settings, args) -> dict:
     if sizes:
         result["chunk_sweep"] = chunk_sweep(settings, samples, sizes)
         print(table(result["chunk_sweep"], ["chunk_words", "chunks", "method", "hit@1", "hit@3", "mrr", "all@3", "unanswerable_acc"]))
-    path = write_result("retrieval", {"settings": {"top_k": settings.top_k, "chunk_words": settings.chunk_words,
+    name = "retrieval" if testset == "gold" else f"retrieval-{Path(testset).stem}"
+    path = write_result(name, {"testset": testset, "settings": {"top_k": settings.top_k, "chunk_words": settings.chunk_words,
                                                    "min_evidence": settings.min_evidence,
                                                    "novelty": settings.novelty}, **result})
     print(f"wrote {path}")
