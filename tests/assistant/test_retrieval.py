@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from eval.testsets import load_testset
 from assistant.types import Filters
+from eval.testsets import load_testset
 
 
 def texts(passages):
