@@ -4,7 +4,9 @@
     the generator streams prose under a grammar → Delta events as text arrives → parse
     verdict, sentences and markers → verify every sentence (verification.py) → check
     the yes/no verdict against limits in the evidence, or re-ask the generator when an
-    open answer leans on words no passage uses (selfcheck.py) → Answer
+    open answer leans on words no passage uses (selfcheck.py); an open answer must state
+    the kind of fact asked for, a date for "when", a share for "what share" (fact_kinds.py)
+    → Answer
 
 The final Answer is authoritative: streamed text is a preview of the model's draft and
 may lose sentences in verification. Whatever goes wrong with the generator (down,
@@ -24,6 +26,7 @@ import numpy as np
 
 from assistant import prompts, selfcheck
 from assistant.extractive import extract, focus_texts
+from assistant.fact_kinds import unstated_kind
 from assistant.questions import is_yes_no
 from assistant.types import Answer, Citation, Delta, Passage, SentenceCheck, Turn
 from assistant.verification import (
@@ -438,6 +441,9 @@ def _from_draft(raw: str, standalone: str, yes_no: bool, index: EvidenceIndex, b
                               notes=[f"the draft leans on {', '.join(leaning)}, which no passage says, and the "
                                      "model, asked again, found that the cited passages do not state the answer"]), None
             notes.append(f"self-checked: the draft leans on {', '.join(leaning)}, which no passage says as such")
+        if kept and (kind := unstated_kind(standalone, [c.text for c in kept])):
+            return Answer(**base, text=REFUSAL, status="refused", backend=generator.backend, checks=checks,
+                          notes=[f"no sentence of the answer states {kind}, which the question asks for"]), None
     for claim in kept[prompts.MAX_SENTENCES:]:
         # The grammar bounds runs of sentences before a marker, not sentences: the fourth
         # and later ones are what the prompt did not ask for (a 1.5B model rambles on into
@@ -460,6 +466,9 @@ def _extractive(question: str, standalone: str, yes_no: bool, index: EvidenceInd
         return Answer(**base, text=REFUSAL, status="refused", backend="extractive")
     notes = [result.verdict_note] if result.verdict_note else []
     claims = list(result.claims)
+    if not yes_no and (kind := unstated_kind(standalone, [c.text for c in claims])):
+        return Answer(**base, text=REFUSAL, status="refused", backend="extractive",
+                      notes=[f"no quoted sentence states {kind}, which the question asks for"])
     if yes_no:
         claims, aside = on_subject(claims, question, standalone)
         if aside:

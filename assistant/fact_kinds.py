@@ -1,12 +1,14 @@
 """Questions that ask for a kind of fact a passage either states or not.
 
 "How much is the licence fee?", "how long does approval take?", "when does the pilot end?",
-"what is the cap for basic telecom services?", "how many firms in Guangzhou?": on topic,
-so the evidence is strong, yet if no retrieved sentence states a sum, a duration, an end,
-a share or cap, or a number of the things counted, the corpus cannot answer. The fact must
-also be stated near what the question asks it about (its rarest name, number, or what the
-fact is "for"): a 50% cap on VPN services says nothing of basic telecom services, a count
-of firms in four areas nothing of Guangzhou.
+"on what date did HSBC file?", "what is the cap for basic telecom services?", "how many
+firms in Guangzhou?": on topic, so the evidence is strong, yet if no retrieved sentence
+states a sum, a duration, an end, a date, a share or cap, or a number of the things counted,
+the corpus cannot answer (`missing_kind`, the retrieval gate). The fact must also be stated
+near what the question asks it about (its rarest name, number, or what the fact is "for"):
+a 50% cap on VPN services says nothing of basic telecom services, a count of firms in four
+areas nothing of Guangzhou. And an answer that states no fact of the kind asked for is no
+answer (`unstated_kind`, the answer step).
 
 Written from the gold set's unanswerable questions; a set written blind to it
 (eval/testsets/typed.jsonl) checks that it refuses no answerable question.
@@ -48,8 +50,18 @@ _KINDS = {
         re.compile(r"\b(?:until|till|expir\w*|deadline|end date|conclud\w*|ends? (?:on|in|by|after)|will end|"
                    r"runs? (?:until|through|to)|lasts? (?:until|for)|valid (?:until|for|through))\b", re.I),
     ),
+    "a date": (
+        re.compile(r"\bwhat (?:date|day|month|year)\b|\bwhich (?:date|day|month|year|weekday)\b"
+                   r"|^\s*(?:and\s+)?when\b|\bsince when\b", re.I),
+        re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+                   r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monday|tuesday|wednesday|thursday|friday|"
+                   r"saturday|sunday|yesterday|today|tomorrow)\b|\b(?:19|20)\d\d\b|\b\d{1,2}/\d{1,2}\b"
+                   r"|\b(?:last|this|next|earlier this|later this)\s+(?:week|month|year|spring|summer|autumn|fall|winter)\b",
+                   re.I),
+    ),
     "a share or cap": (
-        re.compile(r"\bwhat (?:percentage|percent|proportion|share)\b|\bhow much of\b"
+        re.compile(r"\bwhat (?:[\w-]+\s+)?(?:percentage|percent|proportion|share)\b|\bhow much of\b"
+                   r"|\b(?:growth|increase|decline)\s+rate\b"
                    r"|\bwhat(?:['’]s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}"
                    r"(?:caps?|ceilings?|limits?|stakes?|shares?|percentages?)\b", re.I),
         re.compile(r"%|\bper ?cent\b|\bwholly\b|\bfully\b|\b(?:caps?|capped|ceilings?|limits?|restrictions?|restricted)\b",
@@ -95,6 +107,17 @@ def missing_kind(question: str, passages: Iterable[str | Passage], lexical: Lexi
         stating = [w for w in windows if states(w)]
         if not any(_mentions(w.tokens, near) for w in stating):
             return Missing(kind, near[1] if near and stating else [])
+    return None
+
+
+def unstated_kind(question: str, answer: Iterable[str]) -> str | None:
+    """The kind of fact the question asks for that none of the answer's sentences states: an
+    answer to "what market share..." with no share in it, or to "on what date..." with no
+    date, is no answer. (Counts are left out: "how many areas" is also answered by naming them.)"""
+    windows = [w for text in answer for w in _windows(text)]
+    for kind, _, states in _asked(own_words(question)):
+        if kind in _KINDS and not any(states(w) for w in windows):
+            return kind
     return None
 
 

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from assistant.answering import ASIDE, REFUSAL, answer_stream, contradicts, on_subject, parse_draft, render
+from assistant.fact_kinds import unstated_kind
 from assistant.types import Answer, Delta, Evidence, Passage
 from assistant.verification import VerifiedClaim
 
@@ -186,6 +187,30 @@ def test_sentences_beyond_the_three_asked_for_are_dropped(assistant, built_setti
     assert len(answer.checks) == len(said)
     assert "new phase" in dropped[0].text and "new phase" not in answer.text
     assert_trustworthy(answer)
+
+
+def test_an_answer_without_the_kind_of_fact_asked_for_is_a_refusal(assistant, built_settings):
+    """typed t32: asked for a market share, the model wrote "a significant market share",
+    every word of which a passage has."""
+    question = "What market share do foreign companies currently hold in China's cloud computing services?"
+    passages = assistant.retrieve(question)
+    n = next(i for i, p in enumerate(passages, 1) if "market share" in p.text)
+    draft = f"Foreign companies currently hold a significant market share in China's cloud computing services [{n}]."
+    answer = list(answer_stream(question, question, passages, [], built_settings, generator=Written(draft)))[-1]
+    assert answer.refused and answer.text == REFUSAL
+    assert answer.notes == ["no sentence of the answer states a share or cap, which the question asks for"]
+    # The same draft stating a share is an answer.
+    stated = draft.replace("a significant market share", "a 50% share")
+    assert not unstated_kind(question, [stated])
+
+
+def test_quotes_without_the_kind_of_fact_asked_for_are_a_refusal(assistant, built_settings):
+    """typed t34 with the extractive backend: the quoted sentence says where, not when."""
+    question = "On what date do the app store and VPN opening measures take effect in the 20 cities?"
+    passages = [p for p in assistant.retrieve(question) if "20 cities" in p.text]
+    answer = list(answer_stream(question, question, passages, [], built_settings))[-1]
+    assert answer.refused and answer.backend == "extractive"
+    assert answer.notes == ["no quoted sentence states a date, which the question asks for"]
 
 
 # -- the real local model -------------------------------------------------------------------

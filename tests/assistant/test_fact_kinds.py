@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.fact_kinds import missing_kind
+from assistant.fact_kinds import missing_kind, unstated_kind
 from assistant.types import Passage
 
 
@@ -31,11 +31,37 @@ def test_an_end_date_is_a_deadline_not_any_end():
     assert kind("When did the pilot start?", "By the end of February this year, 13 firms had been approved.") is None
 
 
+def test_a_date_is_a_day_month_or_year():
+    for question in ["On what date did the meeting approve the plan?", "When did the pilot start?",
+                     "In what month was the pilot launched?", "And when was it unveiled?"]:
+        assert kind(question, "The plan was approved at a State Council meeting.") == "a date", question
+        for stated in ["It was approved on February 20.", "The MIIT launched it on Wednesday.",
+                       "It was launched last October.", "It was unveiled in 2025."]:
+            assert kind(question, stated) is None, (question, stated)
+    # "When" inside a question does not ask for a date.
+    assert kind("What happens when a firm is approved?", "It may operate.") is None
+
+
 def test_a_share_or_cap_must_be_stated():
     question = "What is the foreign ownership cap for VPN services?"
     assert kind(question, "VPN services (with foreign ownership capped at 50%).") is None
     assert kind(question, "Removing foreign ownership restrictions on internet access services.") is None
     assert kind(question, "The pilot covers 20 cities.") == "a share or cap"
+
+
+def test_a_share_is_asked_for_by_name_or_as_a_rate():
+    for question in ["What market share do foreign firms hold?", "What was China's GDP growth rate in 2024?"]:
+        assert kind(question, "Foreign firms hold a significant market share.") == "a share or cap", question
+        assert kind(question, "It rose 30 percent year on year.") is None, question
+
+
+def test_an_answer_must_state_the_kind_of_fact_asked_for():
+    assert unstated_kind("On what date do the measures take effect?", ["They take effect in 20 cities."]) == "a date"
+    assert unstated_kind("On what date do the measures take effect?", ["They take effect on April 21."]) is None
+    assert unstated_kind("What market share do foreign firms hold?", ["A significant one."]) == "a share or cap"
+    assert unstated_kind("Which cities are covered?", ["Beijing and Wuhan."]) is None  # no kind asked
+    # A count may be answered by naming what is counted.
+    assert unstated_kind("How many areas does the pilot target?", ["Cloud computing and data processing."]) is None
 
 
 def test_a_count_is_a_number_before_what_is_counted():
