@@ -21,9 +21,16 @@ def percentiles(values_s: list[float]) -> dict[str, float]:
 def machine() -> dict:
     import os
 
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=Path(__file__).parent,
+                              timeout=5).stdout.strip()
+
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=Path(__file__).parent, timeout=5).stdout.strip()
+        commit = git("rev-parse", "--short", "HEAD")
+        # Measured on uncommitted changes to that commit (results and docs aside)?
+        if commit and git("status", "--porcelain", "--untracked-files=no", "--", ":/",
+                          ":(top,exclude)benchmarks/results", ":(top,exclude,glob)**/*.md"):
+            commit += "-dirty"
     except OSError:
         commit = ""
     return {"cpus": os.cpu_count(), "python": platform.python_version(), "machine": platform.machine(),
