@@ -53,9 +53,11 @@ _KINDS = {
     "a date": (
         re.compile(r"\bwhat (?:date|day|month|year)\b|\bwhich (?:date|day|month|year|weekday)\b"
                    r"|^\s*(?:and\s+)?when\b|\bsince when\b", re.I),
-        re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+        # ("May" only as a month: "foreign investors may own ...".)
+        re.compile(r"\b(?:january|february|march|april|june|july|august|september|october|november|december|"
                    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monday|tuesday|wednesday|thursday|friday|"
                    r"saturday|sunday|yesterday|today|tomorrow)\b|\b(?:19|20)\d\d\b|\b\d{1,2}/\d{1,2}\b"
+                   r"|\bmay\s+\d|\b(?:in|on|since|by|until|early|late|mid-)\s*may\b"
                    r"|\b(?:last|this|next|earlier this|later this)\s+(?:week|month|year|spring|summer|autumn|fall|winter)\b",
                    re.I),
     ),
