@@ -256,7 +256,7 @@ class ChildBuild:
         try:
             with open(f"/proc/{self.pid}/stat") as fh:
                 return fh.read().split(") ", 1)[1][0] != "Z"
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):  # reaped before the open, or between open and read
             return False
 
     def kill(self) -> None:
