@@ -117,18 +117,20 @@ def unstated_kind(question: str, answer: Iterable[str]) -> str | None:
     answer to "what market share..." with no share in it, or to "on what date..." with no
     date, is no answer. (Counts are left out: "how many areas" is also answered by naming them.)"""
     windows = [w for text in answer for w in _windows(text)]
-    for kind, _, states in _asked(own_words(question)):
-        if kind in _KINDS and not any(states(w) for w in windows):
+    for kind, _, states in _asked(own_words(question), counts=False):
+        if not any(states(w) for w in windows):
             return kind
     return None
 
 
-def _asked(question: str) -> Iterator[tuple[str, re.Match, Callable[[_Window], bool]]]:
+def _asked(question: str, counts: bool = True) -> Iterator[tuple[str, re.Match, Callable[[_Window], bool]]]:
     """Each kind of fact the question asks for, the words asking, and how a sentence states one."""
+    duration = False  # "how many days" asks for a length of time, not a count
     for kind, (asks, states) in _KINDS.items():
         if match := asks.search(question):
+            duration |= kind == "a length of time"
             yield kind, match, lambda w, states=states: bool(states.search(w.sentence))
-    if (match := _COUNT.search(question)) and not _KINDS["a length of time"][0].search(question):
+    if counts and not duration and (match := _COUNT.search(question)):
         words = _counted(match.group(1) or match.group(2))
         if counted := set(tokenize(words)):
             sort = counted.union(*(s for s in _SORTS if counted & s))
