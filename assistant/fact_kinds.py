@@ -2,9 +2,9 @@
 
 "How much is the licence fee?", "how long does approval take?", "when does the pilot end?",
 "on what date did HSBC file?", "what is the cap for basic telecom services?", "how many
-firms in Guangzhou?": on topic, so the evidence is strong, yet if no retrieved sentence
+firms in Guangzhou?", "list the names of all 166 firms": on topic, so the evidence is strong, yet if no retrieved sentence
 states a sum, a duration, an end, a date, a share or cap, or a number of the things counted,
-the corpus cannot answer (`missing_kind`, the retrieval gate). The fact must also be stated
+or if the passages name fewer things than the question asks to be named, the corpus cannot answer (`missing_kind`, the retrieval gate). The fact must also be stated
 near what the question asks it about (its rarest name, number, or what the fact is "for"):
 a 50% cap on VPN services says nothing of basic telecom services, a count of firms in four
 areas nothing of Guangzhou. And an answer that states no fact of the kind asked for is no
@@ -86,14 +86,31 @@ _COUNTED_ENDS = frozenset("have has had are is were was be been do does did will
 _QUALIFIER = re.compile(r"\s+(?:for|on|in|of)\s+(?:(?:a|an|the)\s+)?((?:[\w’'-]+\s*){1,3})", re.I)
 _COUNT_REACH = 3  # content words between a number and what it counts
 _LIST = re.compile(r"(?::|\bsuch as\b|\bincluding\b)[^,;.]+(?:,[^,;.]+)+(?:,|\band\b)", re.I)
+# "List the names of all 166 firms", "which are the 20 cities?": N things to be named.
+_HOW_MANY = r"(\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"
+_NAMING = [
+    re.compile(r"\b(?:list|name|enumerate|identify)(?:\s+the\s+names\s+of)?\s+(?:all\s+(?:of\s+)?)?(?:the\s+)?"
+               + _HOW_MANY + r"((?:\s+[\w’'-]+){1,3})", re.I),
+    re.compile(r"\bnames\s+of\s+(?:all\s+(?:of\s+)?)?(?:the\s+)?" + _HOW_MANY + r"((?:\s+[\w’'-]+){1,3})", re.I),
+    # (Only as the whole question, ending in a noun: "what are the 166 firms allowed to do?",
+    # "... doing?" ask no names.)
+    re.compile(r"\b(?:what|which|who)\s+(?:are|were)\s+(?:all\s+)?the\s+" + _HOW_MANY
+               + r"((?:\s+[\w’'-]+){1,3})(?<!ing)(?<!ed)(?<!\bdo)\s*\?\s*$", re.I),
+]
+_SMALL_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+_SMALL_NUMBERS |= {"fifteen": 15, "twenty": 20}
+_NAME = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
 
 
 @dataclass(frozen=True)
 class Missing:
     kind: str  # "an amount of money"
     near: list[str]  # the question's words the fact had to be stated near
+    named: int | None = None  # for names asked: how many things the passages name
 
     def __str__(self) -> str:
+        if self.named is not None:
+            return f"the question asks for {self.kind} and the passages name only {self.named} things in all"
         where = f" near {' or '.join(self.near)}" if self.near else ""
         return f"the question asks for {self.kind} and no passage states one{where}"
 
@@ -102,6 +119,9 @@ def missing_kind(question: str, passages: Iterable[str | Passage], lexical: Lexi
     """The kind of fact the question asks for that no passage states, if any; with the
     corpus's term statistics (`lexical`), stated near what the question asks it about."""
     asked = own_words(question)
+    passages = list(passages)
+    if missing := _unnamed(asked, passages):
+        return missing
     kinds = list(_asked(asked))
     windows = [w for p in passages for w in _windows(p)] if kinds else []
     for kind, match, states in kinds:
@@ -135,6 +155,31 @@ def _asked(question: str, counts: bool = True) -> Iterator[tuple[str, re.Match, 
         if counted := set(tokenize(words)):
             sort = counted.union(*(s for s in _SORTS if counted & s))
             yield f"a number of {words}", match, lambda w: _counts(w, sort)
+
+
+def _unnamed(question: str, passages: list[str | Passage]) -> Missing | None:
+    """Names asked for ("list all 166 firms") that the passages cannot hold: they name fewer
+    things of any sort (places, people, firms, titles) than the question asks to be named."""
+    match = next(filter(None, (naming.search(question) for naming in _NAMING)), None)
+    if match is None or _YEAR.match(match.group(1)):  # "list the 2025 measures"
+        return None
+    number = match.group(1)
+    wanted = int(number) if number.isdigit() else _SMALL_NUMBERS[number.lower()]
+    named = _names(p if isinstance(p, str) else p.text for p in passages)
+    if len(named) >= wanted:
+        return None
+    return Missing(" ".join(["the names of", number, _counted(match.group(2))]).strip(), [], len(named))
+
+
+def _names(texts: Iterable[str]) -> set[str]:
+    """Capitalised words and runs of them, past each sentence's first word."""
+    names = set()
+    for text in texts:
+        for span in split_sentences(text):
+            sentence = text[span.start:span.end]
+            first = re.match(r"[\W\d_]*[\w’'-]+", sentence)
+            names.update(m.group(0) for m in _NAME.finditer(sentence, first.end() if first else 0))
+    return names
 
 
 def _counted(words: str) -> str:

@@ -80,6 +80,23 @@ def test_a_count_is_a_number_before_what_is_counted():
     assert kind("How many days does approval take?", "13 firms were approved.") == "a length of time"
 
 
+def test_names_asked_for_need_passages_naming_as_many_things():
+    cities = "The measures apply in 20 cities, including Beijing, Tianjin, Shanghai and Wuhan."
+    found = missing_kind("Can you list the names of all 166 foreign firms approved?", [cities])
+    assert found.kind == "the names of 166 foreign firms approved" and found.named == 4  # Beijing ... Wuhan; not "The"
+    assert str(found) == ("the question asks for the names of 166 foreign firms approved "
+                          "and the passages name only 4 things in all")
+    assert kind("Which are the 20 cities?", cities) == "the names of 20 cities"
+    assert kind("Name the four cities.", cities) is None
+    assert kind("List all of the three cities.", cities) is None
+    # A year names no number of things; a question about the N things is no list of names.
+    assert kind("List the 2025 measures.", cities) is None
+    for question in ["What are the 166 firms allowed to do?", "What are the 166 firms doing?",
+                     "What are the 166 firms approved?"]:
+        assert kind(question, cities) is None, question
+    assert kind("What are the 166 approved firms?", cities) == "the names of 166 approved firms"
+
+
 def test_a_follow_ups_context_asks_for_nothing():
     question = "who said that? (follow-up to: How many firms were approved?)"
     assert kind(question, "Zhang said so.") is None
