@@ -221,6 +221,9 @@ class EvidenceIndex:
         self.unit_tokens = [content_tokens(u.text) for u in self.units]
         self.unit_numbers = [numbers_in(u.text) for u in self.units]
         self.passage_tokens = [content_tokens(p.text) for p in self.passages]
+        # The article's title and publisher say what its passages are and who reports them:
+        # "according to the Global Times" is backed by a Global Times passage.
+        self.passage_about = [content_tokens(f"{p.title} {p.publisher}") for p in self.passages]
         self.passage_numbers = [numbers_in(p.text) for p in self.passages]
         self.passage_words = [set(_words(p.text)) for p in self.passages]
         self.passage_shingles = [_shingles(_words(p.text), QUOTE_WORDS) for p in self.passages]
@@ -230,7 +233,7 @@ class EvidenceIndex:
         self.premise_numbers = premise_numbers
         self.question_numbers = question_numbers(question) if premise_numbers else set()
         self.question_words = set(_words(question))
-        every = set().union(*self.passage_tokens) if self.passage_tokens else set()
+        every = set().union(*self.passage_tokens, *self.passage_about)
         absent = subject_tokens(question) - every - _ASKING
         self._absent = {w: t for w in self.question_words for t in tokenize(w) if t in absent}
         self._absent_tokens = set(self._absent.values())
@@ -240,7 +243,8 @@ class EvidenceIndex:
         self.window_tokens = []
         for i, u in enumerate(self.units):
             near = [j for j in (i - 1, i, i + 1) if 0 <= j < len(self.units) and self.units[j].passage == u.passage]
-            self.window_tokens.append(set().union(*(self.unit_tokens[j] for j in near)))
+            about = self.passage_about[u.passage - 1]
+            self.window_tokens.append(set().union(*(self.unit_tokens[j] for j in near), about))
 
     # -- embeddings ---------------------------------------------------------------
     @property
@@ -299,7 +303,8 @@ class EvidenceIndex:
         tokens = content_tokens(name)
         if not tokens:
             return True
-        return tokens <= self.passage_tokens[n - 1] or set(_words(name)) <= self.passage_words[n - 1]
+        return (tokens <= (self.passage_tokens[n - 1] | self.passage_about[n - 1])
+                or set(_words(name)) <= self.passage_words[n - 1])
 
     def support(self, claim: str, passages: Iterable[int], sims: np.ndarray) -> Support:
         chosen = tuple(sorted({n for n in passages if 1 <= n <= len(self.passages)}))

@@ -355,3 +355,22 @@ def test_an_attribution_no_passage_makes_is_removed(assistant, embed):
     kept, result = check(index, "As of September, 2,220 foreign-invested companies had been licensed to operate "
                                 "telecom businesses, according to the MIIT.", [n])
     assert kept.text.endswith("according to the MIIT.") and result.status == "supported"
+
+
+def test_a_publisher_named_in_a_claim_is_the_cited_articles(assistant, embed):
+    """"According to the Global Times piece, 2,400 ...": the cited passage's text never says
+    "Global Times", its article's publisher does; another article's passage with the same
+    figure does not back the attribution."""
+    question = ("According to the Global Times piece, how many new foreign-invested enterprises had been set up "
+                "in China's telecom sector as of end-February 2025?")
+    passages = assistant.retrieve(question)
+    gt = next(n for n, p in enumerate(passages, 1) if p.publisher == "Global Times" and "2,400" in p.text)
+    index = EvidenceIndex(passages, question, embed, premise_numbers=False)
+    claim = ("According to the Global Times piece, 2,400 new foreign-invested enterprises had been set up in "
+             "China's telecom sector as of the end of February 2025.")
+    kept, result = check(index, claim, [gt])
+    assert result.status == "supported" and kept.markers == [gt]
+    other = EvidenceIndex([p for p in passages if p.publisher != "Global Times"], question, embed, premise_numbers=False)
+    n = next(n for n, p in enumerate(other.passages, 1) if "2,400" in p.text)
+    kept, result = check(other, claim, [n])
+    assert kept is None and "Times" in result.reason
