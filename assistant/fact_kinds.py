@@ -2,9 +2,10 @@
 
 "How much is the licence fee?", "how long does approval take?", "when does the pilot end?",
 "on what date did HSBC file?", "what is the cap for basic telecom services?", "how many
-firms in Guangzhou?", "list the names of all 166 firms": on topic, so the evidence is strong, yet if no retrieved sentence
+firms in Guangzhou?": on topic, so the evidence is strong, yet if no retrieved sentence
 states a sum, a duration, an end, a date, a share or cap, or a number of the things counted,
-or if the passages name fewer things than the question asks to be named, the corpus cannot answer (`missing_kind`, the retrieval gate). The fact must also be stated
+the corpus cannot answer (`missing_kind`, the retrieval gate); nor can it list "the names of
+all 166 firms" from passages that name fewer things. The fact must also be stated
 near what the question asks it about (its rarest name, number, or what the fact is "for"):
 a 50% cap on VPN services says nothing of basic telecom services, a count of firms in four
 areas nothing of Guangzhou. And an answer that states no fact of the kind asked for is no
@@ -87,7 +88,9 @@ _QUALIFIER = re.compile(r"\s+(?:for|on|in|of)\s+(?:(?:a|an|the)\s+)?((?:[\w’'-
 _COUNT_REACH = 3  # content words between a number and what it counts
 _LIST = re.compile(r"(?::|\bsuch as\b|\bincluding\b)[^,;.]+(?:,[^,;.]+)+(?:,|\band\b)", re.I)
 # "List the names of all 166 firms", "which are the 20 cities?": N things to be named.
-_HOW_MANY = r"(\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"
+_SMALL_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+_SMALL_NUMBERS |= {"fifteen": 15, "twenty": 20}
+_HOW_MANY = r"(\d+|" + "|".join(_SMALL_NUMBERS) + ")"
 _NAMING = [
     re.compile(r"\b(?:list|name|enumerate|identify)(?:\s+the\s+names\s+of)?\s+(?:all\s+(?:of\s+)?)?(?:the\s+)?"
                + _HOW_MANY + r"((?:\s+[\w’'-]+){1,3})", re.I),
@@ -97,8 +100,6 @@ _NAMING = [
     re.compile(r"\b(?:what|which|who)\s+(?:are|were)\s+(?:all\s+)?the\s+" + _HOW_MANY
                + r"((?:\s+[\w’'-]+){1,3})(?<!ing)(?<!ed)(?<!\bdo)\s*\?\s*$", re.I),
 ]
-_SMALL_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
-_SMALL_NUMBERS |= {"fifteen": 15, "twenty": 20}
 _NAME = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
 
 
@@ -168,7 +169,8 @@ def _unnamed(question: str, passages: list[str | Passage]) -> Missing | None:
     named = _names(p if isinstance(p, str) else p.text for p in passages)
     if len(named) >= wanted:
         return None
-    return Missing(" ".join(["the names of", number, _counted(match.group(2))]).strip(), [], len(named))
+    named_what = re.sub(r"\s+\w+ed$", "", _counted(match.group(2)))  # "166 foreign firms (approved)"
+    return Missing(" ".join(["the names of", number, named_what]).strip(), [], len(named))
 
 
 def _names(texts: Iterable[str]) -> set[str]:

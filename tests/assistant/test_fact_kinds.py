@@ -83,8 +83,8 @@ def test_a_count_is_a_number_before_what_is_counted():
 def test_names_asked_for_need_passages_naming_as_many_things():
     cities = "The measures apply in 20 cities, including Beijing, Tianjin, Shanghai and Wuhan."
     found = missing_kind("Can you list the names of all 166 foreign firms approved?", [cities])
-    assert found.kind == "the names of 166 foreign firms approved" and found.named == 4  # Beijing ... Wuhan; not "The"
-    assert str(found) == ("the question asks for the names of 166 foreign firms approved "
+    assert found.kind == "the names of 166 foreign firms" and found.named == 4  # Beijing ... Wuhan; not "The"
+    assert str(found) == ("the question asks for the names of 166 foreign firms "
                           "and the passages name only 4 things in all")
     assert kind("Which are the 20 cities?", cities) == "the names of 20 cities"
     assert kind("Name the four cities.", cities) is None

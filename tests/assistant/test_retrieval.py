@@ -72,7 +72,7 @@ def test_gate_refuses_off_topic_questions(assistant):
     ("How many foreign firms have been approved for the pilot in Guangzhou?",
      "a number of foreign firms and no passage states one near Guangzhou"),
     ("Can you list the names of all 166 foreign firms approved for the telecom pilot?",
-     "the names of 166 foreign firms approved and the passages name only 9 things in all"),
+     "the names of 166 foreign firms and the passages name only 9 things in all"),
 ])
 def test_gate_refuses_questions_for_a_kind_of_fact_no_passage_states(assistant, question, refusal):
     """On topic (strong evidence), but no passage states the kind of fact asked for."""
