@@ -70,6 +70,12 @@ _MARKER = re.compile(r"\s*\[(\d{1,3})\]")
 # "..., according to the MIIT." at the end of a claim: who said it (see `misattributed`).
 _ATTRIBUTION = re.compile(r",?\s+according to (?:the\s+)?((?:[A-Z][\w’'&-]*\s*)+?)\s*(?P<end>[.!]?)$")
 _CLAUSE = re.compile(r",\s+(?:and|but|while|whereas)\s+|;\s+")
+# "Chengdu is not one of the cities where these measures apply": a name said not to be
+# among the things of a list (see `denied`).
+_DENIAL = re.compile(
+    r"(?P<name>(?:[A-Z][\w’'-]*\s+)+)(?:is|are|was|were)\s*(?:not|n[’']t)\s+"
+    r"(?:one\s+of|among|included\s+(?:in|among)|listed\s+(?:in|among)|part\s+of|covered\s+by|on|in)\s+"
+    r"(?P<what>[^,;.]+)")
 _NUMBER = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s*(%|percent\b|per cent\b|pct\b))?", re.I
 )
@@ -396,6 +402,25 @@ class EvidenceIndex:
                 return None
         return match.group(1).strip()
 
+    def denied(self, claim: str) -> str | None:
+        """The claim's clause saying a name is not among things that a passage lists it
+        with: "Chengdu is not one of the cities where these measures apply", beside "These
+        measures will be implemented in 20 cities, including ..., Chengdu, ...". (Where it
+        is listed with other things, "Xi'an is not one of the four pilot areas", it stands.)"""
+        for clause in _CLAUSE.split(claim):
+            match = _DENIAL.search(clause)
+            if match is None:
+                continue
+            name = match.group("name").strip()
+            tokens, what = _name_tokens(name), content_tokens(match.group("what"))
+            if not tokens or not what:
+                continue
+            listed = re.compile(rf"(?:,|\band)\s+{re.escape(name)}\b|\b{re.escape(name)}\s*,")
+            for i, unit in enumerate(self.units):
+                if listed.search(unit.text) and 2 * len(what & self.window_tokens[i]) >= len(what):
+                    return clause
+        return None
+
     def contributes(self, claim: str, n: int, sims: np.ndarray, others: Sequence[int] = ()) -> bool:
         """Does passage n back the claim (citation precision)? Either it supports the
         whole claim on its own and backs its news about as well as the other cited
@@ -522,16 +547,20 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[V
     sources = [index.misattributed(t) for t, _ in cleaned]
     cleaned = [(_ATTRIBUTION.sub(r"\g<end>", t) if source else t, inline)
                for (t, inline), source in zip(cleaned, sources)]
+    denials = [index.denied(t) for t, _ in cleaned]
+    cleaned = [(_without(t, denial) if denial else t, inline) for (t, inline), denial in zip(cleaned, denials)]
     texts = [t for t, _ in cleaned]
     vectors = index.embed_texts([t for t in texts if t])
     vector_iter = iter(vectors)
     kept: list[VerifiedClaim] = []
     checks: list[SentenceCheck] = []
     seen: set[str] = set()
-    for claim, (text, inline), source in zip(claims, cleaned, sources):
+    for claim, (text, inline), source, denial in zip(claims, cleaned, sources, denials):
         cited = list(dict.fromkeys([*claim.cited, *inline]))
+        contradiction = f"\"{denial.rstrip('.')}\": a passage lists it among them" if denial else ""
         if not text:
-            checks.append(SentenceCheck(text=claim.text, cited=cited, status="dropped", reason="empty sentence"))
+            checks.append(SentenceCheck(text=claim.text, cited=cited, status="dropped",
+                                        reason=contradiction or "empty sentence"))
             continue
         vector = next(vector_iter)
         if text.lower() in seen:
@@ -546,6 +575,8 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[V
             notes.append(f"cited passage(s) {invalid} that do not exist")
         if source:
             notes.append(f"removed \"according to {source}\": no passage says it of these numbers")
+        if denial:
+            notes.append(f"removed {contradiction}")
         status = "supported"
         result = index.support(text, valid, sims) if valid else None
         if result is not None and result.ok:
@@ -581,7 +612,7 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[V
             notes.append(f"added {added} for names/numbers they hold")
             status = "reattributed" if status == "reattributed" or set(markers) != set(valid) else status
         markers = sorted(set(markers))
-        if status == "supported" and (markers != sorted(set(valid)) or source):
+        if status == "supported" and (markers != sorted(set(valid)) or source or denial):
             status = "reattributed"
         quotes = {}
         for n in markers:
@@ -594,6 +625,20 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[V
         checks.append(check)
         kept.append(VerifiedClaim(text=text, markers=markers, quotes=quotes, check=check))
     return kept, checks
+
+
+def _without(text: str, clause: str) -> str:
+    """The sentence less one of its clauses (and the joint before or after it)."""
+    pieces = _CLAUSE.split(text)
+    joints = _CLAUSE.findall(text)
+    at = pieces.index(clause)
+    if len(pieces) == 1:
+        return ""
+    del pieces[at]
+    del joints[at - 1 if at else 0]
+    kept = pieces[0] + "".join(j + p for j, p in zip(joints, pieces[1:]))
+    kept = kept[:1].upper() + kept[1:]
+    return kept.rstrip(" .") + "." if text.rstrip().endswith(".") else kept
 
 
 # -- yes/no verdicts ------------------------------------------------------------------

@@ -374,3 +374,18 @@ def test_a_publisher_named_in_a_claim_is_the_cited_articles(assistant, embed):
     n = next(n for n, p in enumerate(other.passages, 1) if "2,400" in p.text)
     kept, result = check(other, claim, [n])
     assert kept is None and "Times" in result.reason
+
+
+def test_a_denial_the_passage_contradicts_is_cut(index):
+    """The local model answered "Can Microsoft own 60% of a VPN business in Chengdu?" with
+    "..., and Chengdu is not one of the cities where these measures apply", citing the
+    passage that lists Chengdu among the 20 cities: that clause goes, the cap stays."""
+    kept, result = check(index, "Foreign ownership is capped at 50% for VPN services, and Chengdu is not one of "
+                                "the cities where these measures apply [1].", [1])
+    assert kept.text == "Foreign ownership is capped at 50% for VPN services." and kept.markers == [1]
+    assert result.status == "reattributed" and "a passage lists it among them" in result.reason
+    # A sentence that is only the denial goes; a denial about another list is not one.
+    kept, result = check(index, "Chengdu is not among the 20 cities where the measures will be implemented.", [1])
+    assert kept is None and "a passage lists it among them" in result.reason
+    _, result = check(index, "Xi’an is not one of the four pilot areas [1].", [1])
+    assert "lists it among them" not in result.reason
