@@ -70,11 +70,11 @@ _MARKER = re.compile(r"\s*\[(\d{1,3})\]")
 # "..., according to the MIIT." at the end of a claim: who said it (see `misattributed`).
 _ATTRIBUTION = re.compile(r",?\s+according to (?:the\s+)?((?:[A-Z][\w’'&-]*\s*)+?)\s*(?P<end>[.!]?)$")
 _CLAUSE = re.compile(r",\s+(?:and|but|while|whereas)\s+|;\s+")
-# "Chengdu is not one of the cities where these measures apply": a name said not to be
-# among the things of a list (see `denied`).
-_DENIAL = re.compile(
-    r"(?P<name>(?:[A-Z][\w’'-]*\s+)+)(?:is|are|was|were)\s*(?:not|n[’']t)\s+"
-    r"(?:one\s+of|among|included\s+(?:in|among)|listed\s+(?:in|among)|part\s+of|covered\s+by|on|in)\s+"
+# "Chengdu is (not) one of the cities where these measures apply": a name said (not) to be
+# among the things of a list (see `membership`).
+_MEMBER = re.compile(
+    r"(?P<name>(?:[A-Z][\w’'-]*\s+)+)(?:is|are|was|were)\s*(?P<not>(?:not|n[’']t)\s+)?"
+    r"(?:one\s+of|among|included\s+(?:in|among)|listed\s+(?:in|among)|part\s+of|covered\s+by|on\s+the\s+list)\s+"
     r"(?P<what>[^,;.]+)")
 _NUMBER = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s*(%|percent\b|per cent\b|pct\b))?", re.I
@@ -402,23 +402,34 @@ class EvidenceIndex:
                 return None
         return match.group(1).strip()
 
-    def denied(self, claim: str) -> str | None:
-        """The claim's clause saying a name is not among things that a passage lists it
-        with: "Chengdu is not one of the cities where these measures apply", beside "These
-        measures will be implemented in 20 cities, including ..., Chengdu, ...". (Where it
-        is listed with other things, "Xi'an is not one of the four pilot areas", it stands.)"""
+    def membership(self, claim: str) -> str | None:
+        """The claim's clause that says a name is, or is not, among things, where the
+        passages say otherwise: "Chengdu is not one of the cities where these measures
+        apply", beside "These measures will be implemented in 20 cities, including ...,
+        Chengdu, ..."; "Xi'an is one of the four pilot areas", where no sentence names Xi'an
+        with pilot areas (the model joined the 20-city list to the four-areas passage)."""
         for clause in _CLAUSE.split(claim):
-            match = _DENIAL.search(clause)
-            if match is None:
+            match = _MEMBER.search(clause)
+            if match is None or not _name_tokens(name := match.group("name").strip()):
                 continue
-            name = match.group("name").strip()
-            tokens, what = _name_tokens(name), content_tokens(match.group("what"))
-            if not tokens or not what:
-                continue
-            listed = re.compile(rf"(?:,|\band)\s+{re.escape(name)}\b|\b{re.escape(name)}\s*,")
-            for i, unit in enumerate(self.units):
-                if listed.search(unit.text) and 2 * len(what & self.window_tokens[i]) >= len(what):
-                    return clause
+            what = content_tokens(match.group("what"))
+            if match.group("not") and self.said_with(name, what, listed=True) is not None:
+                return clause
+            if not match.group("not") and what and self.said_with(name, what) is None:
+                return clause
+        return None
+
+    def said_with(self, name: str, what: set[str], listed: bool = False) -> Unit | None:
+        """A sentence naming the name (`listed`: in a list, "..., Fuzhou, ...") whose
+        words, with its neighbours', hold at least half of `what` ("these measures ... in
+        20 cities")."""
+        if not what:
+            return None
+        named = re.compile(rf"(?:,|\band)\s+{re.escape(name)}\b|\b{re.escape(name)}\s*," if listed
+                           else rf"\b{re.escape(name)}\b")
+        for i, unit in enumerate(self.units):
+            if named.search(unit.text) and 2 * len(what & self.window_tokens[i]) >= len(what):
+                return unit
         return None
 
     def contributes(self, claim: str, n: int, sims: np.ndarray, others: Sequence[int] = ()) -> bool:
@@ -547,7 +558,7 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[V
     sources = [index.misattributed(t) for t, _ in cleaned]
     cleaned = [(_ATTRIBUTION.sub(r"\g<end>", t) if source else t, inline)
                for (t, inline), source in zip(cleaned, sources)]
-    denials = [index.denied(t) for t, _ in cleaned]
+    denials = [index.membership(t) for t, _ in cleaned]
     cleaned = [(_without(t, denial) if denial else t, inline) for (t, inline), denial in zip(cleaned, denials)]
     texts = [t for t, _ in cleaned]
     vectors = index.embed_texts([t for t in texts if t])
@@ -557,7 +568,7 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[V
     seen: set[str] = set()
     for claim, (text, inline), source, denial in zip(claims, cleaned, sources, denials):
         cited = list(dict.fromkeys([*claim.cited, *inline]))
-        contradiction = f"\"{denial.rstrip('.')}\": a passage lists it among them" if denial else ""
+        contradiction = f"\"{denial.rstrip('.')}\": the passages say otherwise" if denial else ""
         if not text:
             checks.append(SentenceCheck(text=claim.text, cited=cited, status="dropped",
                                         reason=contradiction or "empty sentence"))
@@ -719,6 +730,25 @@ def unknown_names(question: str, index: EvidenceIndex) -> list[str]:
     ]
 
 
+# "Is Fuzhou covered by the new VPN measures?", "do the measures apply in Fuzhou?": is a
+# name among the things of a list?
+_MEMBERSHIP = [
+    re.compile(r"^\W*(?i:and\s+)?(?i:is|are|was|were)\s+(?P<name>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)\s+"
+               r"(?:one\s+of|among|included|covered|listed|part\s+of|on|in)\b"),
+    re.compile(r"^\W*(?i:and\s+)?(?i:does|do|will)\b[^?]*?\b(?:apply|cover|include)\s+(?:in\s+|to\s+)?"
+               r"(?P<name>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"),
+]
+
+
+def asked_member(asked: str) -> tuple[str, set[str]] | None:
+    """The name a yes/no question asks about being among things, and what those are."""
+    match = next(filter(None, (m.search(asked) for m in _MEMBERSHIP)), None)
+    if match is None:
+        return None
+    name = match.group("name")
+    return name, content_tokens(asked) - _name_tokens(name) - _ASKING
+
+
 _NEGATION_CUE = re.compile(r"\b(?:not|no|never|nor|neither|without)\b|n[’']t\b", re.I)
 _NEGATIVE_ASK = re.compile(
     r"\b(?:not|no|never|without|exclud\w*|prohibit\w*|ban\w*|bar(?:red|s)?|restrict\w*|limit\w*|cap(?:s|ped)?)\b"
@@ -751,9 +781,9 @@ def check_verdict(
     question: str, verdict: str | None, index: EvidenceIndex, units: Sequence[Unit] | None = None,
     asked: str | None = None,
 ) -> tuple[str | None, str | None, Unit | None]:
-    """Make a yes/no verdict agree with a numeric limit stated in the evidence, or with a
-    sentence that denies what the user asked about (`asked`: the user's own words, since
-    a condensed follow-up carries the previous turn's words too).
+    """Make a yes/no verdict agree with a numeric limit stated in the evidence, with a list
+    that names what the user asked about, or with a sentence that denies it (`asked`: the
+    user's own words, since a condensed follow-up carries the previous turn's words too).
 
     Returns (verdict, note, deciding sentence). A "yes" about a name the corpus never
     mentions is withdrawn: the corpus cannot confirm it.
@@ -761,6 +791,18 @@ def check_verdict(
     units = units if units is not None else index.units
     share = asked_share(question)
     found = limit_in(question, units) if share is not None else None
+    member = asked_member(asked or question) if found is None and share is None else None
+    if member is not None:
+        # "These measures will be implemented in 20 cities, including ..., Fuzhou, ..." says
+        # yes to "Is Fuzhou covered by the new VPN measures?" (the local model said no); no
+        # sentence naming Xi'an with pilot areas cannot say yes to "Is Xi'an one of them?".
+        listed = index.said_with(*member, listed=True)
+        if listed is not None:
+            if verdict == "yes":
+                return verdict, None, listed
+            return "yes", f"verdict {verdict or 'missing'} replaced by yes: a passage lists {member[0]} among them", listed
+        if verdict == "yes" and index.said_with(*member) is None:
+            return None, f"verdict yes withdrawn: no passage says {member[0]} with what was asked", None
     if found is None and share is None:
         denial = negation_in(asked or question, units)
         if denial is not None:

@@ -376,16 +376,35 @@ def test_a_publisher_named_in_a_claim_is_the_cited_articles(assistant, embed):
     assert kept is None and "Times" in result.reason
 
 
-def test_a_denial_the_passage_contradicts_is_cut(index):
+def test_a_clause_on_membership_the_passages_contradict_is_cut(index):
     """The local model answered "Can Microsoft own 60% of a VPN business in Chengdu?" with
     "..., and Chengdu is not one of the cities where these measures apply", citing the
     passage that lists Chengdu among the 20 cities: that clause goes, the cap stays."""
     kept, result = check(index, "Foreign ownership is capped at 50% for VPN services, and Chengdu is not one of "
                                 "the cities where these measures apply [1].", [1])
     assert kept.text == "Foreign ownership is capped at 50% for VPN services." and kept.markers == [1]
-    assert result.status == "reattributed" and "a passage lists it among them" in result.reason
-    # A sentence that is only the denial goes; a denial about another list is not one.
+    assert result.status == "reattributed" and "the passages say otherwise" in result.reason
     kept, result = check(index, "Chengdu is not among the 20 cities where the measures will be implemented.", [1])
-    assert kept is None and "a passage lists it among them" in result.reason
-    _, result = check(index, "Xi’an is not one of the four pilot areas [1].", [1])
-    assert "lists it among them" not in result.reason
+    assert kept is None and "the passages say otherwise" in result.reason
+    # Said to be among things no sentence names it with ("Is Xi'an one of the four pilot
+    # areas?" got "Xi'an is one of the four pilot areas", from the 20-city list and another
+    # passage): it goes too; among the things a sentence names it with, it stays.
+    kept, result = check(index, "Xi’an is one of the four pilot areas [1].", [1])
+    assert kept is None and "the passages say otherwise" in result.reason
+    kept, result = check(index, "Wuhan is one of the 20 cities where the measures will be implemented [1].", [1])
+    assert kept is not None and "say otherwise" not in result.reason
+
+
+def test_a_verdict_on_membership_follows_the_list(assistant, embed):
+    """"Is Fuzhou covered by the new VPN measures?": the local model said no beside the
+    list that names Fuzhou."""
+    question = "Is Fuzhou covered by the new VPN measures?"
+    index = EvidenceIndex(assistant.retrieve(question), question, embed)
+    verdict, note, deciding = check_verdict(question, "no", index)
+    assert verdict == "yes" and "lists Fuzhou among them" in note and "Fuzhou" in deciding.text
+    # No sentence names Xi'an with pilot areas: a yes is withdrawn, a no left alone.
+    question = "Is Xi'an one of the four pilot areas?"
+    index = EvidenceIndex(assistant.retrieve(question), question, embed)
+    assert check_verdict(question, "yes", index)[:2] == (None, "verdict yes withdrawn: no passage says Xi'an with "
+                                                              "what was asked")
+    assert check_verdict(question, "no", index)[0] == "no"
