@@ -425,8 +425,8 @@ class EvidenceIndex:
         20 cities")."""
         if not what:
             return None
-        named = re.compile(rf"(?:,|\band)\s+{re.escape(name)}\b|\b{re.escape(name)}\s*," if listed
-                           else rf"\b{re.escape(name)}\b")
+        spelt = re.sub(r"['’]", "['’]", re.escape(name))  # Xi'an, Xi’an
+        named = re.compile(rf"(?:,|\band)\s+{spelt}\b|\b{spelt}\s*," if listed else rf"\b{spelt}\b")
         for i, unit in enumerate(self.units):
             if named.search(unit.text) and 2 * len(what & self.window_tokens[i]) >= len(what):
                 return unit
@@ -558,17 +558,17 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[V
     sources = [index.misattributed(t) for t, _ in cleaned]
     cleaned = [(_ATTRIBUTION.sub(r"\g<end>", t) if source else t, inline)
                for (t, inline), source in zip(cleaned, sources)]
-    denials = [index.membership(t) for t, _ in cleaned]
-    cleaned = [(_without(t, denial) if denial else t, inline) for (t, inline), denial in zip(cleaned, denials)]
+    contradicted = [index.membership(t) for t, _ in cleaned]
+    cleaned = [(_without(t, clause) if clause else t, inline) for (t, inline), clause in zip(cleaned, contradicted)]
     texts = [t for t, _ in cleaned]
     vectors = index.embed_texts([t for t in texts if t])
     vector_iter = iter(vectors)
     kept: list[VerifiedClaim] = []
     checks: list[SentenceCheck] = []
     seen: set[str] = set()
-    for claim, (text, inline), source, denial in zip(claims, cleaned, sources, denials):
+    for claim, (text, inline), source, clause in zip(claims, cleaned, sources, contradicted):
         cited = list(dict.fromkeys([*claim.cited, *inline]))
-        contradiction = f"\"{denial.rstrip('.')}\": the passages say otherwise" if denial else ""
+        contradiction = f"\"{clause.rstrip('.')}\": the passages say otherwise" if clause else ""
         if not text:
             checks.append(SentenceCheck(text=claim.text, cited=cited, status="dropped",
                                         reason=contradiction or "empty sentence"))
@@ -586,7 +586,7 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[V
             notes.append(f"cited passage(s) {invalid} that do not exist")
         if source:
             notes.append(f"removed \"according to {source}\": no passage says it of these numbers")
-        if denial:
+        if clause:
             notes.append(f"removed {contradiction}")
         status = "supported"
         result = index.support(text, valid, sims) if valid else None
@@ -623,7 +623,7 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[V
             notes.append(f"added {added} for names/numbers they hold")
             status = "reattributed" if status == "reattributed" or set(markers) != set(valid) else status
         markers = sorted(set(markers))
-        if status == "supported" and (markers != sorted(set(valid)) or source or denial):
+        if status == "supported" and (markers != sorted(set(valid)) or source or clause):
             status = "reattributed"
         quotes = {}
         for n in markers:
@@ -741,12 +741,14 @@ _MEMBERSHIP = [
 
 
 def asked_member(asked: str) -> tuple[str, set[str]] | None:
-    """The name a yes/no question asks about being among things, and what those are."""
+    """The name a yes/no question asks about being among things, and what those are (None
+    for "Is Xi'an one of them?": what they are is in the conversation, not the question)."""
     match = next(filter(None, (m.search(asked) for m in _MEMBERSHIP)), None)
     if match is None:
         return None
     name = match.group("name")
-    return name, content_tokens(asked) - _name_tokens(name) - _ASKING
+    what = content_tokens(asked) - _name_tokens(name) - _ASKING
+    return (name, what) if what else None
 
 
 _NEGATION_CUE = re.compile(r"\b(?:not|no|never|nor|neither|without)\b|n[’']t\b", re.I)
@@ -794,8 +796,9 @@ def check_verdict(
     member = asked_member(asked or question) if found is None and share is None else None
     if member is not None:
         # "These measures will be implemented in 20 cities, including ..., Fuzhou, ..." says
-        # yes to "Is Fuzhou covered by the new VPN measures?" (the local model said no); no
-        # sentence naming Xi'an with pilot areas cannot say yes to "Is Xi'an one of them?".
+        # yes to "Is Fuzhou covered by the new VPN measures?" (the local model said no);
+        # where no sentence names Xi'an with pilot areas, nothing says yes to "Is Xi'an one
+        # of the four pilot areas?".
         listed = index.said_with(*member, listed=True)
         if listed is not None:
             if verdict == "yes":

@@ -408,3 +408,10 @@ def test_a_verdict_on_membership_follows_the_list(assistant, embed):
     assert check_verdict(question, "yes", index)[:2] == (None, "verdict yes withdrawn: no passage says Xi'an with "
                                                               "what was asked")
     assert check_verdict(question, "no", index)[0] == "no"
+    # Either apostrophe; and a follow-up's "one of them" leaves what they are to the
+    # conversation (g53), so it decides nothing.
+    question = "Is Xi'an among the 20 cities where the new telecom measures apply?"
+    index = EvidenceIndex(assistant.retrieve(question), question, embed)
+    assert check_verdict(question, "no", index)[0] == "yes"
+    assert check_verdict(question, "yes", index, asked="Is Xi'an one of them?")[:2] == ("yes", None)
+    assert check_verdict(question, "no", index, asked="Is Xi'an one of them?")[0] == "no"
