@@ -35,6 +35,8 @@ _WHEN = re.compile(
     r"\b(?:as of|by|in|at|since|until|before|after|from|during)\s+(?:the\s+(?:end|start|beginning|middle)\s+of\s+)?"
     rf"(?:{_MONTH}(?:\s+\d{{4}})?|(?:19|20)\d{{2}})\b"
 )
+# A name past the question's first word, not an acronym: "Is *Wuhan* covered by the new VPN measures?".
+_TITLE_NAME = re.compile(r"(?<=\s)[A-Z][a-z][\w’'-]*(?:\s+[A-Z][a-z][\w’'-]*)*")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z][\w’'-]*(?:\s+[A-Z][a-z][\w’'-]*)*")
 _FOLLOWUP_WORDS = set("and what about how also same for in but or then so ok okay the a an of".split())
 _LEADING_WORDS = _FOLLOWUP_WORDS | set(
@@ -109,10 +111,15 @@ def _swap_place(previous: str, prep: str | None, entity: str | None) -> str | No
     if not entity:
         return None
     slots = [m for m in _PLACE_AFTER.finditer(previous) if prep is None or m.group(1).lower() == prep]
-    if not slots:
-        return None
-    slot = slots[-1]
-    return previous[: slot.start(2)] + entity + previous[slot.end(2):]
+    if slots:
+        slot = slots[-1]
+        return previous[: slot.start(2)] + entity + previous[slot.end(2):]
+    names = list(_TITLE_NAME.finditer(previous))
+    if prep in (None, "in") and entity[:1].isupper() and len(names) == 1:
+        # "Is Wuhan covered by the new VPN measures?" + "and (in) Fuzhou?": its one name (not an
+        # acronym), whatever stands before it.
+        return previous[: names[0].start()] + entity + previous[names[0].end():]
+    return None
 
 
 def _first_sentence(text: str) -> str:

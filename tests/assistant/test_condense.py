@@ -72,3 +72,13 @@ def test_membership_follow_up_gets_context_not_a_substitution():
 
 def test_sentence_initial_words_are_not_taken_for_names():
     assert condense("And Suzhou?", WUHAN) == "Can I own 100% of a VPN service in Suzhou?"
+
+
+def test_a_name_without_a_preposition_is_swapped_when_it_is_the_only_one():
+    covered = [Turn(role="user", content="Is Wuhan covered by the new VPN measures?"),
+               Turn(role="assistant", content="Yes. These measures will be implemented in 20 cities [1].")]
+    assert condense("and Fuzhou?", covered) == "Is Fuzhou covered by the new VPN measures?"
+    assert condense("And in Lhasa?", covered) == "Is Lhasa covered by the new VPN measures?"
+    # Two names: which one the follow-up replaces is not known, so it gets context instead.
+    both = [Turn(role="user", content="Did Siemens or Airbus join first?")]
+    assert condense("and HSBC Fintech?", both).startswith("and HSBC Fintech? (follow-up to: ")
