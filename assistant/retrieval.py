@@ -8,8 +8,8 @@ Stages, each measured in `policyqa bench retrieval`:
      adjacent chunks of one document are merged so a list split across chunks stays whole;
   4. the evidence gate (assistant/gate.py) decides whether the corpus answers at all:
      strong enough evidence, and a sentence stating the kind of fact asked for (a sum, a
-     duration, an end date, a share or cap, a count) near what it is asked about
-     (assistant/fact_kinds.py).
+     duration, an end date, a date, a share or cap, a count) near what it is asked about,
+     or as many names as the question asks for (assistant/fact_kinds.py).
 """
 
 from __future__ import annotations

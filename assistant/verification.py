@@ -793,20 +793,21 @@ def check_verdict(
     units = units if units is not None else index.units
     share = asked_share(question)
     found = limit_in(question, units) if share is not None else None
-    member = asked_member(asked or question) if found is None and share is None else None
-    if member is not None:
-        # "These measures will be implemented in 20 cities, including ..., Fuzhou, ..." says
-        # yes to "Is Fuzhou covered by the new VPN measures?" (the local model said no);
-        # where no sentence names Xi'an with pilot areas, nothing says yes to "Is Xi'an one
-        # of the four pilot areas?".
-        listed = index.said_with(*member, listed=True)
-        if listed is not None:
-            if verdict == "yes":
-                return verdict, None, listed
-            return "yes", f"verdict {verdict or 'missing'} replaced by yes: a passage lists {member[0]} among them", listed
-        if verdict == "yes" and index.said_with(*member) is None:
-            return None, f"verdict yes withdrawn: no passage says {member[0]} with what was asked", None
-    if found is None and share is None:
+    if share is None:  # (then no limit was looked for either)
+        member = asked_member(asked or question)
+        if member is not None:
+            # "These measures will be implemented in 20 cities, including ..., Fuzhou, ..." says
+            # yes to "Is Fuzhou covered by the new VPN measures?" (the local model said no);
+            # where no sentence names Xi'an with pilot areas, nothing says yes to "Is Xi'an one
+            # of the four pilot areas?".
+            listed = index.said_with(*member, listed=True)
+            if listed is not None:
+                if verdict == "yes":
+                    return verdict, None, listed
+                note = f"verdict {verdict or 'missing'} replaced by yes: a passage lists {member[0]} among them"
+                return "yes", note, listed
+            if verdict == "yes" and index.said_with(*member) is None:
+                return None, f"verdict yes withdrawn: no passage says {member[0]} with what was asked", None
         denial = negation_in(asked or question, units)
         if denial is not None:
             if verdict == "no":
