@@ -5,7 +5,8 @@
 firms in Guangzhou?": on topic, so the evidence is strong, yet if no retrieved sentence
 states a sum, a duration, an end, a date, a share or cap, or a number of the things counted,
 the corpus cannot answer (`missing_kind`, the retrieval gate); nor can it list "the names of
-all 166 firms" from passages that name fewer things. The fact must also be stated
+all 166 firms" from passages that name fewer things, or pick "which of the 13 companies is
+based in Hainan" where no member of the 13 they list is named beside Hainan. The fact must also be stated
 near what the question asks it about (its rarest name, number, or what the fact is "for"):
 a 50% cap on VPN services says nothing of basic telecom services, a count of firms in four
 areas nothing of Guangzhou. And an answer that states no fact of the kind asked for is no
@@ -72,10 +73,12 @@ _KINDS = {
     ),
 }
 # "How many X": stated by a number just before X (or a word for the same sort of thing).
-_COUNT = re.compile(r"\bhow many((?:\s+[\w’'-]+){1,3})|\bthe (?:total )?number of((?:\s+[\w’'-]+){1,3})", re.I)
+_COUNT = re.compile(r"\bhow many((?:\s+of\s+the\s+\d+)?(?:\s+[\w’'-]+){1,3})"
+                    r"|\bthe (?:total )?number of((?:\s+[\w’'-]+){1,3})", re.I)
 _SORTS = [frozenset(tokenize(words)) for words in (
     "firm firms company companies enterprise enterprises operator operators business businesses affiliate "
-    "affiliates player players provider providers entity entities",
+    "affiliates player players provider providers entity entities multinational multinationals corporation "
+    "corporations",
     "city cities area areas region regions zone zones location locations place places province provinces",
 )]
 _NUMBER_WORDS = frozenset(tokenize("two three four five six seven eight nine ten eleven twelve fifteen twenty "
@@ -90,7 +93,9 @@ _LIST = re.compile(r"(?::|\bsuch as\b|\bincluding\b)[^,;.]+(?:,[^,;.]+)+(?:,|\ba
 # "List the names of all 166 firms", "which are the 20 cities?": N things to be named.
 _SMALL_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 _SMALL_NUMBERS |= {"fifteen": 15, "twenty": 20}
-_HOW_MANY = r"(\d+|" + "|".join(_SMALL_NUMBERS) + ")"
+_SMALL_VALUES = {t: n for w, n in _SMALL_NUMBERS.items() for t in tokenize(w)}
+_A_NUMBER = r"\d+|" + "|".join(_SMALL_NUMBERS)
+_HOW_MANY = f"({_A_NUMBER})"
 _NAMING = [
     re.compile(r"\b(?:list|name|enumerate|identify)(?:\s+the\s+names\s+of)?\s+(?:all\s+(?:of\s+)?)?(?:the\s+)?"
                + _HOW_MANY + r"((?:\s+[\w’'-]+){1,3})", re.I),
@@ -101,6 +106,15 @@ _NAMING = [
                + r"((?:\s+[\w’'-]+){1,3})(?<!ing)(?<!ed)(?<!\bdo)\s*\?\s*$", re.I),
 ]
 _NAME = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
+# "Which of the 13 approved companies is based in Hainan?", "of the 13 firms, how many are in
+# Shanghai?", "how many of the 155 tasks deal with healthcare?": a part of a group the question counts.
+_GROUP = r"(?:the|these|those)\s+(?P<number>" + _A_NUMBER + r")(?P<group>(?:\s+[\w’'-]+){1,4}"
+_PART = [
+    re.compile(r"\bof\s+" + _GROUP + r"?)\s*,\s*(?P<ask>which|how many)\b", re.I),
+    re.compile(r"\b(?P<ask>which|how many)\s+(?:one\s+)?of\s+" + _GROUP + ")", re.I),
+]
+# Members of a group, as the passages list them: "multinationals, such as Airbus, Siemens and HSBC".
+_MEMBERS = re.compile(r"([\w’'-]+),?\s+(?:such as|including|like)\s+([^;.?!]+)", re.I)
 
 
 @dataclass(frozen=True)
@@ -108,12 +122,13 @@ class Missing:
     kind: str  # "an amount of money"
     near: list[str]  # the question's words the fact had to be stated near
     named: int | None = None  # for names asked: how many things the passages name
+    stating: str = "states one"  # what no passage does
 
     def __str__(self) -> str:
         if self.named is not None:
             return f"the question asks for {self.kind} and the passages name only {self.named} things in all"
         where = f" near {' or '.join(self.near)}" if self.near else ""
-        return f"the question asks for {self.kind} and no passage states one{where}"
+        return f"the question asks for {self.kind} and no passage {self.stating}{where}"
 
 
 def missing_kind(question: str, passages: Iterable[str | Passage], lexical: LexicalIndex | None = None) -> Missing | None:
@@ -121,7 +136,7 @@ def missing_kind(question: str, passages: Iterable[str | Passage], lexical: Lexi
     corpus's term statistics (`lexical`), stated near what the question asks it about."""
     asked = own_words(question)
     passages = list(passages)
-    if missing := _unnamed(asked, passages):
+    if missing := _unnamed(asked, passages) or _unpicked(asked, passages, lexical):
         return missing
     kinds = list(_asked(asked))
     windows = [w for p in passages for w in _windows(p)] if kinds else []
@@ -173,6 +188,68 @@ def _unnamed(question: str, passages: list[str | Passage]) -> Missing | None:
     return Missing(" ".join(["the names of", number, named_what]).strip(), [], len(named))
 
 
+def _unpicked(question: str, passages: list[str | Passage], lexical: LexicalIndex | None) -> Missing | None:
+    """A part of a group the question counts itself ("which of the 13 companies is based in
+    Hainan?") that the passages cannot pick out: no sentence names a member of the group they
+    list, or states a number of it below the question's, near what picks the part (the
+    question's other names, or else its other words). Where the passages list no members,
+    nothing is decided: which names belong to the group is then unknown."""
+    match = next(filter(None, (part.search(question) for part in _PART)), None)
+    if match is None or _YEAR.match(match.group("number")):
+        return None
+    number, group = match.group("number"), _plural_head(_counted(match.group("group")))
+    if not (counted := set(tokenize(group))):
+        return None
+    total = int(number) if number.isdigit() else _SMALL_NUMBERS[number.lower()]
+    sort = counted.union(*(s for s in _SORTS if counted & s))
+    near = _picked_by(question, match, lexical)
+    windows = [w for p in passages for w in _windows(p) if _mentions(w.tokens, near)]
+    words = f"{number} {group}"
+    if match.group("ask").lower() == "which":
+        members = _members(passages, sort)
+        if not members or any(_naming_any(members).search(w.sentence) for w in windows):
+            return None
+        return Missing(f"the name of one of the {words}", near[1] if near else [], stating="names one")
+    if any(_counts(w, sort, below=total) for w in windows):
+        return None
+    return Missing(f"how many of the {words}", near[1] if near else [], stating=f"states a number below {number}")
+
+
+def _plural_head(words: str) -> str:
+    """A group's words up to its last plural ("pilot tasks | deal with")."""
+    return re.sub(r"^(.*\b\w+s)\b.*$", r"\1", words)
+
+
+def _picked_by(question: str, match: re.Match, lexical: LexicalIndex | None) -> tuple[set[str], list[str]] | None:
+    """What picks the part out of the group: the rarest of the question's names and numbers
+    outside the group, or of its words after the group when it has none."""
+    if lexical is None:
+        return None
+    skip = set(tokenize(match.group(0)))
+    outside = question[:match.start()] + " " + question[match.end():]
+    for words in (ANCHOR.findall(" " + outside), re.findall(r"[\w’'-]+", question[match.end():])):
+        stems = {t for w in words for t in tokenize(w) if t not in skip and lexical.doc_freq.get(t)}
+        if stems:
+            top = max(lexical.idf(t) for t in stems)
+            stems = {t for t in stems if lexical.idf(t) == top}
+            return stems, list(dict.fromkeys(w for w in words if set(tokenize(w)) & stems))
+    return None
+
+
+def _members(passages: list[str | Passage], sort: set[str]) -> set[str]:
+    """Names the passages list right after a word for the group ("cities, including Beijing")."""
+    members = set()
+    for p in passages:
+        for head, listed in _MEMBERS.findall(p if isinstance(p, str) else p.text):
+            if set(tokenize(head)) & sort:
+                members.update(_NAME.findall(listed))
+    return members
+
+
+def _naming_any(names: set[str]) -> re.Pattern:
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
+
+
 def _names(texts: Iterable[str]) -> set[str]:
     """Capitalised words and runs of them, past each sentence's first word."""
     names = set()
@@ -188,6 +265,7 @@ def _counted(words: str) -> str:
     """What "how many" counts: the words after it up to a verb ("how many foreign firms have
     been approved" counts foreign firms; "how many are located in ..." names none)."""
     words = re.sub(r"^\s*of\s+(?:(?:the|them|these|those)\b)?\s*", "", words, flags=re.I)
+    words = re.sub(r"^\d+\s+", "", words)  # "how many of the 155 | tasks"
     kept = []
     for word in words.split():
         if word.lower() in _COUNTED_ENDS:
@@ -214,6 +292,12 @@ def _windows(passage: str | Passage) -> list[_Window]:
         _Window(sentence, terms[i], [t for ts in terms[max(0, i - 1):i + 2] for t in ts] + about)
         for i, sentence in enumerate(sentences)
     ]
+
+
+def _value(token: str) -> float | None:
+    if NUMBER.match(token):
+        return float(token.replace(",", ""))
+    return _SMALL_VALUES.get(token)
 
 
 def _date_words(iso: str | None) -> str:
@@ -246,12 +330,15 @@ def _mentions(tokens: list[str], near: tuple[set[str], list[str]] | None) -> boo
     return near is None or not near[0].isdisjoint(tokens)
 
 
-def _counts(window: _Window, sort: set[str]) -> bool:
-    """A number followed, within a few words, by one of the things counted; or the things
-    counted, listed ("three areas" is also "areas: cloud computing, data processing, and ...")."""
+def _counts(window: _Window, sort: set[str], below: int | None = None) -> bool:
+    """A number followed, within a few words, by one of the things counted (`below` a total,
+    for a part of it); or the things counted, listed ("three areas" is also "areas: cloud
+    computing, data processing, and ...")."""
     tokens = window.own
     for i, token in enumerate(tokens):
         if (NUMBER.match(token) and not token.endswith("%") and not _YEAR.match(token)) or token in _NUMBER_WORDS:
+            if below is not None and ((value := _value(token)) is None or value >= below):
+                continue
             if sort.intersection(tokens[i + 1:i + 1 + _COUNT_REACH]):
                 return True
     return bool(sort.intersection(tokens)) and bool(_LIST.search(window.sentence))

@@ -9,7 +9,8 @@ Stages, each measured in `policyqa bench retrieval`:
   4. the evidence gate (assistant/gate.py) decides whether the corpus answers at all:
      strong enough evidence, and a sentence stating the kind of fact asked for (a sum, a
      duration, an end date, a date, a share or cap, a count) near what it is asked about,
-     or as many names as the question asks for (assistant/fact_kinds.py).
+     as many names as the question asks for, or a member or smaller number of a group it
+     picks from ("which of the 13 companies ...") (assistant/fact_kinds.py).
 """
 
 from __future__ import annotations

@@ -131,3 +131,30 @@ def test_the_article_says_what_its_passages_are_about(lexical):
                     start=0, end=len(text), score=1.0)
     assert missing_kind(question, [april], lexical) is None
     assert missing_kind(question, [text], lexical).near == ["April"]
+
+
+def test_a_part_of_a_group_needs_a_member_or_a_smaller_number_near_what_picks_it(lexical):
+    listed = "Most of the 13 enterprises approved are affiliates of multinationals, such as Airbus, Siemens and HSBC."
+    where = "MIIT approved 13 foreign-invested enterprises in Beijing, Shanghai, Hainan and Shenzhen."
+    which = "Which of the 13 approved companies is based in Hainan?"
+    found = missing_kind(which, [listed, where], lexical)
+    assert (found.kind, found.near) == ("the name of one of the 13 approved companies", ["Hainan"])
+    assert str(found) == ("the question asks for the name of one of the 13 approved companies "
+                          "and no passage names one near Hainan")
+    assert missing_kind(which, [listed, where, "HSBC runs its affiliate from Hainan."], lexical) is None
+    # Without a list of the group's members, which names belong to it is unknown: nothing is decided.
+    assert missing_kind(which, [where], lexical) is None
+    # A number of the group is a part only below the question's own total.
+    how_many = "Of the 13 approved enterprises, how many are located in Shanghai?"
+    found = missing_kind(how_many, [listed, where], lexical)
+    assert str(found) == ("the question asks for how many of the 13 approved enterprises "
+                          "and no passage states a number below 13 near Shanghai")
+    assert missing_kind(how_many, [where, "Five of the enterprises are in Shanghai."], lexical) is None
+    # With no name to pick by, the words after the group pick ("deal with healthcare").
+    tasks = "The Plan proposes 155 pilot tasks. It also widens market access in healthcare."
+    found = missing_kind("How many of the 155 pilot tasks deal with healthcare?", [tasks], lexical)
+    assert (found.kind, found.near) == ("how many of the 155 pilot tasks", ["healthcare"])
+    assert kind("How many of the 155 pilot tasks deal with healthcare?", tasks + " 12 of the pilot tasks do.",
+                lexical=lexical) is None
+    # A year is no group's size.
+    assert kind("Which of the 2025 measures apply in Hainan?", listed, where, lexical=lexical) is None

@@ -73,6 +73,9 @@ def test_gate_refuses_off_topic_questions(assistant):
      "a number of foreign firms and no passage states one near Guangzhou"),
     ("Can you list the names of all 166 foreign firms approved for the telecom pilot?",
      "the names of 166 foreign firms and the passages name only 9 things in all"),
+    # The passages list four of the 13 firms' parent companies, none beside Hainan.
+    ("Which of the 13 approved companies is based in Hainan?",
+     "the name of one of the 13 approved companies and no passage names one near Hainan"),
 ])
 def test_gate_refuses_questions_for_a_kind_of_fact_no_passage_states(assistant, question, refusal):
     """On topic (strong evidence), but no passage states the kind of fact asked for."""
