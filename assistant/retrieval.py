@@ -23,7 +23,7 @@ import numpy as np
 
 from assistant.filters import allowed_documents
 from assistant.fact_kinds import missing_kind
-from assistant.gate import evidence_strength
+from assistant.gate import evidence_strength, unmentioned
 from assistant.reranking import Candidate, diversify, merge_adjacent, rerank
 from assistant.types import Filters, Passage
 from index.snapshot import ChunkRecord, Snapshot
@@ -116,6 +116,8 @@ class HybridRetriever:
         passages = [self.to_passage(c) for c in ranked]
         if evidence < self.settings.min_evidence:
             refusal = f"evidence {evidence:.2f} is below the threshold {self.settings.min_evidence:.2f}"
+        elif unknown := unmentioned(query, self.snapshot.lexical):
+            refusal = f"the question asks about {unknown}, which the articles never mention"
         elif missing := missing_kind(query, passages, self.snapshot.lexical):
             refusal = str(missing)
         else:
