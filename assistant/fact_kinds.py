@@ -53,7 +53,8 @@ _KINDS = {
                    r"runs? (?:until|through|to)|lasts? (?:until|for)|valid (?:until|for|through))\b", re.I),
     ),
     "a date": (
-        re.compile(r"\bwhat (?:date|day|month|year)\b|\bwhich (?:date|day|month|year|weekday)\b"
+        re.compile(r"\b(?:what|which) (?:(?:exact|precise|specific|calendar|particular) ){0,2}(?:date|day|month|year)\b"
+                   r"|\bwhich weekday\b"
                    r"|^\s*(?:and\s+)?when\b|\bsince when\b", re.I),
         # ("May" only as a month: "foreign investors may own ...".)
         re.compile(r"\b(?:january|february|march|april|june|july|august|september|october|november|december|"
@@ -227,13 +228,8 @@ def _picked_by(question: str, match: re.Match, lexical: LexicalIndex | None) -> 
         return None
     skip = set(tokenize(match.group(0)))
     outside = question[:match.start()] + " " + question[match.end():]
-    for words in (ANCHOR.findall(" " + outside), re.findall(r"[\w’'-]+", question[match.end():])):
-        stems = {t for w in words for t in tokenize(w) if t not in skip and lexical.doc_freq.get(t)}
-        if stems:
-            top = max(lexical.idf(t) for t in stems)
-            stems = {t for t in stems if lexical.idf(t) == top}
-            return stems, list(dict.fromkeys(w for w in words if set(tokenize(w)) & stems))
-    return None
+    return (_rarest(ANCHOR.findall(" " + outside), skip, lexical)
+            or _rarest(re.findall(r"[\w’'-]+", question[match.end():]), skip, lexical))
 
 
 def _members(passages: list[str | Passage], sort: set[str]) -> set[str]:
@@ -314,16 +310,22 @@ def _anchors(question: str, asking: re.Match, lexical: LexicalIndex | None) -> t
     corpus's statistics to tell which is rarest."""
     if lexical is None:
         return None
-    skip = set(tokenize(asking.group(0)))
     words = ANCHOR.findall(question)
     if qualifier := _QUALIFIER.match(question, asking.end()):
         words += qualifier.group(1).split()
-    stems = {t for w in words for t in tokenize(w) if t not in skip and lexical.doc_freq.get(t)}
-    if stems:
-        top = max(lexical.idf(t) for t in stems)
-        stems = {t for t in stems if lexical.idf(t) == top}
-    words = list(dict.fromkeys(w for w in words if set(tokenize(w)) & stems))
-    return (stems, words) if stems else None
+    return _rarest(words, set(tokenize(asking.group(0))), lexical)
+
+
+def _rarest(words: list[str], skip: set[str], lexical: LexicalIndex) -> tuple[set[str], list[str]] | None:
+    """The rarest stems the corpus knows of these words, outside `skip` (ties kept), with the
+    words they come from. (A possessive's "s" is no word: "China's" is China.)"""
+    stems_of = {w: set(tokenize(re.sub(r"['’]s$", "", w))) - skip for w in words}
+    stems = {t for ts in stems_of.values() for t in ts if lexical.doc_freq.get(t)}
+    if not stems:
+        return None
+    top = max(lexical.idf(t) for t in stems)
+    stems = {t for t in stems if lexical.idf(t) == top}
+    return stems, [w for w in stems_of if stems_of[w] & stems]
 
 
 def _mentions(tokens: list[str], near: tuple[set[str], list[str]] | None) -> bool:

@@ -38,6 +38,8 @@ def test_a_date_is_a_day_month_or_year():
         for stated in ["It was approved on February 20.", "The MIIT launched it on Wednesday.",
                        "It was launched last October.", "It was unveiled in 2025."]:
             assert kind(question, stated) is None, (question, stated)
+    for question in ["On what calendar date was the plan approved?", "What exact date was it launched?"]:
+        assert kind(question, "The plan was approved at a State Council meeting.") == "a date", question
     assert kind("When was it approved?", "Foreign investors may own it.") == "a date"  # "may" is no month here
     assert kind("When was it approved?", "It was approved in May.") is None
     # "When" inside a question does not ask for a date.
@@ -122,6 +124,12 @@ def test_the_fact_must_be_stated_near_what_it_is_asked_about(lexical):
                 "The pilot reached Guangzhou. MIIT approved 13 foreign firms there.", lexical=lexical) is None
     # Without any statement of the kind, the refusal does not name a subject.
     assert missing_kind("How much is the fee for a VPN permit?", [cap], lexical).near == []
+
+
+def test_a_possessive_is_its_name(lexical):
+    """"China's" is China: its "s" would be near any other possessive."""
+    found = missing_kind("What was China's growth rate?", ["Wuhan's exports rose 30% last year."], lexical)
+    assert found.kind == "a share or cap" and found.near == ["China's"]
 
 
 def test_the_article_says_what_its_passages_are_about(lexical):
