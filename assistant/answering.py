@@ -36,6 +36,7 @@ from assistant.verification import (
     VerifiedClaim,
     asked_share,
     check_verdict,
+    excluded_by_list,
     content_tokens,
     locate,
     names_in,
@@ -392,7 +393,7 @@ def _from_draft(raw: str, standalone: str, yes_no: bool, index: EvidenceIndex, b
                       notes=["the generator found no answer in the passages"]), None
     kept, checks = verify_claims(draft.claims, index)
     absent = sorted(set().union(*(index.unmentioned_in(c.text) for c in draft.claims)))
-    if absent:
+    if absent and not (yes_no and excluded_by_list(base["question"], index)):
         # The draft answers what the question asks about, which no passage mentions
         # ("the licence fee", "5G spectrum"): what else it says is beside the question.
         return Answer(**base, text=REFUSAL, status="refused", backend=generator.backend, checks=checks,

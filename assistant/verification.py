@@ -70,12 +70,21 @@ _MARKER = re.compile(r"\s*\[(\d{1,3})\]")
 # "..., according to the MIIT." at the end of a claim: who said it (see `misattributed`).
 _ATTRIBUTION = re.compile(r",?\s+according to (?:the\s+)?((?:[A-Z][\w’'&-]*\s*)+?)\s*(?P<end>[.!]?)$")
 _CLAUSE = re.compile(r",\s+(?:and|but|while|whereas)\s+|;\s+")
+_CLAUSE_END = re.compile(r"(?:,\s+(?:and|but|while|whereas)|;)\s*$")
 # "Chengdu is (not) one of the cities where these measures apply": a name said (not) to be
 # among the things of a list (see `membership`).
 _MEMBER = re.compile(
     r"(?P<name>(?:[A-Z][\w’'-]*\s+)+)(?:is|are|was|were)\s*(?P<not>(?:not|n[’']t)\s+)?"
     r"(?:one\s+of|among|included\s+(?:in|among)|listed\s+(?:in|among)|part\s+of|covered\s+by|on\s+the\s+list)\s+"
     r"(?P<what>[^,;.]+)")
+# "The pilot areas are Beijing, Tianjin, ... and Suzhou": a list said to be the things named
+# before it (see `membership`).
+_NAME_RUN = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
+_LISTING = re.compile(
+    r"(?:^|(?<=\s))(?!(?:and|but|while|whereas)\b)(?:[Tt]he\s+)?(?P<what>(?:[\w’'-]+\s+){0,3}?[\w’'-]+)\s+(?:are|were|include|includes|included)"
+    r"\s*:?\s+(?P<names>" + _NAME_RUN + r"(?:\s*,\s*(?:and\s+)?" + _NAME_RUN + r"|\s+and\s+" + _NAME_RUN + r"){2,})"
+    r"(?=[\s\[\]\d,.]*$)")
+_NAME_LIST = re.compile(_NAME_RUN + r"(?:\s*,\s*(?:and\s+)?" + _NAME_RUN + r"|\s+and\s+" + _NAME_RUN + r")+")
 _NUMBER = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s*(%|percent\b|per cent\b|pct\b))?", re.I
 )
@@ -408,6 +417,8 @@ class EvidenceIndex:
         apply", beside "These measures will be implemented in 20 cities, including ...,
         Chengdu, ..."; "Xi'an is one of the four pilot areas", where no sentence names Xi'an
         with pilot areas (the model joined the 20-city list to the four-areas passage)."""
+        if listed := self._misnamed_list(claim):
+            return listed
         for clause in _CLAUSE.split(claim):
             match = _MEMBER.search(clause)
             if match is None or not _name_tokens(name := match.group("name").strip()):
@@ -419,13 +430,44 @@ class EvidenceIndex:
                 return clause
         return None
 
+    def _misnamed_list(self, claim: str) -> str | None:
+        """The claim's closing list ("The pilot areas are Beijing, Tianjin, ... and Suzhou")
+        where the passage that lists those names calls them something else ("20 cities,
+        including Beijing, ..."): the local model quoted the 20-city list as the four pilot
+        areas, every word of it held but "areas"."""
+        match = _LISTING.search(claim)
+        if match is None or (match.start() and not _CLAUSE_END.search(claim[:match.start()])):
+            return None  # (none, or inside a clause)
+        what = content_tokens(match.group("what"))
+        names = [_spelt(n) for n in re.findall(_NAME_RUN, match.group("names"))]
+        lists = [i for i, unit in enumerate(self.units)
+                 if 2 * sum(bool(re.search(rf"\b{n}\b", unit.text)) for n in names) > len(names)]
+        if what and lists and not any(what & self.unit_tokens[i] for i in lists):
+            return claim[match.start():]
+        return None
+
+    def listed_without(self, name: str, what: set[str], count: int | None) -> Unit | None:
+        """A sentence that lists as many names as the question counts ("the four pilot
+        areas"), none of them `name`, with at least half of `what` in its words or its
+        neighbours': the whole list, without the name."""
+        if count is None or count < 3 or not what:
+            return None
+        spelt = re.compile(rf"\b{_spelt(name)}\b")
+        for i, unit in enumerate(self.units):
+            if 2 * len(what & self.window_tokens[i]) < len(what):
+                continue
+            for run in _NAME_LIST.finditer(unit.text):
+                if len(re.findall(_NAME_RUN, run.group(0))) == count and not spelt.search(run.group(0)):
+                    return unit
+        return None
+
     def said_with(self, name: str, what: set[str], listed: bool = False) -> Unit | None:
         """A sentence naming the name (`listed`: in a list, "..., Fuzhou, ...") whose
         words, with its neighbours', hold at least half of `what` ("these measures ... in
         20 cities")."""
         if not what:
             return None
-        spelt = re.sub(r"['’]", "['’]", re.escape(name))  # Xi'an, Xi’an
+        spelt = _spelt(name)
         named = re.compile(rf"(?:,|\band)\s+{spelt}\b|\b{spelt}\s*," if listed else rf"\b{spelt}\b")
         for i, unit in enumerate(self.units):
             if named.search(unit.text) and 2 * len(what & self.window_tokens[i]) >= len(what):
@@ -638,9 +680,18 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex) -> tuple[list[V
     return kept, checks
 
 
+def _spelt(name: str) -> str:
+    """A name as a pattern, with either apostrophe (Xi'an, Xi’an)."""
+    return re.sub(r"['’]", "['’]", re.escape(name))
+
+
 def _without(text: str, clause: str) -> str:
-    """The sentence less one of its clauses (and the joint before or after it)."""
+    """The sentence less one of its clauses, or its tail from a clause on (and the joint
+    before or after it)."""
     pieces = _CLAUSE.split(text)
+    if clause not in pieces:  # a tail that runs over joints (a list's ", and")
+        head = _CLAUSE_END.sub("", text[:text.rindex(clause)]).rstrip(" ,;")
+        return head + "." if head and text.rstrip().endswith(".") else head
     joints = _CLAUSE.findall(text)
     at = pieces.index(clause)
     if len(pieces) == 1:
@@ -751,6 +802,21 @@ def asked_member(asked: str) -> tuple[str, set[str]] | None:
     return (name, what) if what else None
 
 
+def excluded_by_list(asked: str, index: EvidenceIndex) -> Unit | None:
+    """The sentence listing all of the things a yes/no question asks a name to be among,
+    without it ("Is Lhasa one of the 20 cities ...?"): the answer is no, even for a name no
+    passage mentions."""
+    member = asked_member(asked)
+    return index.listed_without(*member, count=_asked_count(asked)) if member else None
+
+
+def _asked_count(asked: str) -> int | None:
+    """How many things the question says there are ("one of the four pilot areas")."""
+    counts = [int(w) if w.isdigit() else _NUMBER_WORDS[w.lower()]
+              for w in re.findall(r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r")\b(?!\s*%)", asked, re.I)]
+    return counts[0] if len(counts) == 1 else None
+
+
 _NEGATION_CUE = re.compile(r"\b(?:not|no|never|nor|neither|without)\b|n[’']t\b", re.I)
 _NEGATIVE_ASK = re.compile(
     r"\b(?:not|no|never|without|exclud\w*|prohibit\w*|ban\w*|bar(?:red|s)?|restrict\w*|limit\w*|cap(?:s|ped)?)\b"
@@ -780,8 +846,7 @@ def negation_in(asked: str, units: Iterable[Unit]) -> Unit | None:
 
 
 def check_verdict(
-    question: str, verdict: str | None, index: EvidenceIndex, units: Sequence[Unit] | None = None,
-    asked: str | None = None,
+    question: str, verdict: str | None, index: EvidenceIndex, asked: str | None = None,
 ) -> tuple[str | None, str | None, Unit | None]:
     """Make a yes/no verdict agree with a numeric limit stated in the evidence, with a list
     that names what the user asked about, or with a sentence that denies it (`asked`: the
@@ -790,7 +855,7 @@ def check_verdict(
     Returns (verdict, note, deciding sentence). A "yes" about a name the corpus never
     mentions is withdrawn: the corpus cannot confirm it.
     """
-    units = units if units is not None else index.units
+    units = index.units
     share = asked_share(question)
     found = limit_in(question, units) if share is not None else None
     if share is None:  # (then no limit was looked for either)
@@ -806,6 +871,14 @@ def check_verdict(
                     return verdict, None, listed
                 note = f"verdict {verdict or 'missing'} replaced by yes: a passage lists {member[0]} among them"
                 return "yes", note, listed
+            closed = excluded_by_list(asked or question, index)
+            if closed is not None:
+                # "Is Xi'an one of the four pilot areas?": "... in four designated areas in
+                # Beijing, Shanghai, Hainan and Shenzhen" names all four, and not Xi'an.
+                if verdict == "no":
+                    return verdict, None, closed
+                note = f"verdict {verdict or 'missing'} replaced by no: a passage lists all of them without {member[0]}"
+                return "no", note, closed
             if verdict == "yes" and index.said_with(*member) is None:
                 return None, f"verdict yes withdrawn: no passage says {member[0]} with what was asked", None
         denial = negation_in(asked or question, units)

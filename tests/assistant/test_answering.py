@@ -204,6 +204,26 @@ def test_an_answer_without_the_kind_of_fact_asked_for_is_a_refusal(assistant, bu
     assert not unstated_kind(question, [stated])
 
 
+@pytest.mark.parametrize("question, draft, deciding", [
+    # The local model's drafts: "Lhasa is one of these cities" beside the 20-city list, and
+    # that list called the four pilot areas.
+    ("Is Lhasa one of the 20 cities covered by the new measures?", "Yes. Lhasa is one of these cities [1].",
+     "20 cities, including Beijing"),
+    ("Is Xi'an one of the four pilot areas?",
+     "Yes. The passage states that the pilot areas are Beijing, Tianjin, Shanghai, Hainan, Chongqing, Wuhan, "
+     "Xi’an, and Suzhou. Xi'an is listed among these four pilot areas [1].",
+     "four designated areas in Beijing, Shanghai, Hainan and Shenzhen"),
+])
+def test_a_name_left_out_of_a_whole_list_gets_no(assistant, built_settings, question, draft, deciding):
+    """A sentence that lists all of the things asked about, without the name, answers no,
+    even for a name no passage mentions; the draft's claims otherwise go."""
+    passages = assistant.retrieve(question)
+    answer = list(answer_stream(question, question, passages, [], built_settings, generator=Written(draft)))[-1]
+    assert answer.grounded and answer.verdict == "no" and answer.text.startswith("No.")
+    assert deciding in answer.text and "pilot areas are" not in answer.text and " is one of" not in answer.text
+    assert_trustworthy(answer)
+
+
 def test_quotes_without_the_kind_of_fact_asked_for_are_a_refusal(assistant, built_settings):
     """typed t34 with the extractive backend: the quoted sentence says where, not when."""
     question = "On what date do the app store and VPN opening measures take effect in the 20 cities?"

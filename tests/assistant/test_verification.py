@@ -395,6 +395,20 @@ def test_a_clause_on_membership_the_passages_contradict_is_cut(index):
     assert kept is not None and "say otherwise" not in result.reason
 
 
+
+def test_a_list_called_what_its_passage_does_not_call_it_is_cut(index):
+    """"Is Xi'an one of the four pilot areas?" got "... The pilot areas are Beijing, Tianjin,
+    ... and Suzhou [2]": the 20-city list, verbatim, as the four pilot areas."""
+    cities = "Beijing, Tianjin, Shanghai, Hainan, Chongqing, Shenyang, Nanjing, Hangzhou, Wuhan, and Suzhou"
+    kept, result = check(index, f"The pilot areas are {cities} [1].", [1])
+    assert kept is None and "the passages say otherwise" in result.reason
+    kept, result = check(index, f"Foreign ownership of VPN services is capped at 50%, and the pilot areas are {cities} [1].", [1])
+    assert kept.text == "Foreign ownership of VPN services is capped at 50%." and "say otherwise" in result.reason
+    # Called what its passage calls it, the list stays.
+    kept, result = check(index, f"The 20 cities are {cities} [1].", [1])
+    assert kept is not None and "say otherwise" not in result.reason
+
+
 def test_a_verdict_on_membership_follows_the_list(assistant, embed):
     """"Is Fuzhou covered by the new VPN measures?": the local model said no beside the
     list that names Fuzhou."""
@@ -402,8 +416,15 @@ def test_a_verdict_on_membership_follows_the_list(assistant, embed):
     index = EvidenceIndex(assistant.retrieve(question), question, embed)
     verdict, note, deciding = check_verdict(question, "no", index)
     assert verdict == "yes" and "lists Fuzhou among them" in note and "Fuzhou" in deciding.text
-    # No sentence names Xi'an with pilot areas: a yes is withdrawn, a no left alone.
+    # A sentence lists all four pilot areas, without Xi'an: no.
     question = "Is Xi'an one of the four pilot areas?"
+    index = EvidenceIndex(assistant.retrieve(question), question, embed)
+    verdict, note, deciding = check_verdict(question, "yes", index)
+    assert (verdict, note) == ("no", "verdict yes replaced by no: a passage lists all of them without Xi'an")
+    assert "four designated areas in Beijing, Shanghai, Hainan and Shenzhen" in deciding.text
+    # Not told how many there are, no list is known to be whole; but no sentence names Xi'an
+    # with pilot areas: a yes is withdrawn, a no left alone.
+    question = "Is Xi'an one of the pilot areas?"
     index = EvidenceIndex(assistant.retrieve(question), question, embed)
     assert check_verdict(question, "yes", index)[:2] == (None, "verdict yes withdrawn: no passage says Xi'an with "
                                                               "what was asked")
