@@ -6,8 +6,8 @@ firms in Guangzhou?": on topic, so the evidence is strong, yet if no retrieved s
 states a sum, a duration, an end, a date, a share or cap, or a number of the things counted,
 the corpus cannot answer (`missing_kind`, the retrieval gate); nor can it list "the names of
 all 166 firms" from passages that name fewer things, or pick "which of the 13 companies is
-based in Hainan" where no member of the 13 they list is named beside Hainan. The fact must also be stated
-near what the question asks it about (its rarest name, number, or what the fact is "for"):
+based in Hainan" where no member of the 13 they list is named beside Hainan. The fact must
+also be stated near what the question asks it about (its rarest name, number, or what the fact is "for"):
 a 50% cap on VPN services says nothing of basic telecom services, a count of firms in four
 areas nothing of Guangzhou. And an answer that states no fact of the kind asked for is no
 answer (`unstated_kind`, the answer step).
@@ -53,7 +53,8 @@ _KINDS = {
                    r"runs? (?:until|through|to)|lasts? (?:until|for)|valid (?:until|for|through))\b", re.I),
     ),
     "a date": (
-        re.compile(r"\b(?:what|which) (?:(?:exact|precise|specific|calendar|particular) ){0,2}(?:date|day|month|year)\b"
+        re.compile(r"\b(?:what|which)(?: (?:is|was|were|are) the)? (?:(?:exact|precise|specific|calendar|particular) ){0,2}"
+                   r"(?:date|day|month|year)\b"
                    r"|\bwhich weekday\b"
                    r"|^\s*(?:and\s+)?when\b|\bsince when\b", re.I),
         # ("May" only as a month: "foreign investors may own ...".)

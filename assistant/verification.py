@@ -80,11 +80,12 @@ _MEMBER = re.compile(
 # "The pilot areas are Beijing, Tianjin, ... and Suzhou": a list said to be the things named
 # before it (see `membership`).
 _NAME_RUN = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
+_NEXT_NAME = r"(?:\s*,\s*(?:and\s+)?" + _NAME_RUN + r"|\s+and\s+" + _NAME_RUN + r")"
+_NAME_LIST = re.compile(_NAME_RUN + _NEXT_NAME + "+")
 _LISTING = re.compile(
-    r"(?:^|(?<=\s))(?!(?:and|but|while|whereas)\b)(?:[Tt]he\s+)?(?P<what>(?:[\w’'-]+\s+){0,3}?[\w’'-]+)\s+(?:are|were|include|includes|included)"
-    r"\s*:?\s+(?P<names>" + _NAME_RUN + r"(?:\s*,\s*(?:and\s+)?" + _NAME_RUN + r"|\s+and\s+" + _NAME_RUN + r"){2,})"
-    r"(?=[\s\[\]\d,.]*$)")
-_NAME_LIST = re.compile(_NAME_RUN + r"(?:\s*,\s*(?:and\s+)?" + _NAME_RUN + r"|\s+and\s+" + _NAME_RUN + r")+")
+    r"(?:^|(?<=\s))(?!(?:and|but|while|whereas)\b)(?:[Tt]he\s+)?(?P<what>(?:[\w’'-]+\s+){0,3}?[\w’'-]+)"
+    r"\s+(?:are|were|include|includes|included)\s*:?\s+(?P<names>" + _NAME_RUN + _NEXT_NAME + r"{2,})"
+    r"(?=[\s\[\]\d,.]*$)")  # (closing the sentence: markers and a full stop may follow)
 _NUMBER = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s*(%|percent\b|per cent\b|pct\b))?", re.I
 )

@@ -38,7 +38,8 @@ def test_a_date_is_a_day_month_or_year():
         for stated in ["It was approved on February 20.", "The MIIT launched it on Wednesday.",
                        "It was launched last October.", "It was unveiled in 2025."]:
             assert kind(question, stated) is None, (question, stated)
-    for question in ["On what calendar date was the plan approved?", "What exact date was it launched?"]:
+    for question in ["On what calendar date was the plan approved?", "What exact date was it launched?",
+                     "What was the exact date on which it was launched?"]:
         assert kind(question, "The plan was approved at a State Council meeting.") == "a date", question
     assert kind("When was it approved?", "Foreign investors may own it.") == "a date"  # "may" is no month here
     assert kind("When was it approved?", "It was approved in May.") is None
