@@ -872,7 +872,7 @@ def check_verdict(
                     return verdict, None, listed
                 note = f"verdict {verdict or 'missing'} replaced by yes: a passage lists {member[0]} among them"
                 return "yes", note, listed
-            closed = excluded_by_list(asked or question, index)
+            closed = index.listed_without(*member, count=_asked_count(asked or question))
             if closed is not None:
                 # "Is Xi'an one of the four pilot areas?": "... in four designated areas in
                 # Beijing, Shanghai, Hainan and Shenzhen" names all four, and not Xi'an.

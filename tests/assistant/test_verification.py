@@ -395,14 +395,14 @@ def test_a_clause_on_membership_the_passages_contradict_is_cut(index):
     assert kept is not None and "say otherwise" not in result.reason
 
 
-
 def test_a_list_called_what_its_passage_does_not_call_it_is_cut(index):
     """"Is Xi'an one of the four pilot areas?" got "... The pilot areas are Beijing, Tianjin,
     ... and Suzhou [2]": the 20-city list, verbatim, as the four pilot areas."""
     cities = "Beijing, Tianjin, Shanghai, Hainan, Chongqing, Shenyang, Nanjing, Hangzhou, Wuhan, and Suzhou"
     kept, result = check(index, f"The pilot areas are {cities} [1].", [1])
     assert kept is None and "the passages say otherwise" in result.reason
-    kept, result = check(index, f"Foreign ownership of VPN services is capped at 50%, and the pilot areas are {cities} [1].", [1])
+    kept, result = check(index, "Foreign ownership of VPN services is capped at 50%, and the pilot areas are "
+                                f"{cities} [1].", [1])
     assert kept.text == "Foreign ownership of VPN services is capped at 50%." and "say otherwise" in result.reason
     # Called what its passage calls it, the list stays.
     kept, result = check(index, f"The 20 cities are {cities} [1].", [1])
