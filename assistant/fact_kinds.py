@@ -182,7 +182,7 @@ def _unnamed(question: str, passages: list[str | Passage]) -> Missing | None:
     if match is None or _YEAR.match(match.group(1)):  # "list the 2025 measures"
         return None
     number = match.group(1)
-    wanted = int(number) if number.isdigit() else _SMALL_NUMBERS[number.lower()]
+    wanted = _how_many(number)
     named = _names(p if isinstance(p, str) else p.text for p in passages)
     if len(named) >= wanted:
         return None
@@ -202,7 +202,7 @@ def _unpicked(question: str, passages: list[str | Passage], lexical: LexicalInde
     number, group = match.group("number"), _plural_head(_counted(match.group("group")))
     if not (counted := set(tokenize(group))):
         return None
-    total = int(number) if number.isdigit() else _SMALL_NUMBERS[number.lower()]
+    total = _how_many(number)
     sort = counted.union(*(s for s in _SORTS if counted & s))
     near = _picked_by(question, match, lexical)
     windows = [w for p in passages for w in _windows(p) if _mentions(w.tokens, near)]
@@ -289,6 +289,11 @@ def _windows(passage: str | Passage) -> list[_Window]:
         _Window(sentence, terms[i], [t for ts in terms[max(0, i - 1):i + 2] for t in ts] + about)
         for i, sentence in enumerate(sentences)
     ]
+
+
+def _how_many(number: str) -> int:
+    """A number a question gives as digits or as a word ("the four pilot areas")."""
+    return int(number) if number.isdigit() else _SMALL_NUMBERS[number.lower()]
 
 
 def _value(token: str) -> float | None:

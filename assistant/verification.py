@@ -785,10 +785,10 @@ def unknown_names(question: str, index: EvidenceIndex) -> list[str]:
 # "Is Fuzhou covered by the new VPN measures?", "do the measures apply in Fuzhou?": is a
 # name among the things of a list?
 _MEMBERSHIP = [
-    re.compile(r"^\W*(?i:and\s+)?(?i:is|are|was|were)\s+(?P<name>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)\s+"
+    re.compile(r"^\W*(?i:and\s+)?(?i:is|are|was|were)\s+(?P<name>" + _NAME_RUN + r")\s+"
                r"(?:one\s+of|among|included|covered|listed|part\s+of|on|in)\b"),
     re.compile(r"^\W*(?i:and\s+)?(?i:does|do|will)\b[^?]*?\b(?:apply|cover|include)\s+(?:in\s+|to\s+)?"
-               r"(?P<name>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"),
+               r"(?P<name>" + _NAME_RUN + ")"),
 ]
 
 
@@ -813,9 +813,8 @@ def excluded_by_list(asked: str, index: EvidenceIndex) -> Unit | None:
 
 def _asked_count(asked: str) -> int | None:
     """How many things the question says there are ("one of the four pilot areas")."""
-    counts = [int(w) if w.isdigit() else _NUMBER_WORDS[w.lower()]
-              for w in re.findall(r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r")\b(?!\s*%)", asked, re.I)]
-    return counts[0] if len(counts) == 1 else None
+    counts = [n for n in numbers_in(asked) if n.isdigit()]  # (not "50%", not "2.5")
+    return int(counts[0]) if len(counts) == 1 else None
 
 
 _NEGATION_CUE = re.compile(r"\b(?:not|no|never|nor|neither|without)\b|n[’']t\b", re.I)
