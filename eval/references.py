@@ -24,15 +24,23 @@ def locate(text: str, context: str) -> tuple[int, int] | None:
     return (start, start + len(context)) if start >= 0 else None
 
 
+def document(snapshot, ref: str):
+    """A test set's reference to a document: its id, or its path in the corpus folder."""
+    doc = snapshot.documents.get(ref)
+    if doc is None:
+        doc = next((d for d in snapshot.documents.values() if d.source == ref), None)
+    return doc
+
+
 def reference_spans(sample: Sample, snapshot) -> list[Span]:
     """Spans of the sample's reference contexts that were found (in listed documents)."""
     spans = []
     for ctx in sample.reference_contexts:
-        for doc_id in sample.reference_doc_ids:
-            doc = snapshot.documents.get(doc_id)
+        for ref in sample.reference_doc_ids:
+            doc = document(snapshot, ref)
             found = locate(doc.text, ctx) if doc else None
             if found:
-                spans.append((doc_id, *found))
+                spans.append((doc.id, *found))
                 break
     return spans
 

@@ -13,11 +13,14 @@ from assistant.types import Turn
 
 TESTSET_DIR = Path(__file__).resolve().parent / "testsets"
 
-Kind = Literal["fact", "number", "name", "list", "yesno", "multi_hop", "followup", "unanswerable"]
+Kind = Literal["fact", "number", "date", "duration", "amount", "name", "list", "definition", "explanation",
+               "yesno", "multi_hop", "followup", "unanswerable"]
+Split = Literal["dev", "heldout"]
 
 
 class Sample(BaseModel):
     id: str
+    split: Split = Field("dev", description="dev: tuned on; heldout: never tuned on, reported apart.")
     user_input: str
     reference: str
     reference_contexts: list[str] = Field(default_factory=list)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from index.chunking import chunk_config, chunk_document
+from index.chunking import chunk_config, chunk_document, indexed_text
 from index.documents import Document, LoadIssue
 from index.lexical import LexicalIndex
 from index.loading import load_corpus
@@ -104,7 +104,7 @@ def build_lock(index_dir: Path) -> Iterator[None]:
         fh.close()
 
 
-def chunk_metadata(doc: Document, doc_hash: str, index: int, start: int, end: int) -> dict:
+def chunk_metadata(doc: Document, doc_hash: str, index: int, start: int, end: int, section: str = "") -> dict:
     """What Chroma stores beside each vector: enough to filter and to cite without a join."""
     return {
         "doc_id": doc.id,
@@ -112,6 +112,7 @@ def chunk_metadata(doc: Document, doc_hash: str, index: int, start: int, end: in
         "chunk_index": index,
         "start": start,
         "end": end,
+        "section": section,
         "title": doc.title,
         "publisher": doc.publisher,
         "date": doc.date or "",
@@ -139,7 +140,7 @@ def build_index(
     check_writable(index_dir)
     with build_lock(index_dir):
         current = None if rebuild else read_current(index_dir)
-        config = chunk_config(settings.chunk_words, settings.chunk_overlap_sentences)
+        config = chunk_config(settings.chunk_words, settings.chunk_overlap_sentences, settings.contextual_chunks)
         loaded = load_corpus(corpus, settings.max_document_mb)
         report.issues = loaded.issues
         report.timings["load"] = time.perf_counter() - started
@@ -218,15 +219,18 @@ def _write_generation(settings, current, docs, hashes, config, report, progress)
             continue
         for chunk in chunk_document(doc, settings.chunk_words, settings.chunk_overlap_sentences):
             cid = chunk.chunk_id(hashes[doc_id])
-            records.append(ChunkRecord(cid, doc_id, chunk.index, chunk.start, chunk.end))
+            records.append(ChunkRecord(cid, doc_id, chunk.index, chunk.start, chunk.end, chunk.section))
             pending_ids.append(cid)
             pending_texts.append(chunk.text)
-            pending_meta.append(chunk_metadata(doc, hashes[doc_id], chunk.index, chunk.start, chunk.end))
+            pending_meta.append(chunk_metadata(doc, hashes[doc_id], chunk.index, chunk.start, chunk.end, chunk.section))
 
     t0 = time.perf_counter()
     if progress:
         progress("embedding", 0, len(pending_texts))
-    vectors = embedder.embed_documents(pending_texts, progress=_counter(progress, "embedding", len(pending_texts)))
+    to_embed = pending_texts
+    if settings.contextual_chunks:
+        to_embed = [indexed_text(docs[m["doc_id"]].title, m["section"], t) for m, t in zip(pending_meta, pending_texts)]
+    vectors = embedder.embed_documents(to_embed, progress=_counter(progress, "embedding", len(to_embed)))
     report.timings["embed"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     (settings.index_dir / GC_PENDING).write_text(store.name + "\n")
@@ -236,7 +240,11 @@ def _write_generation(settings, current, docs, hashes, config, report, progress)
     report.embedded_chunks = len(pending_ids)
 
     t0 = time.perf_counter()
-    lexical = LexicalIndex.build([docs[r.doc_id].text[r.start:r.end] for r in records])
+    lexical = LexicalIndex.build([
+        indexed_text(docs[r.doc_id].title, r.section, docs[r.doc_id].text[r.start:r.end])
+        if settings.contextual_chunks else docs[r.doc_id].text[r.start:r.end]
+        for r in records
+    ])
     snapshot = Snapshot(
         path=settings.index_dir,
         generation=_next_generation(settings.index_dir),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from index.structure import Piece
+
 # The tail of an <img ...> tag cut off at its start, e.g. `alt text" src="x.jpg" />`.
 _LEADING_TAG_TAIL = re.compile(
     r"""^[^<>\n]*?["']?(?:\s*[\w:-]+\s*=\s*(?:"[^"]*"|'[^']*'))+\s*/?>"""
@@ -53,15 +55,33 @@ def is_caption(line: str) -> bool:
     return len(line.split()) <= _CAPTION_MAX_WORDS and bool(_CAPTION.search(line))
 
 
+def _article_bounds(lines: list[str]) -> tuple[int, int, str]:
+    """(first, end, first line's text) of the article inside squeezed lines: a cut-off
+    tag at the very start is stripped, captions before the article and END markers after
+    it are left out."""
+    first, end = 0, len(lines)
+    head = strip_leading_debris(lines[0]).strip() if lines else ""
+    # Captions precede the article; once real text starts, a "Photo:" line is content.
+    while first < end and (not head or is_caption(head)):
+        first += 1
+        head = lines[first].strip() if first < end else ""
+    while end > first and _END_MARKER.match(lines[end - 1]):
+        end -= 1
+    return first, end, head
+
+
 def clean_text(text: str) -> str:
     """Return the article text without web debris, one paragraph per line."""
     lines = [_SPACES.sub(" ", line).strip() for line in _strip_controls(text).split("\n")]
     lines = [line for line in lines if line]
-    if lines:
-        lines[0] = strip_leading_debris(lines[0]).strip()
-    # Captions precede the article; once real text starts, a "Photo:" line is content.
-    while lines and (not lines[0] or is_caption(lines[0])):
-        lines.pop(0)
-    while lines and _END_MARKER.match(lines[-1]):
-        lines.pop()
-    return "\n".join(line for line in lines if line)
+    first, end, head = _article_bounds(lines)
+    return "\n".join([head, *lines[first + 1:end]] if first < end else [])
+
+
+def clean_pieces(pieces: list[Piece]) -> list[Piece]:
+    """The same rules over a document's blocks (one line each), keeping their kinds."""
+    first, end, head = _article_bounds([p.text for p in pieces])
+    if first >= end:
+        return []
+    lead = pieces[first]
+    return [Piece(lead.kind, head, lead.level, lead.group), *pieces[first + 1:end]]

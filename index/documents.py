@@ -5,11 +5,33 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+BlockKind = Literal["heading", "paragraph", "item", "row", "code", "quote"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One rendered unit of a document's cleaned text: `text[start:end]`.
+
+    Headings carry their level; items of one list, and rows of one table, share a
+    `group` number (-1: no group), so the chunker can keep a list or a table whole.
+    """
+
+    kind: BlockKind
+    start: int
+    end: int
+    level: int = 0
+    group: int = -1
 
 
 @dataclass(frozen=True)
 class Document:
-    """A cleaned document. `text` is the text every chunk span points into."""
+    """A cleaned document. `text` is the text every chunk span points into.
+
+    `blocks` describe the text's structure for the chunker; they are derived from the
+    source on every load and are not stored in the snapshot.
+    """
 
     id: str
     text: str
@@ -18,16 +40,24 @@ class Document:
     date: str | None = None  # ISO yyyy-mm-dd
     url: str | None = None
     language: str | None = None
-    source: str = ""  # file name, relative to the corpus folder
+    source: str = ""  # path relative to the corpus folder
+    keywords: str = ""  # from front matter or HTML meta, comma separated
+    blocks: tuple[Block, ...] = field(default=(), compare=False, repr=False)
 
     def meta(self) -> dict:
         data = asdict(self)
         data.pop("text")
+        data.pop("blocks")
         return data
 
+    def stored(self) -> dict:
+        """What the snapshot keeps of this document (its text and metadata)."""
+        return {**self.meta(), "text": self.text}
+
     def content_hash(self, chunk_config: str) -> str:
-        """Changes whenever anything a chunk carries changes: text, metadata, chunker."""
-        payload = json.dumps([self.meta(), self.text, chunk_config], sort_keys=True)
+        """Changes whenever anything a chunk carries changes: text, structure, metadata, chunker."""
+        structure = [[b.kind, b.start, b.end, b.level, b.group] for b in self.blocks]
+        payload = json.dumps([self.meta(), self.text, structure, chunk_config], sort_keys=True)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
@@ -38,6 +68,7 @@ class Chunk:
     start: int
     end: int
     text: str
+    section: str = ""  # heading path, "Title > Heading > Sub-heading"
 
     def chunk_id(self, doc_hash: str) -> str:
         return f"{self.doc_id}:{doc_hash}:{self.index:04d}"

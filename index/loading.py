@@ -1,6 +1,12 @@
-"""Turn a folder of .md/.txt/.html/.pdf files into cleaned Documents.
+"""Turn a folder of .md/.txt/.html/.pdf files into cleaned, structured Documents.
 
-A bad file never stops the load: it becomes a LoadIssue that the build reports.
+A bad file never stops the load: it becomes a LoadIssue that the build reports. So does a
+file that is not a document (a redirect stub, an error page, a page generator) and a copy
+of a document already loaded in another rendering (index/copies.py).
+
+Document ids come from the path inside the corpus folder (`travel/leave.md` is
+`travel/leave`), so files of the same name in different folders are different documents;
+a front-matter `id` wins.
 """
 
 from __future__ import annotations
@@ -8,28 +14,43 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
-from index.cleaning import clean_text
+from index.cleaning import clean_pieces
+from index.copies import find_copies
 from index.documents import Document, LoadIssue, LoadResult
+from index.structure import Piece, assemble, plain_pieces, strip_templates
 
-TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
+TEXT_SUFFIXES = {".txt"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+# Front matter: YAML between --- lines; `---js` / `---json` open a static-site generator's
+# data block in another language, which is read for nothing but the fields below.
+_FRONT_MATTER = re.compile(r"\A---([a-z]*)[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
 _SLUG = re.compile(r"[^a-z0-9]+")
-_META_FIELDS = ("id", "title", "publisher", "date", "url", "language")
+_META_FIELDS = ("id", "title", "publisher", "date", "url", "language", "keywords")
 
 
 class BadFile(Exception):
     """Raised by a parser; the message becomes the LoadIssue."""
 
 
+class NotADocument(Exception):
+    """Raised for a file that is a site's machinery, not a document; says what it is."""
+
+
 def slugify(name: str) -> str:
     return _SLUG.sub("-", name.lower()).strip("-")[:80] or "document"
+
+
+def path_id(rel: str) -> str:
+    """A readable id unique by path: each folder and the file's stem slugified."""
+    parts = PurePosixPath(rel.replace("\\", "/")).with_suffix("").parts
+    return "/".join(slugify(p) for p in parts)
 
 
 def normalize_date(value: object) -> str | None:
@@ -59,56 +80,73 @@ def _decode(data: bytes) -> str:
         raise BadFile(f"not valid UTF-8 (bad byte at offset {exc.start}); save it as UTF-8") from None
 
 
-def _parse_markdown(data: bytes) -> tuple[dict, str, list[str]]:
-    text = _decode(data)
+def split_front_matter(text: str) -> tuple[dict, str, list[str]]:
+    """(front matter fields, body, warnings). Fields we do not use load silently."""
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text, []
+    language, block, body = match.group(1), match.group(2), text[match.end():]
+    if language not in ("", "yaml"):
+        # Another language's data block: only whether it generates pages matters.
+        return ({"pagination": True} if re.search(r"\bpagination\s*:", block) else {}), body, []
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = yaml.safe_load(block) or {}
         if not isinstance(meta, dict):
             raise yaml.YAMLError("front matter is not a mapping")
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0]
-        return {}, text[match.end():], [f"front matter ignored, it is not valid YAML ({first})"]
-    return meta, text[match.end():], []
+        return {}, body, [f"front matter ignored, it is not valid YAML ({first})"]
+    return meta, body, []
 
 
-def _parse_html(data: bytes) -> tuple[dict, str, list[str]]:
-    from bs4 import BeautifulSoup
+def _not_a_document(path: Path, meta: dict) -> None:
+    """Raise NotADocument for the machinery of a web site that sits among its pages.
+
+    These conventions are shared by static-site generators and web servers: a page
+    that only redirects elsewhere, a page generated once per data item, the server's
+    "not found" page."""
+    target = meta.get("redirect_to") or meta.get("redirect")
+    if target and isinstance(target, str):
+        raise NotADocument(f"a redirect stub (to {target[:80]})")
+    if meta.get("pagination"):
+        raise NotADocument("a page template (it generates pages from data)")
+    if re.fullmatch(r"40[0-9]|50[0-9]", path.stem):
+        raise NotADocument(f"an error page template ({path.stem})")
+
+
+def _parse_markdown(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
+    from index.markdown import attribute_date, markdown_pieces
+
+    meta, body, warnings = split_front_matter(_decode(data))
+    _not_a_document(path, meta)
+    if not meta.get("date") and (stated := attribute_date(body)):
+        meta["date"] = stated
+    return meta, markdown_pieces(body), warnings
+
+
+def _parse_text(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
+    meta, body, warnings = split_front_matter(_decode(data))
+    _not_a_document(path, meta)
+    return meta, plain_pieces(body), warnings
+
+
+def _parse_html(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
+    from index.html import _soup, body_pieces, html_meta
 
     if b"\x00" in data[:8192]:
         raise BadFile("looks like a binary file (NUL bytes), not HTML")
-    soup = BeautifulSoup(data, "html.parser")
-
-    def meta_content(*names: str) -> str | None:
-        for name in names:
-            tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
-            if tag and tag.get("content"):
-                return str(tag["content"]).strip()
-        return None
-
-    title = meta_content("og:title") or (soup.title.get_text(strip=True) if soup.title else None)
-    time_tag = soup.find("time", attrs={"datetime": True})
-    canonical = soup.find("link", attrs={"rel": "canonical"})
-    meta = {
-        "title": title,
-        "publisher": meta_content("og:site_name", "publisher", "author"),
-        "date": meta_content("article:published_time", "date", "pubdate", "dc.date")
-        or (time_tag["datetime"] if time_tag else None),
-        "url": meta_content("og:url") or (canonical.get("href") if canonical else None),
-        "language": (soup.html.get("lang") if soup.html else None),
-    }
-    for tag in soup(["script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "head"]):
-        tag.decompose()
-    body = soup.body or soup
-    blocks = "p li h1 h2 h3 h4 h5 h6 blockquote pre td dd dt figcaption div section article br".split()
-    for tag in body.find_all(blocks):
-        tag.insert_after("\n")
-    return meta, body.get_text(), []
+    text = data.decode("utf-8-sig", errors="replace")
+    front, body, warnings = split_front_matter(text)
+    _not_a_document(path, front)
+    soup = _soup(strip_templates(body))
+    meta = html_meta(soup)
+    _not_a_document(path, {k: v for k, v in meta.items() if k == "redirect_to"})
+    meta.pop("redirect_to", None)
+    meta.update({k: v for k, v in front.items() if v})
+    return meta, body_pieces(soup), warnings
 
 
-def _parse_pdf(data: bytes) -> tuple[dict, str, list[str]]:
+def _parse_pdf(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
     import io
 
     from pypdf import PdfReader
@@ -127,21 +165,33 @@ def _parse_pdf(data: bytes) -> tuple[dict, str, list[str]]:
         "title": info.get("/Title"),
         "publisher": info.get("/Author"),
         "date": info.get("/CreationDate"),
+        "keywords": info.get("/Keywords"),
     }
-    return {k: (str(v).strip() if v else None) for k, v in meta.items()}, text, []
+    return {k: (str(v).strip() if v else None) for k, v in meta.items()}, plain_pieces(text), []
 
 
-def _parse(path: Path, data: bytes) -> tuple[dict, str, list[str]]:
+def _parse(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:
-        return _parse_html(data)
+        return _parse_html(path, data)
     if suffix in PDF_SUFFIXES:
-        return _parse_pdf(data)
-    return _parse_markdown(data)
+        return _parse_pdf(path, data)
+    if suffix in TEXT_SUFFIXES:
+        return _parse_text(path, data)
+    return _parse_markdown(path, data)
+
+
+def _field(meta: dict, key: str) -> str:
+    value = meta.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v).strip() for v in value if v is not None)
+    return str(value).strip()
 
 
 def load_file(path: Path, root: Path, max_bytes: int) -> tuple[Document | None, list[LoadIssue]]:
-    rel = str(path.relative_to(root))
+    rel = path.relative_to(root).as_posix()
     size = path.stat().st_size
     if size == 0:
         return None, [LoadIssue(rel, "empty file")]
@@ -149,27 +199,34 @@ def load_file(path: Path, root: Path, max_bytes: int) -> tuple[Document | None, 
         limit = max_bytes / 1_000_000
         return None, [LoadIssue(rel, f"{size / 1_000_000:.1f} MB is over the {limit:g} MB limit (POLICYQA_MAX_DOCUMENT_MB)")]
     try:
-        meta, raw_text, warnings = _parse(path, path.read_bytes())
+        meta, pieces, warnings = _parse(path, path.read_bytes())
     except BadFile as exc:
         return None, [LoadIssue(rel, str(exc))]
+    except NotADocument as exc:
+        return None, [LoadIssue(rel, f"not a document: {exc}")]
     try:
         date = normalize_date(meta.get("date"))
     except BadFile as exc:  # a bad date loses the date, not the document
         date, warnings = None, [*warnings, f"{exc}; date left empty"]
     issues = [LoadIssue(rel, w, skipped=False) for w in warnings]
-    text = clean_text(raw_text)
+    text, blocks = assemble(pieces, clean=clean_pieces)
     if not text.strip():
         return None, issues + [LoadIssue(rel, "no text left after cleaning")]
-    clean = {k: ("" if meta.get(k) is None else str(meta.get(k)).strip()) for k in _META_FIELDS}
+    clean = {k: _field(meta, k) for k in _META_FIELDS}
+    title = clean["title"]
+    if not title and blocks and blocks[0].kind == "heading" and blocks[0].level == 1:
+        title = text[blocks[0].start:blocks[0].end]  # the document's own headline
     doc = Document(
-        id=slugify(clean["id"] or path.stem),
+        id=slugify(clean["id"]) if clean["id"] else path_id(rel),
         text=text,
-        title=clean["title"],
+        title=title,
         publisher=clean["publisher"],
         date=date,
         url=clean["url"] or None,
         language=clean["language"] or None,
         source=rel,
+        keywords=clean["keywords"],
+        blocks=blocks,
     )
     return doc, issues
 
@@ -184,15 +241,31 @@ def corpus_files(folder: Path) -> list[Path]:
     )
 
 
+def declared_id(doc: Document) -> bool:
+    """Whether the document named its own id (front matter) rather than taking its path's."""
+    return doc.id != path_id(doc.source)
+
+
+def _unique_id(doc: Document, taken: dict[str, str]) -> Document:
+    """Two files mapping to one id ("a.md", "a.html"): the later one's suffix joins its id."""
+    if doc.id not in taken:
+        return doc
+    suffixed = slugify(PurePosixPath(doc.source).suffix) or "copy"
+    candidate, n = f"{doc.id}-{suffixed}", 2
+    while candidate in taken:
+        candidate, n = f"{doc.id}-{suffixed}-{n}", n + 1
+    return Document(**{**doc.meta(), "text": doc.text, "blocks": doc.blocks, "id": candidate})
+
+
 def load_corpus(folder: Path, max_document_mb: float = 10.0) -> LoadResult:
     result = LoadResult()
     if not folder.is_dir():
         result.issues.append(LoadIssue(str(folder), "corpus folder does not exist"))
         return result
-    seen_ids: dict[str, str] = {}
+    taken: dict[str, str] = {}
     seen_text: dict[str, str] = {}
     for path in corpus_files(folder):
-        rel = str(path.relative_to(folder))
+        rel = path.relative_to(folder).as_posix()
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             result.issues.append(LoadIssue(rel, f"unsupported file type {path.suffix or '(none)'}; use .md, .txt, .html or .pdf"))
             continue
@@ -209,10 +282,15 @@ def load_corpus(folder: Path, max_document_mb: float = 10.0) -> LoadResult:
         if digest in seen_text:
             result.issues.append(LoadIssue(rel, f"same text as {seen_text[digest]}; kept that one"))
             continue
-        if doc.id in seen_ids:
-            result.issues.append(LoadIssue(rel, f"document id {doc.id!r} is already used by {seen_ids[doc.id]}"))
+        if doc.id in taken and declared_id(doc):
+            result.issues.append(LoadIssue(rel, f"document id {doc.id!r} is already used by {taken[doc.id]}"))
             continue
-        seen_ids[doc.id] = rel
+        doc = _unique_id(doc, taken)
+        taken[doc.id] = rel
         seen_text[digest] = rel
         result.documents.append(doc)
+    copies = find_copies(result.documents)
+    if copies.skipped:
+        result.documents = [d for d in result.documents if d.id not in copies.skipped]
+    result.issues.extend(copies.issues)
     return result

@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from index.lexical import LexicalIndex
 from policyqa.errors import IndexCorruptError, IndexMissingError
 from policyqa.settings import Settings
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: chunks carry their section path; ids are paths
 REBUILD_HINT = "run `policyqa index build --rebuild` to rebuild it"
 
 
@@ -34,6 +34,7 @@ class ChunkRecord:
     index: int
     start: int
     end: int
+    section: str = ""  # "Title > Heading > Sub-heading"
 
 
 @dataclass
@@ -63,6 +64,15 @@ class Snapshot:
     def text_span(self, doc_id: str, start: int, end: int) -> str:
         return self.documents[doc_id].text[start:end]
 
+    @cached_property
+    def contextual(self) -> bool:
+        """Whether chunks were indexed with their section path in front (index.chunking)."""
+        return ":contextual=1" in self.chunk_config
+
+    def context(self, chunk: ChunkRecord) -> str:
+        """What a chunk is about: its section path, else its document's title."""
+        return chunk.section or self.documents[chunk.doc_id].title
+
     def neighbours(self, chunk: ChunkRecord) -> tuple[ChunkRecord | None, ChunkRecord | None]:
         i = self.position[chunk.id]
         before = self.chunks[i - 1] if i > 0 and self.chunks[i - 1].doc_id == chunk.doc_id else None
@@ -84,9 +94,9 @@ class Snapshot:
             "store": self.store,
             "stats": self.stats,
             "documents": [
-                {**asdict(doc), "hash": self.doc_hashes[doc.id]} for doc in self.documents.values()
+                {**doc.stored(), "hash": self.doc_hashes[doc.id]} for doc in self.documents.values()
             ],
-            "chunks": [[c.id, c.doc_id, c.index, c.start, c.end] for c in self.chunks],
+            "chunks": [[c.id, c.doc_id, c.index, c.start, c.end, c.section] for c in self.chunks],
         }
 
     @classmethod

@@ -94,8 +94,8 @@ def test_markdown_without_front_matter_uses_file_name(tmp_path):
     docs, _ = load(tmp_path)
     doc = docs["Some Notice (2025).markdown"]
     assert doc.id == "some-notice-2025"
-    assert (doc.title, doc.publisher, doc.date) == ("", "", None)
-    assert doc.text == "# Heading\nBody text."
+    assert (doc.title, doc.publisher, doc.date) == ("Heading", "", None)  # its own headline
+    assert doc.text == "Heading\nBody text."
 
 
 def test_txt(tmp_path):

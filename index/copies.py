@@ -1,0 +1,88 @@
+"""Copies among a collection's documents: one text in several renderings, or versions.
+
+Collections as published often hold the same document twice (a Markdown source and its
+HTML or PDF rendering) and older versions beside the current one. Indexed as they are,
+they fill the top passages with one passage's copies. Two documents are compared by the
+shared share of their word 5-grams (sampled by hash, so the cost grows with the
+collection's size, not with its square):
+- in two formats, each holding at least COPY of the other: one document in two renderings;
+  the richer source format is kept (Markdown or text, then HTML, then PDF), then the
+  shorter path. (Renderings differ in line breaks, page headers and hyphenation, so the
+  bar is below 1.)
+- otherwise, one holding at least OVERLAP of the other: another version, or a document
+  reusing the other's text (a product's terms copied for a sibling product). Both are
+  real documents: both are kept and the overlap is reported; retrieval drops passages
+  that repeat a passage ranked above them.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from index.documents import Document, LoadIssue
+
+COPY = 0.8
+OVERLAP = 0.5
+SHINGLE = 5
+SAMPLE = 4  # keep the shingles whose hash is divisible by SAMPLE: the same ones in every document
+MIN_SHINGLES = 10  # fewer sampled shingles than this: too short to judge (exact copies are caught by hash)
+_WORD = re.compile(r"\w+")
+_FORMAT_RANK = {".md": 0, ".markdown": 0, ".txt": 0, ".html": 1, ".htm": 1, ".pdf": 2}
+
+
+@dataclass
+class Copies:
+    skipped: set[str] = field(default_factory=set)
+    issues: list[LoadIssue] = field(default_factory=list)
+
+
+def shingles(text: str) -> set[int]:
+    words = _WORD.findall(text.casefold())
+    grams = (zlib.crc32(" ".join(words[i:i + SHINGLE]).encode()) for i in range(max(1, len(words) - SHINGLE + 1)))
+    return {g for g in grams if g % SAMPLE == 0}
+
+
+def _preference(doc: Document) -> tuple:
+    path = PurePosixPath(doc.source)
+    return (_format(doc), len(path.parts), doc.source)
+
+
+def find_copies(documents: list[Document]) -> Copies:
+    sets = {d.id: grams for d in documents if len(grams := shingles(d.text)) >= MIN_SHINGLES}
+    by_id = {d.id: d for d in documents}
+    postings: dict[int, list[str]] = {}
+    for doc_id, grams in sets.items():
+        for g in grams:
+            postings.setdefault(g, []).append(doc_id)
+    shared: dict[tuple[str, str], int] = {}
+    for ids in postings.values():
+        if len(ids) < 2 or len(ids) > 50:  # a boilerplate line shared by many says nothing
+            continue
+        for i, a in enumerate(ids):
+            for b in ids[i + 1:]:
+                key = (a, b) if a < b else (b, a)
+                shared[key] = shared.get(key, 0) + 1
+    out = Copies()
+    pairs = []
+    for (a, b), n in sorted(shared.items()):
+        in_a, in_b = n / len(sets[a]), n / len(sets[b])
+        pairs.append((by_id[a], by_id[b], in_a, in_b))
+    for a, b, in_a, in_b in pairs:  # renderings first: the overlaps below are among what is kept
+        if min(in_a, in_b) >= COPY and _format(a) != _format(b) and not out.skipped & {a.id, b.id}:
+            keep, drop = sorted((a, b), key=_preference)
+            out.skipped.add(drop.id)
+            out.issues.append(LoadIssue(drop.source, f"the same text as {keep.source} in another format; kept that one"))
+    for a, b, in_a, in_b in pairs:
+        if max(in_a, in_b) >= OVERLAP and not out.skipped & {a.id, b.id}:
+            part, whole = (a, b) if in_a >= in_b else (b, a)
+            out.issues.append(LoadIssue(
+                part.source, f"shares {max(in_a, in_b):.0%} of its text with {whole.source} "
+                "(another version, or a document reusing its text); both kept", skipped=False))
+    return out
+
+
+def _format(doc: Document) -> int:
+    return _FORMAT_RANK.get(PurePosixPath(doc.source).suffix.lower(), 3)

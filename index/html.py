@@ -1,0 +1,151 @@
+"""HTML to rendered blocks and metadata, with BeautifulSoup.
+
+Page chrome (scripts, styles, navigation, headers, footers, forms) is dropped; the body is
+walked in document order into headings, paragraphs, list items, table rows, code and
+quotes. White space collapses as a browser collapses it, except inside `<pre>`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.structure import Piece, strip_templates
+
+_CHROME = ["script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "head",
+           "button", "select", "svg", "iframe"]
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_BLOCKS = {
+    "p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd", "table", "thead", "tbody",
+    "tfoot", "tr", "td", "th", "blockquote", "pre", "figure", "figcaption", "address", "details", "summary",
+    "hr", "body", "html", *_HEADINGS,
+}
+_WS = re.compile(r"\s+")
+
+
+def _soup(data: bytes | str):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(data, "html.parser")
+
+
+def html_meta(soup) -> dict:
+    """Title, publisher, date, url, language, keywords and redirect from the head."""
+
+    def meta_content(*names: str) -> str | None:
+        for name in names:
+            tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
+            if tag and tag.get("content"):
+                return str(tag["content"]).strip()
+        return None
+
+    title = meta_content("og:title") or (soup.title.get_text(strip=True) if soup.title else None)
+    time_tag = soup.find("time", attrs={"datetime": True})
+    canonical = soup.find("link", attrs={"rel": "canonical"})
+    refresh = soup.find("meta", attrs={"http-equiv": re.compile("^refresh$", re.I)})
+    return {
+        "title": title,
+        "publisher": meta_content("og:site_name", "publisher", "author"),
+        "date": meta_content("article:published_time", "date", "pubdate", "dc.date")
+        or (time_tag["datetime"] if time_tag else None),
+        "url": meta_content("og:url") or (canonical.get("href") if canonical else None),
+        "language": (soup.html.get("lang") if soup.html else None),
+        "keywords": meta_content("keywords"),
+        "redirect_to": (refresh.get("content") if refresh else None),
+    }
+
+
+def _is_block(node) -> bool:
+    return getattr(node, "name", None) in _BLOCKS
+
+
+def _has_block(node) -> bool:
+    return any(getattr(d, "name", None) in _BLOCKS for d in node.descendants)
+
+
+def _text(node) -> str:
+    from bs4 import NavigableString
+    from bs4.element import Comment
+
+    if isinstance(node, Comment):
+        return ""
+    if isinstance(node, NavigableString):
+        return str(node)
+    if node.name == "br":
+        return "\n"
+    if node.name == "img":
+        return ""
+    return "".join(_text(c) for c in node.children)
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.pieces: list[Piece] = []
+        self.groups = 0
+
+    def flush(self, buffer: list[str], kind: str, group: int) -> None:
+        text = "".join(buffer)
+        buffer.clear()
+        lines = [_WS.sub(" ", line).strip() for line in text.split("\n")]
+        text = "\n".join(line for line in lines if line)
+        if text:
+            self.pieces.append(Piece(kind, text, group=group))  # type: ignore[arg-type]
+
+    def walk(self, node, kind: str = "paragraph", group: int = -1) -> None:
+        from bs4.element import Comment
+
+        buffer: list[str] = []
+        for child in node.children:
+            if isinstance(child, Comment):
+                continue
+            name = getattr(child, "name", None)
+            if name is None or not _is_block(child) and not _has_block(child):
+                buffer.append(_text(child))
+                continue
+            self.flush(buffer, kind, group)
+            self.block(child, kind, group)
+        self.flush(buffer, kind, group)
+
+    def block(self, node, kind: str, group: int) -> None:
+        name = node.name
+        if name in _HEADINGS:
+            text = _WS.sub(" ", _text(node)).strip()
+            if text:
+                self.pieces.append(Piece("heading", text, level=_HEADINGS[name]))
+        elif name in ("ul", "ol", "dl"):
+            if group < 0:
+                self.groups += 1
+                group = self.groups
+            self.walk(node, "item", group)
+        elif name in ("li", "dt", "dd"):
+            self.walk(node, "item", group)
+        elif name == "table":
+            self.groups += 1
+            for row in node.find_all("tr"):
+                cells = [_WS.sub(" ", _text(c)).strip() for c in row.find_all(["td", "th"])]
+                cells = [c for c in cells if c]
+                if cells:
+                    self.pieces.append(Piece("row", " | ".join(cells), group=self.groups))
+        elif name == "pre":
+            text = _text(node)
+            if text.strip():
+                self.pieces.append(Piece("code", text))
+        elif name == "blockquote":
+            self.walk(node, "quote", group)
+        elif name == "hr":
+            return
+        else:
+            self.walk(node, kind, group)
+
+
+def html_pieces(data: bytes | str, fragment: bool = False) -> list[Piece]:
+    """The rendered blocks of an HTML page (or of a fragment inside Markdown)."""
+    soup = _soup(strip_templates(data) if isinstance(data, str) else data)
+    return body_pieces(soup, fragment)
+
+
+def body_pieces(soup, fragment: bool = False) -> list[Piece]:
+    for tag in soup(_CHROME if not fragment else ["script", "style", "noscript", "template"]):
+        tag.decompose()
+    walker = _Walker()
+    walker.walk(soup.body or soup)
+    return walker.pieces

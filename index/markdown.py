@@ -1,0 +1,109 @@
+"""Markdown to rendered blocks, with markdown-it-py (CommonMark plus tables).
+
+What a reader of the rendered page sees is what is kept: link text without its URL,
+emphasis without its markers, escapes resolved, table cells without pipes, list items
+without bullets, headings without `#`. Images, HTML tags and comments are dropped (the
+text inside inline HTML stays); raw HTML blocks go through the HTML parser's block
+walker. Template tags are removed before parsing, so a link whose target is a template
+expression (`[text]({% page "x" %})`) still parses as a link.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from index.structure import SOFT_BREAK, Piece, strip_templates
+
+_DATETIME_ATTRIBUTE = re.compile(r"""\{:[^}\n]*\bdatetime\s*=\s*["']?(\d{4}-\d{2}-\d{2})""")
+_BLOCK_OPENERS = {
+    "bullet_list_open", "ordered_list_open", "table_open", "blockquote_open",
+}
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
+def attribute_date(source: str) -> str | None:
+    """A `{: datetime="yyyy-mm-dd" }` attribute list's date (kramdown's way of marking up
+    an effective date), the first one in the document."""
+    match = _DATETIME_ATTRIBUTE.search(source)
+    return match.group(1) if match else None
+
+
+def _inline(token) -> str:
+    out: list[str] = []
+    for child in token.children or []:
+        kind = child.type
+        if kind in ("text", "code_inline"):
+            out.append(child.content)
+        elif kind == "softbreak":
+            out.append(SOFT_BREAK)
+        elif kind == "hardbreak":
+            out.append("\n")
+        elif kind == "html_inline":
+            if re.match(r"<br\b", child.content, re.I):
+                out.append(" ")
+        # link_open/close, em/strong markers, images: nothing of their own is shown
+    return "".join(out)
+
+
+def markdown_pieces(source: str) -> list[Piece]:
+    """The rendered blocks of a Markdown body (front matter already removed)."""
+    from index.html import html_pieces
+
+    tokens = _parser().parse(strip_templates(source))
+    pieces: list[Piece] = []
+    stack: list[str] = []  # open container token types
+    groups = 0
+    group_of: list[int] = []  # group number of each open list/table
+    row: list[str] | None = None
+    heading_level = 0
+    for token in tokens:
+        kind = token.type
+        if kind in _BLOCK_OPENERS:
+            stack.append(kind)
+            if kind != "blockquote_open":
+                # A nested list belongs to its outer list's group: kept whole together.
+                outer = next((g for g in reversed(group_of)), None)
+                if outer is None or kind == "table_open":
+                    groups += 1
+                    group_of.append(groups)
+                else:
+                    group_of.append(outer)
+        elif kind in ("bullet_list_close", "ordered_list_close", "table_close", "blockquote_close"):
+            stack.pop()
+            if kind != "blockquote_close":
+                group_of.pop()
+        elif kind == "heading_open":
+            heading_level = int(token.tag[1])
+        elif kind == "heading_close":
+            heading_level = 0
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close":
+            cells = [c for c in (row or []) if c.strip()]
+            if cells:
+                pieces.append(Piece("row", " | ".join(cells), group=group_of[-1] if group_of else -1))
+            row = None
+        elif kind == "inline":
+            text = _inline(token)
+            if row is not None:
+                row.append(text.replace(SOFT_BREAK, " "))
+            elif heading_level:
+                pieces.append(Piece("heading", text.replace(SOFT_BREAK, " "), level=heading_level))
+            elif "bullet_list_open" in stack or "ordered_list_open" in stack:
+                pieces.append(Piece("item", text, group=group_of[-1]))
+            elif "blockquote_open" in stack:
+                pieces.append(Piece("quote", text))
+            else:
+                pieces.append(Piece("paragraph", text))
+        elif kind in ("fence", "code_block"):
+            pieces.append(Piece("code", token.content))
+        elif kind == "html_block":
+            pieces += html_pieces(token.content, fragment=True)
+    return pieces

@@ -1,0 +1,150 @@
+"""Structure-aware loading and chunking on Markdown as collections publish it, and on real
+documents of the two development collections (skipped where ../shared/corpora is absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.chunking import SECTION_SEPARATOR, chunk_document
+from index.loading import load_corpus, load_file
+
+MESSY = """---
+title: Travel rules
+keywords: [travel, per diem]
+redirect_from:
+  - /old-travel/
+versions: [1, 2]
+sidebar:
+  navigation: travel
+---
+
+{% alert "Updated guidance" %}
+  Read the **new** [travel guidance]({% page "/july-guidance/" %}) first.
+{% endalert %}
+
+# Travel rules
+
+## Booking
+
+You *must* book through [Concur](https://example.org/concur) at least
+7 days before you travel. Rail is allowed_when_cheaper.
+
+For **meals**, you can claim:
+
+* Breakfast: $15
+* Lunch: $20 \\+ tip
+* Dinner: $30
+
+<!-- an editor's note -->
+
+| Item | Limit |
+|------|-------|
+| Taxi | $50 |
+| Hotel | $250 per night |
+
+## Receipts
+
+### Lodging
+{: #lodging }
+
+Receipts are required for lodging and any expense over $75.
+"""
+
+
+@pytest.fixture
+def messy(tmp_path) -> Path:
+    path = tmp_path / "travel" / "rules.md"
+    path.parent.mkdir()
+    path.write_text(MESSY, encoding="utf-8")
+    return path
+
+
+def test_markdown_is_cleaned_to_what_a_reader_sees(messy):
+    doc, issues = load_file(messy, messy.parent.parent, 10**7)
+    assert not issues  # fields we do not use load silently
+    assert doc.id == "travel/rules" and doc.title == "Travel rules" and doc.keywords == "travel, per diem"
+    text = doc.text
+    for syntax in ("**", "](", "{%", "{:", "<!--", "|---", "* Breakfast", "# ", "\\+"):
+        assert syntax not in text, syntax
+    assert "Read the new travel guidance first." in text
+    assert "You must book through Concur at least 7 days before you travel." in text  # wrapped lines joined
+    assert "Lunch: $20 + tip" in text
+    assert "Taxi | $50" in text
+    assert "allowed_when_cheaper" in text  # intraword underscores are no emphasis
+
+
+def test_chunks_slice_the_cleaned_text_and_keep_their_section(messy):
+    doc, _ = load_file(messy, messy.parent.parent, 10**7)
+    for words in (8, 20, 100):
+        chunks = chunk_document(doc, words, 1)
+        for chunk in chunks:
+            assert doc.text[chunk.start:chunk.end] == chunk.text
+        sections = {c.section for c in chunks}
+        assert "Travel rules > Receipts > Lodging" in sections
+    whole = chunk_document(doc, 100, 1)
+    meals = next(c for c in whole if "Breakfast" in c.text)
+    assert "For meals, you can claim:" in meals.text and "Dinner: $30" in meals.text  # the list stays whole
+    assert meals.section == "Travel rules > Booking"
+    lodging = next(c for c in whole if "Receipts are required" in c.text)
+    assert lodging.text.startswith("Receipts\nLodging\n")  # headings open the chunk of their text
+
+
+def _ends_on_a_heading(doc, chunk) -> bool:
+    last = [b for b in doc.blocks if b.start < chunk.end and b.end > chunk.start][-1]
+    return last.kind == "heading" and last.start > chunk.start
+
+
+def test_real_documents_get_section_paths_and_no_heading_ends_a_chunk(handbook_corpus, legal_corpus):
+    leave, _ = load_file(handbook_corpus / "travel-and-leave/leave.md", handbook_corpus, 10**7)
+    sections = {c.section for c in chunk_document(leave, 100, 1)}
+    assert f"Leave types{SECTION_SEPARATOR}Types of leave{SECTION_SEPARATOR}Annual leave" in sections
+    terms, _ = load_file(legal_corpus / "en/subscription_services_tos.md", legal_corpus, 10**7)
+    assert terms.date == "2026-03-24"  # from the effective-date attribute
+    assert any(c.section.endswith("Subscribing to Mozilla Services > Your Payment") for c in chunk_document(terms, 100, 1))
+    for folder in (handbook_corpus, legal_corpus):
+        for doc in load_corpus(folder).documents:
+            for chunk in chunk_document(doc, 100, 1):
+                assert doc.text[chunk.start:chunk.end] == chunk.text
+                assert not _ends_on_a_heading(doc, chunk), (doc.id, chunk.text[-80:])
+
+
+def test_ids_are_unique_by_path_and_site_machinery_is_skipped(handbook_corpus, legal_corpus):
+    result = load_corpus(handbook_corpus)
+    ids = {d.id for d in result.documents}
+    assert {"office-of-acquisition/index", "getting-started/index"} <= ids  # two files named index.md
+    reasons = {i.path: i.problem for i in result.issues if i.skipped}
+    assert "error page" in reasons["404.html"]
+    assert "redirect stub" in reasons["redirects/buddy-handbook.md"]
+    legal = load_corpus(legal_corpus)
+    legal_ids = {d.id for d in legal.documents}
+    assert {"en/subscription-services-tos", "de/subscription-services-tos"} <= legal_ids  # a translation is its own
+
+
+def test_a_copy_in_another_format_is_detected_and_a_version_reported(legal_corpus):
+    result = load_corpus(legal_corpus)
+    skipped = {i.path: i.problem for i in result.issues if i.skipped}
+    assert "the same text as en/subscription_services_tos.md in another format" in skipped["en/pdf/subscription_services_tos.pdf"]
+    warned = [i for i in result.issues if not i.skipped and i.path == "en/archive/mozilla_vpn_tos.md"]
+    assert warned and "both kept" in warned[0].problem
+    assert "en/archive/mozilla-vpn-tos" in {d.id for d in result.documents}
+
+
+def test_a_declared_id_still_wins_and_may_not_be_taken_twice(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.md").write_text("---\nid: Shared Name\n---\nOne.\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text("---\nid: shared-name\n---\nTwo.\n", encoding="utf-8")
+    (tmp_path / "c.md").write_text("Three.\n", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("Four.\n", encoding="utf-8")
+    result = load_corpus(tmp_path)
+    assert sorted(d.id for d in result.documents) == ["c", "c-txt", "shared-name"]
+    assert any("already used" in i.problem for i in result.issues)
+
+
+def test_text_written_one_paragraph_per_line_keeps_its_lines(tmp_path):
+    (tmp_path / "article.md").write_text(
+        "Headline Without A Full Stop\nFirst paragraph ends here.\nSecond paragraph ends here too.\n", encoding="utf-8")
+    doc = load_corpus(tmp_path).documents[0]
+    assert doc.text.splitlines() == ["Headline Without A Full Stop", "First paragraph ends here.",
+                                     "Second paragraph ends here too."]
