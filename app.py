@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 from pathlib import Path
@@ -39,13 +40,24 @@ BACKENDS = [
     ("Ollama", "ollama"),
     ("Evidence only (no LLM)", "extractive"),
 ]
-EXAMPLES = [
-    "Can I own 100% of a VPN service in Wuhan?",
-    "Which foreign companies were among the first 13 approved for the telecom pilot?",
-    "Which four areas are in the October pilot program?",
-    "How many foreign-invested telecom companies were operating in China by February 2025?",
-    "What is the foreign ownership cap for app store services?",
-]
+_EXAMPLES_HEADING = re.compile(r"^#+\s*example questions\s*$", re.I)
+
+
+def example_questions(settings: Settings) -> list[str]:
+    """The example questions the page offers: from settings, else from the corpus folder's
+    README ("## Example questions" and a bullet list), else none. The README is not indexed."""
+    if settings.examples:
+        return list(settings.examples)
+    readme = next((p for p in sorted(settings.corpus_dir.glob("README*")) if p.is_file()), None)
+    if readme is None:
+        return []
+    out, inside = [], False
+    for line in readme.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("#"):
+            inside = bool(_EXAMPLES_HEADING.match(line.strip()))
+        elif inside and re.match(r"^\s*[-*]\s+\S", line):
+            out.append(re.sub(r"^\s*[-*]\s+", "", line).strip())
+    return out[:8]
 UPLOAD_TYPES = [".md", ".txt", ".html", ".htm", ".pdf"]
 STREAM_INTERVAL = 0.05  # seconds between streamed UI updates
 
@@ -303,7 +315,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                         question = gr.Textbox(
                             elem_id="pqa-question",
                             label="Question",
-                            placeholder="Ask about the corpus, e.g. Can I own 100% of a VPN service in Wuhan?",
+                            placeholder="Ask about the documents",
                             show_label=False,
                             lines=1,
                             max_lines=4,
@@ -313,7 +325,8 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                         )
                         examples = gr.Dataset(
                             components=[gr.Textbox(visible=False)],
-                            samples=[[q] for q in EXAMPLES],
+                            samples=[[q] for q in example_questions(settings)] or [[""]],
+                            visible=bool(example_questions(settings)),
                             label="Example questions",
                             elem_id="pqa-examples",
                             type="values",
@@ -421,15 +434,21 @@ def launch(app: gr.Blocks, settings: Settings, **overrides):
 
 
 def ensure_index(settings: Settings) -> None:
-    """Build the index if there is none yet (first run)."""
+    """Build the index if there is none yet (first run), or if another version of
+    PolicyQA wrote it (an upgrade)."""
     from index import build_index
     from index.snapshot import read_current
+    from policyqa.errors import IndexFormatError
 
-    if read_current(settings.index_dir) is not None:
-        return
+    try:
+        if read_current(settings.index_dir) is not None:
+            return
+        why = "no index yet"
+    except IndexFormatError:
+        why = "the index was written by another version of PolicyQA"
     from policyqa.commands.index import progress_bar
 
-    print(f"no index yet: indexing {settings.corpus_dir} (once)", flush=True)
+    print(f"{why}: indexing {settings.corpus_dir} (once)", flush=True)
     print(build_index(settings, progress=progress_bar()).summary(), flush=True)
 
 

@@ -1,8 +1,10 @@
 """`Assistant`: the one object the app, the eval suite and users' code talk to.
 
 Read top-down, a question becomes an answer in `stream()`:
-  normalize → condense follow-up → retrieve (hybrid + re-rank) → evidence gate →
-  generate (or extract) → verify citations → Answer.
+  analyse (analysis.py: clean, make a follow-up standalone, yes/no?, kind of answer) →
+  retrieve (retrieval.py: hybrid + re-rank) → may it be answered? (policy.before) →
+  generate or extract, verify every sentence, decide what the answer may say
+  (answering.py, verification.py, policy.after) → Answer.
 Everything heavy (embedding model, index snapshot, Chroma client, generator) is loaded
 once; `ask`/`stream`/`retrieve` are safe to call from many threads at once.
 """
@@ -14,8 +16,9 @@ import threading
 import time
 from typing import Iterator, Sequence
 
-from assistant.condense import condense, trim_history
-from assistant.questions import normalize_question
+from assistant import answering, policy
+from assistant.analysis import QueryAnalysis, analyze
+from assistant.condense import trim_history
 from assistant.retrieval import HybridRetriever, Retrieval
 from assistant.types import Answer, Delta, Evidence, Filters, Passage, StreamEvent, Turn
 from index.embedding import Embedder
@@ -26,7 +29,7 @@ from policyqa.settings import Settings
 
 log = logging.getLogger(__name__)
 
-REFUSAL = "The corpus does not answer this question."
+REFUSAL = policy.REFUSAL
 
 
 class Assistant:
@@ -149,17 +152,21 @@ class Assistant:
         return getattr(gen, "name", backend) if gen is not None else f"{backend}: not loaded"
 
     # -- the API ----------------------------------------------------------------------
-    def standalone_query(self, question: str, history: Sequence[Turn] | None, backend: str | None = None) -> str:
-        history = trim_history(_turns(history), self.settings.history_token_budget)
-        gen = self._generator(backend or self.settings.backend) if history and self.settings.condense_with_llm else None
+    def analyze(self, question: str, history=None, backend: str | None = None) -> QueryAnalysis:
+        """The question analysed once: standalone form, context, yes/no, kind of answer."""
+        turns = trim_history(_turns(history), self.settings.history_token_budget)
+        gen = self._generator(backend or self.settings.backend) if turns and self.settings.condense_with_llm else None
         rewrite = (lambda prompt: gen.complete(prompt, max_tokens=64)) if gen is not None else None
-        return condense(question, history, rewrite)
+        return analyze(question, turns, self.settings.max_question_chars, rewrite)
 
-    def search(self, question: str, history=None, filters=None, top_k: int | None = None) -> tuple[str, Retrieval]:
-        """Standalone query and the full retrieval result, gate decision included."""
-        question = normalize_question(question, self.settings.max_question_chars)
-        query = self.standalone_query(question, history)
-        return query, self.retriever.retrieve(query, _filters(filters), top_k)
+    def standalone_query(self, question: str, history=None, backend: str | None = None) -> str:
+        """What retrieval searches for: the standalone question and any context."""
+        return self.analyze(question, history, backend).search_text
+
+    def search(self, question: str, history=None, filters=None, top_k: int | None = None) -> tuple[QueryAnalysis, Retrieval]:
+        """The question's analysis and its retrieval result."""
+        analysis = self.analyze(question, history)
+        return analysis, self.retriever.retrieve(analysis, _filters(filters), top_k)
 
     def retrieve(self, question: str, history=None, filters=None, top_k: int | None = None) -> list[Passage]:
         return self.search(question, history, filters, top_k)[1].passages
@@ -178,34 +185,39 @@ class Assistant:
         """Yields Evidence (before any token), Delta events, then the final Answer."""
         started = time.perf_counter()
         backend = backend or self.settings.backend
-        question = normalize_question(question, self.settings.max_question_chars)
         turns = trim_history(_turns(history), self.settings.history_token_budget)
         t0 = time.perf_counter()
-        query = self.standalone_query(question, turns, backend)
-        timings = {"condense": time.perf_counter() - t0}
+        analysis = self.analyze(question, turns, backend)
+        timings = {"analyze": time.perf_counter() - t0}
         t0 = time.perf_counter()
-        found = self.retriever.retrieve(query, _filters(filters), top_k)
+        found = self.retriever.retrieve(analysis, _filters(filters), top_k)
         timings["retrieve"] = time.perf_counter() - t0
         timings.update({f"retrieve.{k}": v for k, v in found.timings.items()})
+        decision = policy.before(analysis, found.passages, found.strength, self.settings)
         timings["evidence"] = time.perf_counter() - started
-        yield Evidence(standalone_query=query, passages=found.passages, refused=not found.answerable)
-        if not found.answerable:
+        yield Evidence(standalone_query=analysis.standalone, passages=found.passages, refused=not decision.answer)
+        scores = {"strength": round(found.strength, 4)}
+        if decision.answer:
+            generator = self._generator(backend)
+            ready = answering.prepare(analysis, found.passages, turns, self.settings, generator,
+                                      self.embedder.embed_many)
+            if generator is not None:
+                t0 = time.perf_counter()
+                decision = policy.before(analysis, found.passages, found.strength, self.settings,
+                                         answering.relevance(ready, generator, self.settings))
+                timings["relevance"] = time.perf_counter() - t0
+                if decision.relevance is not None:
+                    scores["relevance"] = round(decision.relevance, 4)
+        if not decision.answer:
             timings["total"] = time.perf_counter() - started
-            yield Answer(question=question, standalone_query=query, text=REFUSAL, status="refused",
-                         passages=found.passages, backend="gate", timings=timings,
-                         fallback_reason=found.refusal)
+            yield answering.refusal(analysis, found.passages, "policy", decision.reason, timings=timings, scores=scores)
             return
-        from assistant.answering import answer_stream
-
-        generator = self._generator(backend)
-        for event in answer_stream(question, query, found.passages, turns, self.settings,
-                                   generator=generator, embed=self.embedder.embed_many):
+        for event in answering.answer_stream(ready, self.settings, generator, started):
             if isinstance(event, Answer):
+                event.scores = scores
                 if backend != "extractive" and generator is None and not event.fallback_reason:
                     event.fallback_reason = f"generator not available: {self.generator_status(backend)}"
-                event.timings = {**timings, **event.timings, "total": time.perf_counter() - started}
-            elif isinstance(event, Delta) and "first_token" not in timings:
-                timings["first_token"] = time.perf_counter() - started
+                event.timings = {**timings, **event.timings}
             yield event
 
     def chat(self, filters=None) -> "Chat":

@@ -23,6 +23,9 @@ _FOLLOWUP_START = re.compile(
 _PRONOUNS = re.compile(
     r"\b(?:it|its|that|this|those|these|they|them|their|there|he|she|his|her|him|one|ones|the same)\b", re.I
 )
+# Words that point back to what was said before, without naming it.
+_ANAPHORA = re.compile(r"\b(?:afterwards?|then|too|also|as\s+well|instead|either|in\s+that\s+case|after\s+that|"
+                       r"before\s+that|otherwise|the\s+same|same\s+thing|that\s+case)\b", re.I)
 _QUESTION_START = re.compile(
     r"^(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|may|will|would|"
     r"should|has|have|had|list|name)\b", re.I
@@ -66,12 +69,16 @@ def trim_history(history: Sequence[Turn], budget_tokens: int) -> list[Turn]:
 
 
 def is_followup(question: str, history: Sequence[Turn]) -> bool:
+    """Whether a question leans on the conversation: it opens like a follow-up ("and ...",
+    "what about ..."), points back (a pronoun, "afterwards", "too", "instead"), or is too
+    short to stand alone."""
     if not any(t.role == "user" for t in history):
         return False
     words = question.split()
     return bool(
         _FOLLOWUP_START.match(question)
         or _PRONOUNS.search(question)
+        or _ANAPHORA.search(question)
         or len(words) <= 3
     ) and len(words) <= 3 * _MAX_FOLLOWUP_WORDS
 
@@ -127,41 +134,69 @@ def _first_sentence(text: str) -> str:
     return re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0][:300]
 
 
-def previous_question(history: Sequence[Turn]) -> tuple[str | None, list[Turn]]:
+def previous_question(history: Sequence[Turn]) -> str | None:
     """The last user question made standalone itself (follow-ups can chain)."""
     for i in range(len(history) - 1, -1, -1):
         if history[i].role == "user":
-            earlier = list(history[:i])
-            return condense_rule_based(history[i].content, earlier), earlier
-    return None, []
+            standalone, context = condense_rule_based(history[i].content, list(history[:i]))
+            return f"{standalone} {context}".strip() if context else standalone
+    return None
 
 
-_CONTEXT = " (follow-up to: "
+_HEAD = re.compile(r"^(?:and|what about|how about|what of|also|same for|same with|but|or|then|so)\s+"
+                   r"(?:the\s+|for\s+|with\s+)?(?P<phrase>[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,3})\s*\??$", re.I)
 
 
-def own_words(standalone: str) -> str:
-    """The user's own question in a rule-based standalone query, without the context added."""
-    return standalone.split(_CONTEXT, 1)[0]
+def swap_head_phrase(previous: str, followup: str) -> str | None:
+    """"How much annual leave can I carry over?" + "and sick leave?": the follow-up names
+    another kind of the same thing (same last word), which replaces the previous one."""
+    match = _HEAD.match(followup.strip())
+    if not match:
+        return None
+    words = match.group("phrase").split()
+    if len(words) < 2:
+        return None  # "and leave?" names no other kind of anything
+    head = words[-1].lower()
+    prev_words = previous.split()
+    for i, word in enumerate(prev_words):
+        if re.sub(r"[^\w’'-]", "", word).lower() != head:
+            continue
+        first = max(0, i - len(words) + 1)
+        while first < i and prev_words[first].lower() in _LEADING_WORDS | {"my", "your", "our", "their", "this", "that"}:
+            first += 1
+        return " ".join([*prev_words[:first], *words[:-1], word, *prev_words[i + 1:]])
+    return None
 
 
-def condense_rule_based(question: str, history: Sequence[Turn]) -> str:
+def condense_rule_based(question: str, history: Sequence[Turn]) -> tuple[str, str]:
+    """(standalone question, context): the follow-up rewritten when a slot of the previous
+    question takes its new name, number, date or kind of thing; else the follow-up as
+    asked, with the previous question (and, for "that"/"it", the answer's first sentence)
+    as context."""
     if not is_followup(question, history):
-        return question
-    previous, _ = previous_question(history)
+        return question, ""
+    previous = previous_question(history)
     if previous is None:
-        return question
-    # Swap an entity only for elliptical follow-ups ("and in Suzhou?", "what about 50%?");
+        return question, ""
+    # Swap only for elliptical follow-ups ("and in Suzhou?", "what about 50%?");
     # "Is Suzhou one of them?" asks about the previous answer, so it gets context instead.
     elliptical = bool(_FOLLOWUP_START.match(question)) or len(question.split()) <= 3
-    swapped = substitute(previous, question) if elliptical and not _PRONOUNS.search(question) else None
-    if swapped:
-        return swapped
+    if elliptical and not _PRONOUNS.search(question):
+        swapped = substitute(previous, question) or swap_head_phrase(previous, question)
+        if swapped:
+            return swapped, ""
+    first, _, rest = question.partition("? ")
+    if rest and _FOLLOWUP_START.match(first) and not _PRONOUNS.search(first):
+        # "and sick leave? is there a cap on that too?": the first sentence swaps, the rest asks.
+        swapped = substitute(previous, first + "?") or swap_head_phrase(previous, first + "?")
+        if swapped:
+            return f"{swapped} {rest}", ""
     context = previous
     if _PRONOUNS.search(question):
         answers = [t.content for t in history if t.role == "assistant"]
         if answers:
             context = f"{previous} {_first_sentence(answers[-1])}"
-    return f"{question}{_CONTEXT}{context})"
+    return question, context
 
 
 REWRITE_PROMPT = """Rewrite the user's follow-up question as one standalone question, using the conversation only to resolve what the follow-up refers to. Keep every name, number and place from the follow-up. Reply with the question only.
@@ -181,20 +216,21 @@ def condense(
     question: str,
     history: Sequence[Turn],
     rewrite: Callable[[str], str] | None = None,
-) -> str:
-    """Standalone query for retrieval; the rule-based result when no LLM can do better."""
-    rule_based = condense_rule_based(question, history)
-    if rewrite is None or rule_based == question:
-        return rule_based
+) -> tuple[str, str]:
+    """(standalone question, context) for a question in its conversation; the rule-based
+    result when no LLM rewrite does better."""
+    standalone, context = condense_rule_based(question, history)
+    if rewrite is None or (standalone == question and not context):
+        return standalone, context
     shown = "\n".join(f"{t.role}: {t.content[:400]}" for t in history[-4:])
     try:
         candidate = rewrite(REWRITE_PROMPT.format(history=shown, question=question)).strip()
     except Exception as exc:  # any backend failure: the rule-based query is good enough
         log.warning("LLM rewrite of follow-up failed, using rule-based: %s", exc)
-        return rule_based
+        return standalone, context
     candidate = candidate.splitlines()[0].strip().strip('"') if candidate else ""
     # A small model sometimes answers instead of rewriting ("The person who said that was…").
     asks = candidate.endswith("?") or bool(_QUESTION_START.match(candidate))
     if 8 <= len(candidate) <= 400 and asks and _content_words(question) <= _content_words(candidate):
-        return candidate
-    return rule_based
+        return candidate, ""
+    return standalone, context

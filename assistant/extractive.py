@@ -3,66 +3,61 @@
 Used when the user picks the `extractive` backend for instant answers, and as the
 fallback whenever a generator is unavailable, fails, or produces nothing that survives
 verification. Sentences are chosen greedily: the most relevant first, then ones that
-cover query words the earlier ones did not (so "the 50% cap" and "Wuhan is one of the
-20 cities" are both picked for the Wuhan question). A yes/no verdict is given only when
-a numeric limit in the evidence decides it; otherwise the quotes speak for themselves.
+cover question terms the earlier ones did not (a rule in one passage, the fact it
+applies to in another). When the question asks for a value (a number, a date, ...), the
+best sentence stating one of that kind leads. A yes/no verdict is given only when a
+stated limit decides it (assistant/limits.py, applied by the policy).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from assistant.analysis import QueryAnalysis
 from assistant.prompts import MAX_SENTENCES
-from assistant.verification import (
-    EvidenceIndex,
-    Unit,
-    VerifiedClaim,
-    check_verdict,
-    content_tokens,
-    names_in,
-    numbers_in,
-)
+from assistant.values import states_kind
+from assistant.verification import EvidenceIndex, VerifiedClaim, content_tokens
 
 MIN_WORDS = 4
 RELATIVE_FLOOR = 0.5  # later sentences must score at least this share of the best
+W_SIMILARITY, W_LEXICAL, W_SPECIFIC, W_RANK = 0.5, 0.5, 0.15, 0.1
 
 
-@dataclass
-class Extract:
-    claims: list[VerifiedClaim]
-    verdict: str | None = None
-    verdict_note: str | None = None
-    scores: list[float] | None = None
-
-
-def _unit_scores(query: str, index: EvidenceIndex) -> np.ndarray:
+def unit_scores(query: str, specific: set[str], index: EvidenceIndex) -> np.ndarray:
+    """How well each sentence of the evidence matches the query: embedding similarity,
+    query-term coverage, the question's names and numbers, and the passage's rank. Lines
+    without end punctuation (headings, datelines) count less than sentences."""
     query_tokens = content_tokens(query)
-    specific = {t for s in names_in(query) | numbers_in(query) for t in content_tokens(s)}
-    vectors = index.unit_vectors
-    sims = np.zeros(len(index.units), dtype=np.float32)
-    if vectors is not None and index.embed is not None:
-        sims = vectors @ np.asarray(index.embed([query]), dtype=np.float32)[0]
+    sims = index.similarities(query)
     scores = np.zeros(len(index.units), dtype=np.float32)
     count = max(len(index.passages), 1)
     for i, unit in enumerate(index.units):
         tokens = index.unit_tokens[i]
         lexical = len(query_tokens & tokens) / len(query_tokens) if query_tokens else 0.0
-        bonus = 0.15 if specific & tokens else 0.0
-        rank = 0.1 * (1 - (unit.passage - 1) / count)
-        headline = 0.7 if unit.text.rstrip()[-1:] not in ".!?”\"')" else 1.0  # titles, datelines
-        scores[i] = (0.5 * float(sims[i]) + 0.5 * lexical + bonus + rank) * headline
+        bonus = W_SPECIFIC if specific & tokens else 0.0
+        rank = W_RANK * (1 - (unit.passage - 1) / count)
+        headline = 0.7 if unit.text.rstrip()[-1:] not in ".!?:;”\"')" else 1.0
+        scores[i] = (W_SIMILARITY * float(sims[i]) + W_LEXICAL * lexical + bonus + rank) * headline
     return scores
 
 
-def extract(question: str, standalone_query: str, index: EvidenceIndex, yes_no: bool = False) -> Extract:
+def _specific(analysis: QueryAnalysis) -> set[str]:
+    return {t for word in (*analysis.names, *analysis.numbers) for t in content_tokens(word)}
+
+
+def extract(analysis: QueryAnalysis, index: EvidenceIndex) -> list[VerifiedClaim]:
     if not index.units:
-        return Extract(claims=[])
-    query = standalone_query or question
-    scores = _unit_scores(query, index)
+        return []
+    query = analysis.search_text
+    scores = unit_scores(query, _specific(analysis), index)
     query_tokens = content_tokens(query)
     order = sorted(range(len(index.units)), key=lambda i: -scores[i])
+    if analysis.asks_for_value:
+        # The best sentence that states a value of the kind asked for leads, if it is relevant.
+        stating = [i for i in order if states_kind(index.units[i].text, analysis.kind)]
+        if stating and scores[stating[0]] >= RELATIVE_FLOOR * scores[order[0]]:
+            order.remove(stating[0])
+            order.insert(0, stating[0])
     chosen: list[int] = []
     covered: set[str] = set()
     seen_texts: set[str] = set()
@@ -85,18 +80,10 @@ def extract(question: str, standalone_query: str, index: EvidenceIndex, yes_no: 
         seen_texts.add(unit.text)
         if len(chosen) >= MAX_SENTENCES or (query_tokens and covered >= query_tokens):
             break
-    units: list[Unit] = [index.units[i] for i in chosen]
-    claims = [VerifiedClaim(text=u.text, markers=[u.passage], quotes={u.passage: u}) for u in units]
-    verdict = note = None
-    if yes_no:
-        verdict, note, deciding = check_verdict(query, None, index, asked=question)
-        if deciding is not None and all(deciding.text != u.text for u in units):
-            claims.insert(0, VerifiedClaim(text=deciding.text, markers=[deciding.passage], quotes={deciding.passage: deciding}))
-            claims = claims[:MAX_SENTENCES]
-    return Extract(claims=claims, verdict=verdict, verdict_note=note, scores=[float(scores[i]) for i in chosen])
+    return [VerifiedClaim(text=u.text, markers=[u.passage], quotes={u.passage: u}) for u in (index.units[i] for i in chosen)]
 
 
-def focus_texts(query: str, index: EvidenceIndex, budget_words: int) -> list[str]:
+def focus_texts(analysis: QueryAnalysis, index: EvidenceIndex, budget_words: int) -> list[str]:
     """Each passage cut down to its sentences most relevant to the query, within a word
     budget for all passages together: the generator's context stays short (prompt
     processing is most of the time to first token on a CPU). Every passage keeps its
@@ -104,7 +91,7 @@ def focus_texts(query: str, index: EvidenceIndex, budget_words: int) -> list[str
     """
     if not index.units:
         return [p.text for p in index.passages]
-    scores = _unit_scores(query, index)
+    scores = unit_scores(analysis.search_text, _specific(analysis), index)
     order = sorted(range(len(index.units)), key=lambda i: -scores[i])
     keep: set[int] = set()
     used = 0

@@ -1,19 +1,17 @@
 """Re-ranking without a cross-encoder (none ships offline here, see GUIDE.md).
 
 A candidate's score mixes what each signal is good at: dense similarity (paraphrase),
-BM25 (exact names and numbers) and query-term coverage (does the passage mention what
-the question asks about, weighted by how rare each term is). Weights were chosen on
-the gold set (`policyqa bench retrieval`). Past the best passage, a candidate that
-mentions the question's names, dates or numbers that the ones above it do not moves up
-(`diversify`: "between September and February" needs the September passage, not a second
-copy of the February one).
-Adjacent chunks of one document are then merged so that a rule and the list it applies
-to travel together.
+BM25 (exact names and numbers) and query-term coverage (does the passage, with its
+section path, mention what the question asks about, weighted by how rare each term is).
+Past the best passage, a candidate that mentions the question's names or numbers that
+the ones above it do not moves up (`diversify`: a question naming two things may need a
+passage for each). A candidate repeating a passage ranked above it (the same text in
+another version of a document) is dropped (`drop_repeats`), and adjacent chunks of one
+document are merged so that a rule and the list it applies to travel together.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from index.lexical import tokenize
@@ -22,13 +20,7 @@ from index.snapshot import ChunkRecord, Snapshot
 W_DENSE, W_BM25, W_COVERAGE = 0.45, 0.25, 0.30
 NOVELTY_POOL = 10
 MAX_MERGED_WORDS = 160
-_FRAMING = frozenset(tokenize(
-    "many much total number amount tell say said mention mentioned according article corpus "
-    "text question know anything about please give list name"
-))
-NUMBER = re.compile(r"^\d[\d.,]*%?$")
-# Names, dates and numbers past the question's first word: each may need a passage of its own.
-ANCHOR = re.compile(r"(?<=\s)[A-Z][\w’'-]*|\b\d[\d.,]*%?")
+REPEAT = 0.8  # token-set overlap (Jaccard) above which a passage repeats one ranked above it
 
 
 @dataclass
@@ -44,6 +36,7 @@ class Candidate:
     start: int = -1
     end: int = -1
     merged: list[str] = field(default_factory=list)
+    tokens: frozenset[str] | None = None  # stemmed tokens of its text (and section path)
 
     def __post_init__(self) -> None:
         if self.start < 0:
@@ -62,65 +55,93 @@ class Candidate:
         return out
 
 
-def query_terms(query: str) -> list[str]:
-    """Stemmed content terms a passage should mention; numbers count (they are facts)."""
-    seen: dict[str, None] = {}
-    for term in tokenize(query):
-        if term not in _FRAMING:
-            seen.setdefault(term)
-    return list(seen)
+def tokens_of(c: Candidate, snapshot: Snapshot) -> frozenset[str]:
+    """The candidate's tokens, computed once: its text, and its section path when chunks
+    were indexed with it (what BM25 and the embedder saw)."""
+    if c.tokens is None:
+        text = snapshot.text_span(c.doc_id, c.start, c.end)
+        if snapshot.contextual:
+            text = f"{snapshot.context(c.chunk)} {text}"
+        c.tokens = frozenset(tokenize(text))
+    return c.tokens
 
 
-def coverage(terms: list[str], text_tokens: set[str], snapshot: Snapshot, skip_numbers: bool = False) -> float:
+def coverage(terms: tuple[str, ...] | list[str], text_tokens: frozenset[str] | set[str], snapshot: Snapshot,
+             skip_numbers: bool = False) -> float:
     """IDF-weighted share of the query terms that appear in the text."""
     lexical = snapshot.lexical
-    weights = {t: lexical.idf(t) for t in terms if not (skip_numbers and NUMBER.match(t))}
+    weights = {t: lexical.idf(t) for t in terms if not (skip_numbers and t[:1].isdigit())}
     total = sum(weights.values())
     if not total:
         return 0.0
     return sum(w for t, w in weights.items() if t in text_tokens) / total
 
 
-def rerank(query: str, candidates: list[Candidate], snapshot: Snapshot) -> list[Candidate]:
-    terms = query_terms(query)
+def rerank(terms: tuple[str, ...], candidates: list[Candidate], snapshot: Snapshot,
+           focus: tuple[str, ...] = ()) -> list[Candidate]:
+    """Candidates by their mixed score. Coverage averages the question's terms with its
+    main clause's (`focus`): context sentences around a question count, what it asks
+    counts twice."""
     top_bm25 = max((c.bm25 or 0.0 for c in candidates), default=0.0) or 1.0
+    focus = focus or terms
     for c in candidates:
-        tokens = set(tokenize(snapshot.text_span(c.doc_id, c.start, c.end)))
-        c.coverage = coverage(terms, tokens, snapshot)
+        tokens = tokens_of(c, snapshot)
+        c.coverage = 0.5 * coverage(terms, tokens, snapshot) + 0.5 * coverage(focus, tokens, snapshot)
         c.score = W_DENSE * max(c.dense or 0.0, 0.0) + W_BM25 * (c.bm25 or 0.0) / top_bm25 + W_COVERAGE * c.coverage
     return sorted(candidates, key=lambda c: -c.score)
 
 
-def diversify(query: str, ranked: list[Candidate], snapshot: Snapshot, weight: float) -> list[Candidate]:
+def drop_repeats(ranked: list[Candidate], snapshot: Snapshot) -> list[Candidate]:
+    """One passage of each text that several documents repeat (versions of a document,
+    a text reused for a sibling product): the one of the most recently dated document
+    (an older version's passage gives way to the current one's), else the higher ranked,
+    in the place of the higher ranked."""
+    kept: list[Candidate] = []
+    for c in ranked:
+        mine = tokens_of(c, snapshot)
+        twin = next((i for i, k in enumerate(kept)
+                     if k.doc_id != c.doc_id and _jaccard(mine, tokens_of(k, snapshot)) >= REPEAT), None)
+        if twin is None:
+            kept.append(c)
+        elif _newer(c, kept[twin], snapshot):
+            c.score = kept[twin].score
+            kept[twin] = c
+    return kept
+
+
+def _newer(a: Candidate, b: Candidate, snapshot: Snapshot) -> bool:
+    date_a, date_b = snapshot.documents[a.doc_id].date, snapshot.documents[b.doc_id].date
+    return bool(date_a and date_b and date_a > date_b)
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def diversify(anchors: set[str], ranked: list[Candidate], snapshot: Snapshot, weight: float) -> list[Candidate]:
     """Re-order the head of the ranking: each next passage by its score plus `weight` times
-    the IDF-weighted share of the question's anchors (names, dates, numbers) that no
-    passage above it mentions. Weighting every query term instead cost the synthetic
-    test set a hit (a broad question's passage lost to one with rarer words)."""
-    if weight <= 0 or len(ranked) < 3:
-        return ranked
-    anchors = {t for word in ANCHOR.findall(query) for t in tokenize(word)}
-    terms = [t for t in query_terms(query) if t in anchors]
-    if not terms:
+    the IDF-weighted share of the question's anchors (stemmed names and numbers) that no
+    passage above it mentions."""
+    if weight <= 0 or len(ranked) < 3 or not anchors:
         return ranked
     lexical = snapshot.lexical
-    weights = {t: lexical.idf(t) for t in terms}
+    weights = {t: lexical.idf(t) for t in anchors}
     total = sum(weights.values()) or 1.0
     head, tail = ranked[:NOVELTY_POOL], ranked[NOVELTY_POOL:]
-    tokens = {id(c): set(tokenize(snapshot.text_span(c.doc_id, c.start, c.end))) & set(weights) for c in head}
-    out, covered = [head[0]], set(tokens[id(head[0])])
+    held = {id(c): tokens_of(c, snapshot) & set(weights) for c in head}
+    out, covered = [head[0]], set(held[id(head[0])])
     rest = head[1:]
     while rest:
-        best = max(rest, key=lambda c: c.score + weight * sum(weights[t] for t in tokens[id(c)] - covered) / total)
+        best = max(rest, key=lambda c: c.score + weight * sum(weights[t] for t in held[id(c)] - covered) / total)
         rest.remove(best)
         out.append(best)
-        covered |= tokens[id(best)]
+        covered |= held[id(best)]
     return out + tail
 
 
 def merge_adjacent(ranked: list[Candidate], snapshot: Snapshot, top_k: int) -> list[Candidate]:
     """Fold a candidate into a kept passage of the same document it touches or overlaps;
-    one that would make the passage too long stays a passage of its own (dropping it lost
-    the list of the April 2025 measures, which overlaps the article's first chunk)."""
+    one that would make the passage too long stays a passage of its own."""
     kept: list[Candidate] = []
     for cand in ranked:
         host = next(
@@ -132,6 +153,7 @@ def merge_adjacent(ranked: list[Candidate], snapshot: Snapshot, top_k: int) -> l
             if len(snapshot.text_span(host.doc_id, start, end).split()) <= MAX_MERGED_WORDS:
                 host.start, host.end = start, end
                 host.merged.append(cand.chunk.id)
+                host.tokens = None if host.tokens is None else host.tokens | tokens_of(cand, snapshot)
                 continue
         if len(kept) < top_k:
             kept.append(cand)

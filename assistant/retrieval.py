@@ -1,16 +1,13 @@
-"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, then re-ranked.
+"""Hybrid retrieval: dense (Chroma) + BM25, fused, then re-ranked.
 
 Stages, each measured in `policyqa bench retrieval`:
   1. candidates: top `candidates` chunks from each retriever, after metadata filters;
   2. fusion: max-normalised score fusion (default) or reciprocal rank fusion;
   3. re-ranking (assistant/reranking.py): dense similarity, BM25 and query-term coverage;
-     the question's names, dates and numbers not yet covered by the passages above; then
-     adjacent chunks of one document are merged so a list split across chunks stays whole;
-  4. the evidence gate (assistant/gate.py) decides whether the corpus answers at all:
-     strong enough evidence, and a sentence stating the kind of fact asked for (a sum, a
-     duration, an end date, a date, a share or cap, a count) near what it is asked about,
-     as many names as the question asks for, or a member or smaller number of a group it
-     picks from ("which of the 13 companies ...") (assistant/fact_kinds.py).
+     the question's names and numbers not yet covered by the passages above; repeats of a
+     passage ranked above dropped; adjacent chunks of one document merged;
+  4. evidence strength: how well the passages together match the question, which the
+     answerability policy (assistant/policy.py) weighs. Retrieval itself refuses nothing.
 """
 
 from __future__ import annotations
@@ -21,26 +18,40 @@ from typing import Callable
 
 import numpy as np
 
+from assistant.analysis import QueryAnalysis, content_terms
 from assistant.filters import allowed_documents
-from assistant.fact_kinds import missing_kind
-from assistant.gate import evidence_strength, unmentioned
-from assistant.reranking import Candidate, diversify, merge_adjacent, rerank
+from assistant.reranking import Candidate, coverage, diversify, drop_repeats, merge_adjacent, rerank, tokens_of
 from assistant.types import Filters, Passage
+from index.lexical import tokenize
 from index.snapshot import ChunkRecord, Snapshot
 from index.store import VectorStore
 from policyqa.settings import Settings
 
 
 MAX_TOP_K = 50
+W_STRENGTH_DENSE = 0.5  # evidence strength: best dense similarity vs joint coverage of the question
 
 
 @dataclass
 class Retrieval:
     passages: list[Passage]
-    evidence: float
-    answerable: bool
+    strength: float  # evidence strength in [0, 1] (see `evidence_strength`)
     timings: dict[str, float] = field(default_factory=dict)
-    refusal: str = ""  # why the gate refused, when it did
+
+
+def evidence_strength(terms: tuple[str, ...], ranked: list[Candidate], snapshot: Snapshot) -> float:
+    """The best passage's dense similarity blended with how much of the question's content
+    the top three passages cover together. Numbers are left out of coverage: a question
+    may pose a number the documents never state ("can I carry over 300 hours?") and still
+    be answerable."""
+    if not ranked:
+        return 0.0
+    tokens: set[str] = set()
+    for c in ranked[:3]:
+        tokens |= tokens_of(c, snapshot)
+    joint = coverage(terms, tokens, snapshot, skip_numbers=True)
+    dense = max(max(c.dense or 0.0, 0.0) for c in ranked)
+    return W_STRENGTH_DENSE * dense + (1 - W_STRENGTH_DENSE) * joint
 
 
 class HybridRetriever:
@@ -57,28 +68,53 @@ class HybridRetriever:
         self.embed_query = embed_query
 
     # -- stage 1 ------------------------------------------------------------------
-    def dense(self, vector: np.ndarray, allowed: set[str] | None, n: int) -> list[tuple[ChunkRecord, float]]:
+    def dense(self, vector: np.ndarray, allowed: set[str] | None, n: int,
+              sentences: np.ndarray | None = None) -> list[tuple[ChunkRecord, float]]:
+        """Top chunks by dense similarity: a chunk's own vector (Chroma) or, where the
+        index has sentence vectors (`sentences`: each chunk's best sentence), the better."""
         if allowed is not None and not allowed:
             return []
         where = {"doc_id": {"$in": sorted(allowed)}} if allowed is not None else None
         # Over-fetch: vectors of an uncommitted or superseded generation are skipped.
         hits = self.store.query(vector, min(2 * n + 10, max(1, len(self.snapshot.chunks))), where)
         position = self.snapshot.position
-        out = [(self.snapshot.chunks[position[h.id]], h.similarity) for h in hits if h.id in position]
-        return out[:n]
+        scores = {position[h.id]: h.similarity for h in hits if h.id in position}
+        if sentences is not None and len(sentences):
+            top = np.argpartition(-sentences, min(n, len(sentences) - 1))[:n]
+            for i in top:
+                if sentences[i] > -1:
+                    scores[int(i)] = max(scores.get(int(i), -1.0), float(sentences[i]))
+            for i in list(scores):
+                scores[i] = max(scores[i], float(sentences[i]))
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:n]
+        return [(self.snapshot.chunks[i], sim) for i, sim in ranked]
+
+    def sentence_scores(self, vector: np.ndarray, allowed: set[str] | None) -> np.ndarray | None:
+        """Each chunk's best sentence similarity (-1 where filtered out or none), or None."""
+        sentences = self.snapshot.sentences
+        if sentences is None:
+            return None
+        best = sentences.best_per_chunk(vector, self.snapshot.position, len(self.snapshot.chunks))
+        if allowed is not None:
+            best = np.where(self._mask(allowed), best, -1.0)
+        return best
+
+    def _mask(self, allowed: set[str]) -> np.ndarray:
+        return np.fromiter((c.doc_id in allowed for c in self.snapshot.chunks), bool, len(self.snapshot.chunks))
 
     def lexical(self, query: str, allowed: set[str] | None, n: int) -> list[tuple[ChunkRecord, float]]:
         scores = self.snapshot.lexical.scores(query)
         if allowed is not None:
-            mask = np.fromiter((c.doc_id in allowed for c in self.snapshot.chunks), bool, len(self.snapshot.chunks))
-            scores = np.where(mask, scores, 0.0)
+            scores = np.where(self._mask(allowed), scores, 0.0)
         if not len(scores):
             return []
         top = np.argpartition(-scores, min(n, len(scores) - 1))[:n]
         top = top[np.argsort(-scores[top])]
         return [(self.snapshot.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
 
-    def candidates(self, query: str, filters: Filters | None) -> tuple[list[Candidate], np.ndarray, dict]:
+    def candidates(self, query: str, filters: Filters | None, lexical_query: str | None = None
+                   ) -> tuple[list[Candidate], np.ndarray, np.ndarray | None, dict]:
+        """Fused candidates, the query vector, each chunk's best sentence similarity, timings."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         allowed = allowed_documents(self.snapshot, filters)
@@ -86,25 +122,32 @@ class HybridRetriever:
         timings["embed"] = time.perf_counter() - t0
         n = self.settings.candidates
         t0 = time.perf_counter()
-        dense = self.dense(vector, allowed, n)
+        sentences = self.sentence_scores(vector, allowed)
+        dense = self.dense(vector, allowed, n, sentences)
         timings["dense"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        lexical = self.lexical(query, allowed, n)
+        lexical = self.lexical(lexical_query or query, allowed, n)
         timings["bm25"] = time.perf_counter() - t0
-        if self.settings.fusion == "score":
-            return fuse_scores(dense, lexical), vector, timings
-        return fuse(dense, lexical, self.settings.rrf_k), vector, timings
+        fused = fuse_scores(dense, lexical) if self.settings.fusion == "score" else fuse(dense, lexical, self.settings.rrf_k)
+        return fused, vector, sentences, timings
 
     # -- all stages -----------------------------------------------------------------
-    def retrieve(self, query: str, filters: Filters | None = None, top_k: int | None = None,
+    def retrieve(self, query: QueryAnalysis | str, filters: Filters | None = None, top_k: int | None = None,
                  rerank_enabled: bool = True, novelty: float | None = None) -> Retrieval:
+        """Passages for a question (its analysis, or plain text), best first."""
         top_k = min(max(1, top_k if top_k is not None else self.settings.top_k), MAX_TOP_K)
-        fused, vector, timings = self.candidates(query, filters)
+        analysis = query if isinstance(query, QueryAnalysis) else None
+        text = analysis.search_text if analysis else query
+        terms = analysis.terms if analysis else content_terms(text)
+        focus = analysis.focus_terms if analysis else terms
+        fused, vector, sentences, timings = self.candidates(text, filters, analysis.lexical_text if analysis else None)
         t0 = time.perf_counter()
         if rerank_enabled and fused:
-            self._fill_dense(fused, vector)
-            ranked = rerank(query, fused, self.snapshot)
-            ranked = diversify(query, ranked, self.snapshot, self.settings.novelty if novelty is None else novelty)
+            self._fill_dense(fused, vector, sentences)
+            ranked = rerank(terms, fused, self.snapshot, focus)
+            ranked = drop_repeats(ranked, self.snapshot)
+            ranked = diversify(_anchors(query), ranked, self.snapshot,
+                               self.settings.novelty if novelty is None else novelty)
             ranked = merge_adjacent(ranked, self.snapshot, top_k)
         else:
             ranked = fused[:top_k]
@@ -112,27 +155,22 @@ class HybridRetriever:
                 c.score = c.rrf / fused[0].rrf if fused else 0.0
         ranked = self._within_budget(ranked[:top_k])
         timings["rerank"] = time.perf_counter() - t0
-        evidence = evidence_strength(query, ranked, self.snapshot)
-        passages = [self.to_passage(c) for c in ranked]
-        if evidence < self.settings.min_evidence:
-            refusal = f"evidence {evidence:.2f} is below the threshold {self.settings.min_evidence:.2f}"
-        elif unknown := unmentioned(query, self.snapshot.lexical):
-            refusal = f"the question asks about {unknown}, which the articles never mention"
-        elif missing := missing_kind(query, passages, self.snapshot.lexical):
-            refusal = str(missing)
-        else:
-            refusal = ""
-        return Retrieval(passages, evidence, not refusal, timings, refusal)
+        strength = evidence_strength(terms, ranked, self.snapshot)
+        return Retrieval([self.to_passage(c) for c in ranked], strength, timings)
 
-    def _fill_dense(self, candidates: list[Candidate], vector: np.ndarray) -> None:
-        """BM25-only candidates have no dense score yet: fetch their stored vectors."""
+    def _fill_dense(self, candidates: list[Candidate], vector: np.ndarray, sentences: np.ndarray | None) -> None:
+        """BM25-only candidates have no dense score yet: their stored vectors' (or their
+        best sentence's, whichever is better)."""
         missing = [c for c in candidates if c.dense is None]
         if not missing:
             return
         vectors = self.store.vectors([c.chunk.id for c in missing])
+        position = self.snapshot.position
         for c in missing:
             stored = vectors.get(c.chunk.id)
             c.dense = float(np.dot(stored, vector)) if stored is not None else 0.0
+            if sentences is not None:
+                c.dense = max(c.dense, float(sentences[position[c.chunk.id]]))
 
     def _within_budget(self, ranked: list[Candidate]) -> list[Candidate]:
         budget = self.settings.context_token_budget
@@ -151,6 +189,7 @@ class HybridRetriever:
             chunk_id=c.chunk.id,
             doc_id=doc.id,
             title=doc.title,
+            section=c.chunk.section,
             publisher=doc.publisher,
             date=doc.date,
             url=doc.url,
@@ -161,6 +200,13 @@ class HybridRetriever:
             score=round(float(c.score), 4),
             scores={k: round(float(v), 4) for k, v in c.features().items()},
         )
+
+
+def _anchors(query: QueryAnalysis | str) -> set[str]:
+    """Stemmed names and numbers of the question: each may need a passage of its own."""
+    if not isinstance(query, QueryAnalysis):
+        return set()
+    return {t for word in (*query.names, *query.numbers) for t in tokenize(word)}
 
 
 def fuse(dense, lexical, rrf_k: int) -> list[Candidate]:

@@ -51,6 +51,7 @@ class Passage(BaseModel):
     chunk_id: str
     doc_id: str
     title: str = ""
+    section: str = Field("", description="Heading path inside the document: 'Title > Heading > Sub-heading'.")
     publisher: str = ""
     date: str | None = None
     url: str | None = None
@@ -65,6 +66,13 @@ class Passage(BaseModel):
     def label(self) -> str:
         """How a source is named to people: title, else its id."""
         return self.title or self.doc_id
+
+    @property
+    def heading(self) -> str:
+        """The passage's section path below its document's title (or the whole path)."""
+        prefix = f"{self.title} > "
+        return self.section[len(prefix):] if self.title and self.section.startswith(prefix) else (
+            "" if self.section == self.title else self.section)
 
 
 class Quote(BaseModel):
@@ -101,6 +109,7 @@ Status = Literal["grounded", "refused"]
 class Answer(BaseModel):
     question: str
     standalone_query: str
+    context: str = Field("", description="What the conversation added to a follow-up that could not be rewritten.")
     text: str  # with inline [n] markers, n matching citations[].marker
     status: Status
     verdict: Literal["yes", "no"] | None = None
@@ -115,6 +124,10 @@ class Answer(BaseModel):
         description="What verification changed beyond single sentences (verdict corrected, evidence added).",
     )
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")
+    scores: dict[str, float] = Field(
+        default_factory=dict,
+        description="What answerability was decided on: evidence strength, the generator's relevance judgement.",
+    )
 
     @property
     def refused(self) -> bool:

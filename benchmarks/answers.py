@@ -1,4 +1,4 @@
-"""Answer quality and latency on the gold set, one row per backend, run side by side.
+"""Answer quality and latency on a test set, on any corpus, per split and per backend.
 
 Each question goes through `Assistant.stream` (the path the app takes). Per backend:
 - verdicts: yes/no questions whose verdict matches the gold one (a refusal counts wrong);
@@ -9,6 +9,7 @@ Each question goes through `Assistant.stream` (the path the app takes). Per back
 - citation recall: required facts the answer states that one of its cited passages holds;
 - refusals of unanswerable questions, false refusals of answerable ones;
 - time to evidence, first token and full answer (p50/p95), and generation tokens/s.
+Dev and held-out splits are summarised apart; only dev questions are printed one by one.
 """
 
 from __future__ import annotations
@@ -17,28 +18,29 @@ import re
 import statistics
 import time
 
-from benchmarks.common import percentiles, table, write_result
+from benchmarks.common import corpus_settings, ensure_index, percentiles, result_name, split_of, table, write_result
 from eval.references import evidence_spans, overlaps
 from eval.testsets import Sample, load_testset
 from policyqa.settings import Settings
 
-# The verdicts the product must get right (issue: Wuhan, Shenzhen 60%, Suzhou 50%,
-# app stores, data centres, basic telecom); every yes/no question is scored, these are named.
-KEY_VERDICTS = {"g40": "Wuhan 100% VPN", "g41": "Shenzhen 60% VPN", "g42": "Suzhou 50% VPN",
-                "g35": "app stores", "g36": "data centres", "g37": "basic telecom"}
+SPLITS = ("dev", "heldout")
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"(?<=\d),(?=\d{3})", "", text).lower()
+    return re.sub(r"(?<=\d),(?=\d{3})", "", text).replace("’", "'").lower()
 
 
 def has_fact(fact: str, text: str) -> bool:
-    """Word-bounded, so "50" is not found in "150"; "2,400" matches "2400"."""
-    return re.search(rf"(?<![\w.]){re.escape(_norm(fact))}(?!\w|\.\d)", _norm(text)) is not None
+    """Word-bounded, so "50" is not found in "150"; "2,400" matches "2400"; "a|b" is
+    either."""
+    # An ordinal suffix still states the number ("November 15th" states "November 15").
+    return any(re.search(rf"(?<![\w.]){re.escape(_norm(f.strip()))}(?:st|nd|rd|th)?(?!\w|\.\d)", _norm(text))
+               is not None for f in fact.split("|") if f.strip())
 
 
 def score(sample: Sample, answer, spans) -> dict:
-    row: dict = {"id": sample.id, "kind": sample.kind, "status": answer.status, "verdict": answer.verdict,
+    row: dict = {"id": sample.id, "split": sample.split, "kind": sample.kind, "status": answer.status,
+                 "verdict": answer.verdict, "notes": answer.notes, "scores": answer.scores, "draft": answer.draft,
                  "text": answer.text, "fallback": answer.fallback_reason,
                  "answered_by": answer.backend, "query": answer.standalone_query,
                  **{k: round(v, 3) for k, v in answer.timings.items()
@@ -81,16 +83,15 @@ def summarize(backend: str, rows: list[dict]) -> dict:
     timed = [r for r in rows if "total" in r]
     out = {
         "backend": backend,
+        "questions": len(rows),
         "verdicts": f"{verdicts[0]}/{verdicts[1]}",
-        "key_verdicts": {name: next((r.get("verdict_ok") for r in rows if r["id"] == gid), None)
-                         for gid, name in KEY_VERDICTS.items()},
         "facts": _ratio(rows, "facts"),
         "citation_precision": _ratio(rows, "cited"),
         "verifier_supported": _ratio(rows, "checks"),
         "citation_recall": _ratio(rows, "fact_citations"),
         "refused_unanswerable": f"{refusals[0]}/{refusals[1]}",
         "false_refusals": f"{false_refusals[0]}/{false_refusals[1]}",
-        "fallbacks": sum(r["answered_by"] not in (backend, "gate") for r in rows),
+        "fallbacks": sum(r["answered_by"] not in (backend, "policy") for r in rows),
     }
     for key in ("evidence", "first_token", "total"):
         values = [r[key] for r in timed if key in r]
@@ -111,37 +112,46 @@ def run_backend(assistant, backend: str, samples: list[Sample], show: bool = Tru
         rows.append(score(sample, answer, evidence_spans(sample, snapshot)))
         if show:
             mark = "refused" if answer.refused else (answer.verdict or "answered")
-            print(f"  [{backend} {n}/{len(samples)}] {sample.id} {mark} in {time.perf_counter() - started:.1f}s",
-                  flush=True)
+            shown = f"{sample.id} {mark}" if sample.split == "dev" else "(held out)"
+            print(f"  [{backend} {n}/{len(samples)}] {shown} in {time.perf_counter() - started:.1f}s", flush=True)
     return rows
+
+
+COLUMNS = ["backend", "questions", "verdicts", "facts", "citation_precision", "verifier_supported", "citation_recall",
+           "refused_unanswerable", "false_refusals", "fallbacks", "evidence_p95_s", "first_token_p50_s",
+           "first_token_p95_s", "total_p50_s", "total_p95_s", "tokens_per_s"]
 
 
 def run(settings: Settings, args) -> dict:
     from assistant.api import Assistant
 
-    samples = load_testset(args.testset)
+    samples = split_of(load_testset(args.testset), args.split)
     if args.kinds:
         samples = [s for s in samples if s.kind in args.kinds.split(",")]
     if args.limit:
         samples = samples[: args.limit]
+    settings = corpus_settings(settings, getattr(args, "corpus", None))
+    ensure_index(settings)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     assistant = Assistant.from_settings(settings)
+    warm = samples[0].user_input if samples else "What do the documents cover?"
     for backend in backends:  # load every model and warm its caches before anything is timed
         if not assistant.generator_ready(backend):
             raise SystemExit(f"backend {backend} is not available: {assistant.generator_status(backend)}")
-        assistant.ask("Can I own 100% of a VPN service in Wuhan?", backend=backend)
+        assistant.ask(warm, backend=backend)
     per_backend = {b: run_backend(assistant, b, samples) for b in backends}
-    summary = [summarize(b, rows) for b, rows in per_backend.items()]
-    print(table(summary, ["backend", "verdicts", "facts", "citation_precision", "verifier_supported",
-                          "citation_recall", "refused_unanswerable", "false_refusals", "fallbacks",
-                          "evidence_p95_s", "first_token_p50_s", "first_token_p95_s", "total_p50_s",
-                          "total_p95_s", "tokens_per_s"]))
-    for s in summary:
-        named = {k: v for k, v in s["key_verdicts"].items() if v is not None}
-        if named:
-            print(f"{s['backend']}: " + ", ".join(f"{k} {'ok' if v else 'WRONG'}" for k, v in named.items()))
-    result = {"testset": args.testset, "kinds": args.kinds or "all", "questions": len(samples), "settings": settings.public_dict(),
+    splits = [s for s in SPLITS if split_of(samples, s)]
+    summary = {split: [summarize(b, split_of_rows(rows, split)) for b, rows in per_backend.items()] for split in splits}
+    for split in splits:
+        print(f"\n{args.testset} [{split}]")
+        print(table(summary[split], COLUMNS))
+    result = {"testset": args.testset, "corpus": str(settings.corpus_dir), "split": args.split,
+              "kinds": args.kinds or "all", "questions": len(samples), "settings": settings.public_dict(),
               "summary": summary, "questions_detail": per_backend}
-    path = write_result(args.output or "answers", result)
+    path = write_result(args.output or result_name("answers", args.testset), result)
     print(f"wrote {path}")
     return result
+
+
+def split_of_rows(rows: list[dict], split: str) -> list[dict]:
+    return [r for r in rows if r["split"] == split]

@@ -37,8 +37,47 @@ def machine() -> dict:
             "commit": commit, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
+def corpus_settings(settings, corpus: str | Path | None):
+    """Settings for benchmarking on a corpus folder: the seed corpus (settings as they
+    are), or any other folder, indexed into a data directory of its own under
+    `data/corpora/` so its index never replaces the app's."""
+    if not corpus:
+        return settings
+    folder = Path(corpus).expanduser().resolve()
+    if not folder.is_dir():
+        raise SystemExit(f"the corpus folder {folder} does not exist")
+    if folder == settings.corpus_dir:
+        return settings
+    import hashlib
+
+    tag = hashlib.sha1(str(folder).encode()).hexdigest()[:8]
+    return settings.override(corpus_dir=folder, data_dir=settings.data_dir / "corpora" / f"{folder.name}-{tag}",
+                             model_dir=settings.models_dir)
+
+
+def ensure_index(settings) -> None:
+    """Build (or bring up to date) the index of settings.corpus_dir, with a line of progress."""
+    from index import build_index
+
+    started = time.perf_counter()
+    report = build_index(settings)
+    if report.changed:
+        print(f"indexed {settings.corpus_dir}: {report.documents} documents, {report.chunks} chunks "
+              f"in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def split_of(samples, split: str):
+    """The samples of one split ("dev", "heldout"), or all of them ("all")."""
+    return list(samples) if split == "all" else [s for s in samples if s.split == split]
+
+
+def result_name(kind: str, testset: str) -> str:
+    stem = Path(testset).stem
+    return kind if stem == "gold" else f"{kind}-{stem}"
+
+
 def table(rows: list[dict], columns: list[str]) -> str:
-    widths = {c: max(len(c), *(len(_fmt(r.get(c))) for r in rows)) for c in columns}
+    widths = {c: max([len(c), *(len(_fmt(r.get(c))) for r in rows)]) for c in columns}
     lines = [" | ".join(c.ljust(widths[c]) for c in columns), "-|-".join("-" * widths[c] for c in columns)]
     lines += [" | ".join(_fmt(r.get(c)).ljust(widths[c]) for c in columns) for r in rows]
     return "\n".join(lines)

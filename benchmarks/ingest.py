@@ -1,12 +1,13 @@
-"""Ingest throughput, in one run over the same synthetic corpus and the same chunks:
+"""Ingest throughput, in one run over the same corpus (synthetic, or a real one copied from
+`--corpus DIR`) and the same chunks:
 
   raw encode      SentenceTransformer.encode of exactly the chunks the build embeds, same
                   batch size: the physical limit of this machine for this model;
   policyqa build  `build_index` from the files (load, clean, chunk, embed, Chroma, BM25,
                   commit), with 1 and with 2 embedding worker processes;
-  llama-index     the stock pipeline a user would write: VectorStoreIndex.from_documents
-                  into a ChromaVectorStore, with HuggingFaceEmbedding of the same model and
-                  batch size and our own splitter (so it embeds the same chunks);
+  llama-index     the stock pipeline a user would write: a VectorStoreIndex over the same
+                  chunks as TextNodes, into a ChromaVectorStore, with HuggingFaceEmbedding of
+                  the same model and batch size (so it embeds the same texts);
 
 plus incremental rebuilds (no change; 1% of documents changed) as a fraction of a full
 build. Every pipeline runs after the libraries are imported (a cost they all share); the
@@ -60,12 +61,17 @@ def row(name: str, chunks: int, t: Timer, **extra) -> dict:
 
 
 def the_chunks(settings: Settings, corpus: Path) -> list[str]:
-    """Exactly the texts a fresh build embeds."""
-    from index.chunking import chunk_document
+    """Exactly the texts a fresh build embeds (with their section path when contextual)."""
+    from index.chunking import chunk_document, indexed_text
     from index.loading import load_corpus
+    from index.sentences import sentence_texts
 
     docs = sorted(load_corpus(corpus, settings.max_document_mb).documents, key=lambda d: d.id)
-    return [c.text for d in docs for c in chunk_document(d, settings.chunk_words, settings.chunk_overlap_sentences)]
+    chunks = [(d, c) for d in docs for c in chunk_document(d, settings.chunk_words, settings.chunk_overlap_sentences)]
+    texts = [indexed_text(d.title, c.section, c.text) if settings.contextual_chunks else c.text for d, c in chunks]
+    if settings.sentence_vectors:  # a build embeds each chunk's sentences too
+        texts += [t for d, c in chunks for t in sentence_texts(d.title, c.section, c.text, settings.contextual_chunks)]
+    return texts
 
 
 def raw_encode(settings: Settings, texts: list[str]) -> Timer:
@@ -88,44 +94,25 @@ def policyqa_build(settings: Settings) -> tuple[Timer, object]:
     return t, report
 
 
-def llama_index_pipeline(settings: Settings, corpus: Path, work: Path) -> tuple[Timer, int]:
+def llama_index_pipeline(settings: Settings, texts: list[str], work: Path) -> tuple[Timer, int]:
     import chromadb
-    from llama_index.core import Document, Settings as LlamaSettings, StorageContext, VectorStoreIndex
-    from llama_index.core.node_parser import TextSplitter
+    from llama_index.core import Settings as LlamaSettings, StorageContext, VectorStoreIndex
+    from llama_index.core.schema import TextNode
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from index.chunking import chunk_spans
     from index.embedding import resolve_model_path
-    from index.loading import load_corpus
-
-    class PolicyQASplitter(TextSplitter):
-        """Our sentence chunker, as a llama-index splitter: both pipelines embed the same chunks."""
-
-        chunk_words: int = 100
-        overlap: int = 1
-
-        def split_text(self, text: str) -> list[str]:
-            return [text[s.start:s.end] for s in chunk_spans(text, self.chunk_words, self.overlap)]
 
     LlamaSettings.llm = None  # never the OpenAI default
     with Timer() as t:
-        docs = load_corpus(corpus, settings.max_document_mb).documents  # same loading and cleaning
-        documents = [
-            Document(text=d.text, id_=d.id, metadata={"doc_id": d.id, "title": d.title},
-                     excluded_embed_metadata_keys=["doc_id", "title"], excluded_llm_metadata_keys=["doc_id", "title"])
-            for d in docs
-        ]
+        nodes = [TextNode(text=text, id_=f"n{i}") for i, text in enumerate(texts)]
         embed = HuggingFaceEmbedding(model_name=str(resolve_model_path(settings.embed_model)),
                                      embed_batch_size=settings.embed_batch_size, device="cpu")
         client = chromadb.PersistentClient(path=str(work / "llama-chroma"),
                                            settings=chromadb.Settings(anonymized_telemetry=False))
         collection = client.get_or_create_collection("llama", metadata={"hnsw:space": "cosine"}, embedding_function=None)
         storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
-        VectorStoreIndex.from_documents(
-            documents, storage_context=storage, embed_model=embed,
-            transformations=[PolicyQASplitter(chunk_words=settings.chunk_words, overlap=settings.chunk_overlap_sentences)],
-        )
+        VectorStoreIndex(nodes, storage_context=storage, embed_model=embed)
         count = collection.count()
     return t, count
 
@@ -159,7 +146,11 @@ def run(settings: Settings, args) -> dict:
     keep = getattr(args, "keep", False)
     work = Path(tempfile.mkdtemp(prefix="policyqa-bench-ingest-"))
     corpus = work / "corpus"
-    write_corpus(corpus, documents)
+    source = getattr(args, "corpus", None)
+    if source:  # a real collection, copied so that the incremental step may edit it
+        shutil.copytree(Path(source).expanduser(), corpus)
+    else:
+        write_corpus(corpus, documents)
     base = settings.override(corpus_dir=corpus, chroma_url=None)  # embedded store: the default
 
     import sentence_transformers  # noqa: F401  the shared import cost, outside every timing
@@ -167,7 +158,11 @@ def run(settings: Settings, args) -> dict:
 
     texts = the_chunks(base, corpus)
     _warm_up(base, texts[:64])
-    print(f"{documents} synthetic documents, {len(texts)} chunks, batch size {base.embed_batch_size}, "
+    from index.loading import load_corpus
+
+    documents = len(load_corpus(corpus, base.max_document_mb).documents)
+    what = f"{documents} documents of {source}" if source else f"{documents} synthetic documents"
+    print(f"{what}, {len(texts)} chunks, batch size {base.embed_batch_size}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}", flush=True)
     rows, incremental = [], []
     try:
@@ -179,14 +174,14 @@ def run(settings: Settings, args) -> dict:
         for n in workers:
             s = base.override(data_dir=work / f"data-w{n}", embed_workers=n)
             t, report = policyqa_build(s)
-            assert report.embedded_chunks == len(texts), (report.embedded_chunks, len(texts))
-            rows.append(row(f"policyqa index build ({n} worker{'s' if n > 1 else ''})", report.embedded_chunks, t,
+            assert report.embedded_chunks <= len(texts), (report.embedded_chunks, len(texts))
+            rows.append(row(f"policyqa index build ({n} worker{'s' if n > 1 else ''})", len(texts), t,
                             timings={k: round(v, 2) for k, v in report.timings.items()}))
             print(table(rows[-1:], list(rows[-1])[:-1]), flush=True)
             if full is None:
                 full = (s, t)
 
-        t, count = llama_index_pipeline(base, corpus, work)
+        t, count = llama_index_pipeline(base, texts, work)
         assert count == len(texts), (count, len(texts))
         rows.append(row("llama-index VectorStoreIndex.from_documents", count, t))
         print(table(rows[-1:], list(rows[-1])), flush=True)
@@ -201,10 +196,12 @@ def run(settings: Settings, args) -> dict:
         incremental.append({"change": "none (`policyqa index build`, new process)", "seconds": round(cli, 3),
                             "fraction_of_full": round(cli / full_t.wall, 4), "embedded": 0})
         changed = max(1, documents // 100)
-        for k, path in enumerate(sorted(corpus.glob("*.md"))[:: max(1, documents // changed)][:changed]):
+        loaded = sorted(corpus / d.source for d in load_corpus(corpus, base.max_document_mb).documents
+                        if d.source.endswith(".md"))
+        for k, path in enumerate(loaded[:: max(1, len(loaded) // changed)][:changed]):
             change_document(path, k)
         t, report = policyqa_build(s)
-        assert len(report.updated) == changed
+        assert len(report.updated) == changed, (report.updated, changed)
         incremental.append({"change": f"{changed} of {documents} documents (1%)", "seconds": round(t.wall, 3),
                             "fraction_of_full": round(t.wall / full_t.wall, 4), "embedded": report.embedded_chunks})
     finally:
@@ -233,9 +230,10 @@ def run(settings: Settings, args) -> dict:
     for name, t in targets.items():
         print(f"{name}: {t['value']} (target {t['target']}) {'met' if t['met'] else 'MISSED'}")
     result = {
-        "corpus": {"documents": documents, "chunks": len(texts), "chunk_words": base.chunk_words,
+        "corpus": {"source": str(source or "synthetic"), "documents": documents, "chunks": len(texts),
+                   "chunk_words": base.chunk_words, "contextual": base.contextual_chunks,
                    "batch_size": base.embed_batch_size, "model": base.embed_model},
         "pipelines": rows, "incremental": incremental, "targets": targets,
     }
-    print(f"wrote {write_result('ingest', result)}")
+    print(f"wrote {write_result('ingest' if not source else f'ingest-{Path(source).name}', result)}")
     return result

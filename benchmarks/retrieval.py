@@ -1,21 +1,39 @@
-"""Retrieval quality on a test set (gold by default): dense-only (the stock llama-index retriever on the
-same Chroma collection), BM25-only, fused (RRF) and the full pipeline (re-rank, merge,
-gate); plus gate calibration, retrieval latency and a chunk-size sweep.
+"""Retrieval quality on a test set, on any corpus, per split (dev and held-out apart).
+
+Methods, side by side on the same Chroma collection and the same chunks:
+- dense: the stock llama-index vector retriever;
+- bm25: our BM25 alone;
+- llamaindex-hybrid: what a llama-index user would write, `QueryFusionRetriever` over
+  llama-index's `BM25Retriever` and the vector retriever, reciprocal-rank fusion;
+- fused: our dense + BM25 fusion without re-ranking;
+- full: the whole pipeline (fusion, re-ranking, repeats dropped, neighbours merged).
 
 A passage "hits" when it overlaps a reference context's span in the cleaned document.
+Answerability (the policy's refusals before generation) is scored beside it for the full
+pipeline, and the evidence strength that best separates answerable from unanswerable
+questions is reported (calibration is on dev splits only).
 """
 
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from benchmarks.common import percentiles, table, write_result
+from benchmarks.common import (
+    corpus_settings,
+    ensure_index,
+    percentiles,
+    result_name,
+    split_of,
+    table,
+    write_result,
+)
 from eval.references import overlaps, reference_spans
 from eval.testsets import Sample, load_testset
 from policyqa.settings import Settings
+
+SPLITS = ("dev", "heldout")
+METHODS = ("dense", "bm25", "llamaindex-hybrid", "fused", "full")
 
 
 def rank_metrics(ranked: list[tuple[str, int, int]], spans) -> dict:
@@ -34,8 +52,8 @@ def best_threshold(pos: list[float], neg: list[float]) -> tuple[float, float]:
     """Threshold maximising accuracy (answerable >= t, unanswerable < t); ties → widest margin."""
     candidates = sorted(set(pos + neg))
     best = (0.0, 0.0, 0.0)
-    for i, t in enumerate(candidates):
-        acc = (sum(p >= t for p in pos) + sum(n < t for n in neg)) / (len(pos) + len(neg))
+    for t in candidates:
+        acc = (sum(p >= t for p in pos) + sum(n < t for n in neg)) / max(1, len(pos) + len(neg))
         lower = max((x for x in candidates if x < t), default=t)
         margin = t - lower
         if (acc, margin) > (best[0], best[2]):
@@ -43,82 +61,87 @@ def best_threshold(pos: list[float], neg: list[float]) -> tuple[float, float]:
     return best[1], best[0]
 
 
-def evaluate(assistant, samples: list[Sample], methods: list[str]) -> dict:
-    from index.lexical import tokenize  # noqa: F401  (warm the stemmer before timing)
+class Peers:
+    """The stock llama-index retrievers over our Chroma collection and chunks."""
+
+    def __init__(self, assistant, k: int):
+        from llama_index.core import VectorStoreIndex
+        from llama_index.core.llms import MockLLM
+        from llama_index.core.retrievers import QueryFusionRetriever
+        from llama_index.core.schema import TextNode
+        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+        from llama_index.retrievers.bm25 import BM25Retriever
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        snapshot = assistant.snapshot
+        store = ChromaVectorStore(chroma_collection=assistant.retriever.store.collection)
+        embed = HuggingFaceEmbedding(model_name=str(assistant.embedder.path), device="cpu")
+        index = VectorStoreIndex.from_vector_store(store, embed_model=embed)
+        self.dense = index.as_retriever(similarity_top_k=k)
+        nodes = [TextNode(text=snapshot.text(c), id_=c.id, metadata={"doc_id": c.doc_id, "start": c.start, "end": c.end})
+                 for c in snapshot.chunks]
+        bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=k)
+        # num_queries=1: no query generation, so the LLM is never called (MockLLM only
+        # keeps llama-index from resolving its OpenAI default).
+        self.hybrid = QueryFusionRetriever([self.dense, bm25], similarity_top_k=k, num_queries=1,
+                                           mode="reciprocal_rerank", use_async=False, llm=MockLLM())
+
+    @staticmethod
+    def ranked(nodes) -> list[tuple[str, int, int]]:
+        return [(n.node.metadata["doc_id"], int(n.node.metadata["start"]), int(n.node.metadata["end"])) for n in nodes]
+
+
+def evaluate(assistant, samples: list[Sample], methods=METHODS, peers: Peers | None = None) -> dict:
+    from assistant import policy
 
     retriever = assistant.retriever
     snapshot = retriever.snapshot
-    k = assistant.settings.top_k
-    baseline = _stock_llamaindex(assistant) if "dense" in methods else None
-    per_method: dict[str, list[dict]] = {m: [] for m in methods}
-    gate: dict[str, list[float]] = {m: [] for m in methods}
+    settings = assistant.settings
+    k = settings.top_k
+    peers = peers or (Peers(assistant, k) if {"dense", "llamaindex-hybrid"} & set(methods) else None)
+    rows: dict[str, list[dict]] = {m: [] for m in methods}
+    strengths: list[tuple[Sample, float, bool]] = []
     for sample in samples:
-        query = assistant.standalone_query(sample.user_input, sample.history)
+        analysis, full = assistant.search(sample.user_input, sample.history)
         spans = reference_spans(sample, snapshot)
         for method in methods:
             if method == "dense":
-                nodes = baseline.retrieve(query)
-                ranked = [(n.node.metadata["doc_id"], int(n.node.metadata["start"]), int(n.node.metadata["end"])) for n in nodes]
-                strength = nodes[0].score if nodes else 0.0
+                ranked = peers.ranked(peers.dense.retrieve(analysis.search_text))
+            elif method == "llamaindex-hybrid":
+                ranked = peers.ranked(peers.hybrid.retrieve(analysis.search_text))
             elif method == "bm25":
-                hits = retriever.lexical(query, None, k)
-                ranked = [(c.doc_id, c.start, c.end) for c, _ in hits]
-                strength = hits[0][1] if hits else 0.0
+                ranked = [(c.doc_id, c.start, c.end) for c, _ in retriever.lexical(analysis.search_text, None, k)]
             else:
-                found = retriever.retrieve(query, rerank_enabled=method.startswith("full"))
+                found = full if method == "full" else retriever.retrieve(analysis, rerank_enabled=False)
                 ranked = [(p.doc_id, p.start, p.end) for p in found.passages]
-                if method.startswith("full"):
-                    # (A question asking for a kind of fact no passage states is refused whatever its strength.)
-                    strength = 0.0 if found.refusal and found.evidence >= retriever.settings.min_evidence else found.evidence
-                else:
-                    strength = found.passages[0].scores.get("dense", 0.0) if found.passages else 0.0
-            gate[method].append(strength)
-            if sample.answerable:
-                per_method[method].append({"id": sample.id, **rank_metrics(ranked[:k], spans)})
-    rows = []
-    answerable = [s.answerable for s in samples]
-    for method in methods:
-        scores = per_method[method]
-        pos = [g for g, a in zip(gate[method], answerable) if a]
-        neg = [g for g, a in zip(gate[method], answerable) if not a]
-        if method.startswith("full"):
-            t = assistant.settings.min_evidence
-            acc = (sum(p >= t for p in pos) + sum(n < t for n in neg)) / len(samples)
-            refused_ok = sum(n < t for n in neg) / max(1, len(neg))
-            false_refusals = sum(p < t for p in pos)
-            suggested, best_acc = best_threshold(pos, neg)
-        else:
-            t, acc = best_threshold(pos, neg)  # the most generous threshold for the baseline
-            refused_ok = sum(n < t for n in neg) / max(1, len(neg))
-            false_refusals = sum(p < t for p in pos)
-            suggested, best_acc = t, acc
-        rows.append({
-            "method": method,
-            **{m: round(statistics.mean(r[m] for r in scores), 3) for m in ("hit@1", "hit@3", "mrr", "all@3")},
-            "unanswerable_acc": round(acc, 3),
-            "unanswerable_refused": round(refused_ok, 3),
-            "false_refusals": false_refusals,
-            "threshold": round(t, 3),
-            "best_threshold": round(suggested, 3),
-            "best_threshold_acc": round(best_acc, 3),
-            "misses@3": [r["id"] for r in scores if not r["hit@3"]],
-            "incomplete@3": [r["id"] for r in scores if not r["all@3"]],
-            "answerable_strength_min": round(min(pos), 3) if pos else None,
-            "unanswerable_strength_max": round(max(neg), 3) if neg else None,
-        })
-    return {"rows": rows}
+                if method == "full":
+                    decision = policy.before(analysis, found.passages, found.strength, settings)
+                    strengths.append((sample, found.strength, decision.answer))
+            if sample.answerable and spans:
+                rows[method].append({"id": sample.id, "split": sample.split, **rank_metrics(ranked[:k], spans)})
+    return {"rows": rows, "strengths": strengths}
 
 
-def _stock_llamaindex(assistant):
-    """The peer: what a user of llama-index would write over this Chroma collection."""
-    from llama_index.core import VectorStoreIndex
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-    from llama_index.vector_stores.chroma import ChromaVectorStore
-
-    store = ChromaVectorStore(chroma_collection=assistant.retriever.store.collection)
-    embed = HuggingFaceEmbedding(model_name=str(assistant.embedder.path), device="cpu")
-    index = VectorStoreIndex.from_vector_store(store, embed_model=embed)
-    return index.as_retriever(similarity_top_k=assistant.settings.top_k)
+def summarize(result: dict, split: str) -> list[dict]:
+    out = []
+    for method, rows in result["rows"].items():
+        part = [r for r in rows if split == "all" or r["split"] == split]
+        if not part:
+            continue
+        out.append({"method": method, "questions": len(part),
+                    **{m: round(statistics.mean(r[m] for r in part), 3) for m in ("hit@1", "hit@3", "mrr", "all@3")},
+                    "misses@3": [r["id"] for r in part if not r["hit@3"]]})
+    gate = [(s, strength, ok) for s, strength, ok in result["strengths"] if split == "all" or s.split == split]
+    full = next((r for r in out if r["method"] == "full"), None)
+    if gate and full is not None:
+        answerable = [(strength, ok) for s, strength, ok in gate if s.answerable]
+        unanswerable = [(strength, ok) for s, strength, ok in gate if not s.answerable]
+        full["refused_unanswerable"] = f"{sum(not ok for _, ok in unanswerable)}/{len(unanswerable)}"
+        full["false_refusals"] = f"{sum(not ok for _, ok in answerable)}/{len(answerable)}"
+        threshold, accuracy = best_threshold([x for x, _ in answerable], [x for x, _ in unanswerable])
+        full["best_strength_threshold"] = round(threshold, 3)
+        full["best_strength_accuracy"] = round(accuracy, 3)
+    return out
 
 
 def latency(assistant, samples: list[Sample], repeats: int = 3) -> dict:
@@ -131,61 +154,45 @@ def latency(assistant, samples: list[Sample], repeats: int = 3) -> dict:
     return percentiles(times)
 
 
-def chunk_sweep(settings: Settings, samples: list[Sample], sizes: list[int]) -> list[dict]:
-    from assistant import Assistant
-    from index import build_index
-
-    rows = []
-    for size in sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            s = settings.override(data_dir=Path(tmp), chunk_words=size, backend="extractive")
-            build_index(s)
-            assistant = Assistant(s, load_generator=False)
-            result = evaluate(assistant, samples, ["dense", "full"])
-            for row in result["rows"]:
-                rows.append({"chunk_words": size, "chunks": len(assistant.snapshot.chunks), **row})
-    return rows
-
-
 def run(settings: Settings, args) -> dict:
     from assistant import Assistant
 
     testset = getattr(args, "testset", None) or "gold"
     samples = load_testset(testset)
-    settings = settings.override(backend="extractive")
+    settings = corpus_settings(settings, getattr(args, "corpus", None)).override(backend="extractive")
+    ensure_index(settings)
     assistant = Assistant(settings, load_generator=False)
-    result = evaluate(assistant, samples, ["dense", "bm25", "fused", "full"])
-    # The other fusion, measured side by side: the default is the one that wins here.
-    other = "rrf" if settings.fusion == "score" else "score"
-    alt = Assistant(settings.override(fusion=other), load_generator=False)
-    for row in result["rows"]:
-        if row["method"] in ("fused", "full"):
-            row["method"] += f" ({settings.fusion})"
-    for row in evaluate(alt, samples, ["fused", "full"])["rows"]:
-        row["method"] += f" ({other})"
-        result["rows"].append(row)
-    # The re-ranker's newest step must pay for itself: the full pipeline without it.
-    plain = Assistant(settings.override(novelty=0.0), load_generator=False)
-    for row in evaluate(plain, samples, ["full"])["rows"]:
-        row["method"] += f" ({settings.fusion}, no novelty)"
-        result["rows"].append(row)
-    result["latency_full"] = latency(assistant, samples)
-    result["questions"] = {"answerable": sum(s.answerable for s in samples), "unanswerable": sum(not s.answerable for s in samples)}
-    cols = ["method", "hit@1", "hit@3", "mrr", "all@3", "unanswerable_acc", "false_refusals", "threshold"]
-    print(table(result["rows"], cols))
-    print(f"full pipeline latency: {result['latency_full']}")
-    for row in result["rows"]:
-        if row["misses@3"]:
-            print(f"  {row['method']} misses@3: {', '.join(row['misses@3'])}")
-        if row["method"].startswith("full") and row["incomplete@3"]:
-            print(f"  {row['method']} not all references in the top 3: {', '.join(row['incomplete@3'])}")
-    sizes = [int(x) for x in (getattr(args, "chunk_sizes", "") or "").split(",") if x]
-    if sizes:
-        result["chunk_sweep"] = chunk_sweep(settings, samples, sizes)
-        print(table(result["chunk_sweep"], ["chunk_words", "chunks", "method", "hit@1", "hit@3", "mrr", "all@3", "unanswerable_acc"]))
-    name = "retrieval" if testset == "gold" else f"retrieval-{Path(testset).stem}"
-    path = write_result(name, {"testset": testset, "settings": {"top_k": settings.top_k, "chunk_words": settings.chunk_words,
-                                                   "min_evidence": settings.min_evidence,
-                                                   "novelty": settings.novelty}, **result})
+    result = evaluate(assistant, samples)
+    splits = [s for s in SPLITS if split_of(samples, s)]
+    summary = {split: summarize(result, split) for split in splits}
+    for split in splits:
+        print(f"\n{testset} [{split}] ({len(split_of(samples, split))} questions)")
+        print(table(summary[split], ["method", "questions", "hit@1", "hit@3", "mrr", "all@3", "refused_unanswerable",
+                                     "false_refusals", "best_strength_threshold"]))
+        if split == "dev":  # held-out misses are not read while tuning
+            for row in summary[split]:
+                if row["method"] == "full" and row["misses@3"]:
+                    print(f"  full misses@3: {', '.join(row['misses@3'])}")
+    if getattr(args, "compare_context", False):
+        # Contextual indexing must pay for itself: the same pipeline over chunks indexed bare.
+        bare = settings.override(contextual_chunks=False, data_dir=settings.data_dir / "bare-chunks")
+        ensure_index(bare)
+        plain = evaluate(Assistant(bare, load_generator=False), samples, methods=("full",))
+        plain = {"rows": {"full (no context)": plain["rows"]["full"]}, "strengths": []}
+        for split in splits:
+            extra = summarize(plain, split)
+            summary[split] += extra
+            print(table(extra, ["method", "questions", "hit@1", "hit@3", "mrr", "all@3"]))
+    lat = latency(assistant, samples[:40])
+    print(f"Assistant.search latency: {lat}")
+    out = {"testset": testset, "corpus": str(settings.corpus_dir), "documents": len(assistant.snapshot.documents),
+           "chunks": len(assistant.snapshot.chunks),
+           "settings": {k: getattr(settings, k) for k in ("top_k", "chunk_words", "contextual_chunks", "min_evidence",
+                                                          "novelty", "fusion", "embed_model")},
+           "summary": summary, "latency": lat,
+           "strengths": [{"id": s.id, "split": s.split, "answerable": s.answerable, "strength": round(x, 3),
+                          "passed": ok} for s, x, ok in result["strengths"]],
+           "questions_detail": {m: rows for m, rows in result["rows"].items()}}
+    path = write_result(result_name("retrieval", testset), out)
     print(f"wrote {path}")
-    return result
+    return out

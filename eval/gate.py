@@ -60,8 +60,10 @@ class GateResult(BaseModel):
         return "\n".join(lines)
 
 
-def load_thresholds(path: Path | None = None, backend: str | None = None) -> Thresholds:
-    """Read the thresholds file; `[backend.<name>]` tables override per backend."""
+def load_thresholds(path: Path | None = None, backend: str | None = None, mode: str = "full") -> Thresholds:
+    """Read the thresholds file. A full run is held to `[metrics]`, a --quick run (a small
+    fixed sample) to `[quick.metrics]`; `[backend.<name>]` (or `[quick.backend.<name>]`)
+    tables override per backend."""
     from eval.metrics import METRICS
 
     path = Path(path or THRESHOLDS_FILE)
@@ -71,9 +73,10 @@ def load_thresholds(path: Path | None = None, backend: str | None = None) -> Thr
         raise ThresholdError(f"no thresholds file at {path}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ThresholdError(f"{path} is not valid TOML: {exc}") from exc
-    tables = dict(raw.get("metrics", {}))
+    section = raw.get("quick", {}) if mode == "quick" else raw
+    tables = dict(section.get("metrics", {}))
     if backend:
-        for name, table in raw.get("backend", {}).get(backend, {}).get("metrics", {}).items():
+        for name, table in section.get("backend", {}).get(backend, {}).get("metrics", {}).items():
             tables[name] = {**tables.get(name, {}), **table}
     metrics = {}
     for name, table in tables.items():
@@ -89,7 +92,7 @@ def load_thresholds(path: Path | None = None, backend: str | None = None) -> Thr
 
 def evaluate_gate(run, path: Path | None = None) -> GateResult:
     """Check a RunResult against the thresholds (file `path`) for its backend."""
-    thresholds = load_thresholds(path, backend=run.info.get("backend"))
+    thresholds = load_thresholds(path, backend=run.info.get("backend"), mode=run.mode)
     checks: list[GateCheck] = []
     for name, t in thresholds.metrics.items():
         summary = run.summary.get(name)

@@ -24,12 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+import numpy as np
+
 from index.chunking import chunk_config, chunk_document, indexed_text
 from index.documents import Document, LoadIssue
 from index.lexical import LexicalIndex
 from index.loading import load_corpus
+from index.sentences import SentenceVectors, sentence_texts
 from index.snapshot import ChunkRecord, Snapshot, commit, now_iso, read_current
-from policyqa.errors import BuildLockedError, PolicyQAError
+from policyqa.errors import BuildLockedError, IndexFormatError, PolicyQAError
 from policyqa.settings import Settings
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -139,8 +142,12 @@ def build_index(
         )
     check_writable(index_dir)
     with build_lock(index_dir):
-        current = None if rebuild else read_current(index_dir)
-        config = chunk_config(settings.chunk_words, settings.chunk_overlap_sentences, settings.contextual_chunks)
+        try:
+            current = None if rebuild else read_current(index_dir)
+        except IndexFormatError:
+            current = None  # written by another version: replaced whole
+        config = chunk_config(settings.chunk_words, settings.chunk_overlap_sentences, settings.contextual_chunks,
+                              settings.sentence_vectors)
         loaded = load_corpus(corpus, settings.max_document_mb)
         report.issues = loaded.issues
         report.timings["load"] = time.perf_counter() - started
@@ -240,6 +247,11 @@ def _write_generation(settings, current, docs, hashes, config, report, progress)
     report.embedded_chunks = len(pending_ids)
 
     t0 = time.perf_counter()
+    sentences = _sentence_vectors(settings, embedder, current, docs, records, progress) \
+        if settings.sentence_vectors else None
+    report.timings["sentences"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
     lexical = LexicalIndex.build([
         indexed_text(docs[r.doc_id].title, r.section, docs[r.doc_id].text[r.start:r.end])
         if settings.contextual_chunks else docs[r.doc_id].text[r.start:r.end]
@@ -259,7 +271,7 @@ def _write_generation(settings, current, docs, hashes, config, report, progress)
         chunks=records,
         stats={"documents": len(docs), "chunks": len(records)},
     )
-    commit(settings.index_dir, snapshot, lexical)
+    commit(settings.index_dir, snapshot, lexical, sentences=sentences)
     report.timings["commit"] = time.perf_counter() - t0
 
     # Garbage: anything in the collection the new generation does not use. This also
@@ -270,6 +282,35 @@ def _write_generation(settings, current, docs, hashes, config, report, progress)
     report.timings["cleanup"] = time.perf_counter() - t0
     report.chunks = len(records)
     report.generation = snapshot.generation
+
+
+def _sentence_vectors(settings: Settings, embedder, current: Snapshot | None, docs: dict[str, Document],
+                      records: list[ChunkRecord], progress: Progress | None) -> SentenceVectors:
+    """Sentence vectors for every chunk: copied from the generation before for chunks it
+    had (chunk ids embed the content hash), embedded for the rest (index/sentences.py)."""
+    old = current.sentences if current is not None else None
+    old_rows = old.rows_of() if old is not None else {}
+    rows: list[np.ndarray] = []
+    owners: list[str] = []
+    texts: list[str] = []
+    new_owners: list[str] = []
+    for r in records:
+        if r.id in old_rows:
+            rows += [old.vectors[i] for i in old_rows[r.id]]
+            owners += [r.id] * len(old_rows[r.id])
+            continue
+        doc = docs[r.doc_id]
+        made = sentence_texts(doc.title, r.section, doc.text[r.start:r.end], settings.contextual_chunks)
+        texts += made
+        new_owners += [r.id] * len(made)
+    if progress:
+        progress("sentences", 0, len(texts))
+    fresh = embedder.embed_documents(texts, progress=_counter(progress, "sentences", len(texts))) if texts else None
+    parts = [np.asarray(rows, dtype=np.float32)] if rows else []
+    if fresh is not None and len(fresh):
+        parts.append(np.asarray(fresh, dtype=np.float32))
+    vectors = np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+    return SentenceVectors(vectors, owners + new_owners)
 
 
 def _counter(progress: Progress | None, stage: str, total: int) -> Callable[[int], None]:

@@ -240,9 +240,10 @@ def chunk_spans(text: str, chunk_words: int, overlap_sentences: int = 0,
     return out
 
 
-def chunk_config(chunk_words: int, overlap_sentences: int, contextual: bool = False) -> str:
+def chunk_config(chunk_words: int, overlap_sentences: int, contextual: bool = False, sentences: bool = False) -> str:
     """Part of every document hash: changing the chunker re-chunks everything."""
-    return f"sections-v3:words={chunk_words}:overlap={overlap_sentences}:contextual={int(contextual)}"
+    return (f"sections-v4:words={chunk_words}:overlap={overlap_sentences}:contextual={int(contextual)}"
+            f":sentences={int(sentences)}")
 
 
 def chunk_document(doc: Document, chunk_words: int, overlap_sentences: int = 0) -> list[Chunk]:

@@ -25,9 +25,18 @@ _STOPWORDS = frozenset(
 )
 
 
+_CLITIC = re.compile(r"(?<=[a-z])[’'](?:s|re|ll|ve|d|m)\b")
+_NOT = re.compile(r"(?<=[a-z])n[’']t\b")
+_IRREGULAR_NOT = {"can": "can", "won": "will", "shan": "shall"}
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens, stemmed; numbers keep their % so "50%" matches "50%"."""
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in _STOPWORDS]
+    """Lower-case word tokens, stemmed; numbers keep their % so "50%" matches "50%".
+    Clitics go ("Mozilla's" is "mozilla", "it's" is "it", "can't" is "can not"): a
+    possessive's "s" would otherwise be a term of its own."""
+    lowered = re.sub(r"\b(can|won|shan)[’']t\b", lambda m: f"{_IRREGULAR_NOT[m.group(1)]} not", text.lower())
+    lowered = _CLITIC.sub("", _NOT.sub(" not", lowered))
+    words = [w for w in _TOKEN.findall(lowered) if w not in _STOPWORDS]
     with _STEM_LOCK:
         return _stemmer().stemWords(words)
 

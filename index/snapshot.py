@@ -20,7 +20,8 @@ from pathlib import Path
 
 from index.documents import Document
 from index.lexical import LexicalIndex
-from policyqa.errors import IndexCorruptError, IndexMissingError
+from index.sentences import SentenceVectors
+from policyqa.errors import IndexCorruptError, IndexFormatError, IndexMissingError
 from policyqa.settings import Settings
 
 FORMAT_VERSION = 2  # 2: chunks carry their section path; ids are paths
@@ -53,6 +54,7 @@ class Snapshot:
     stats: dict = field(default_factory=dict)
     store: str = "embedded"  # index.store.store_identity of where the vectors are
     lexical: LexicalIndex | None = field(default=None, repr=False)
+    sentences: "SentenceVectors | None" = field(default=None, repr=False)
 
     @cached_property
     def position(self) -> dict[str, int]:
@@ -158,7 +160,9 @@ def read_current(index_dir: Path) -> Snapshot | None:
         raise IndexCorruptError(f"the index at {index_dir} is corrupt ({exc}); {REBUILD_HINT}") from exc
     version = data.get("format_version") if isinstance(data, dict) else None
     if version != FORMAT_VERSION:
-        raise IndexCorruptError(
+        # Another version's index (an upgrade) is replaced by a build; anything else is damage.
+        error = IndexFormatError if isinstance(version, int) else IndexCorruptError
+        raise error(
             f"the index at {index_dir} has format {version}, this PolicyQA reads format "
             f"{FORMAT_VERSION}; {REBUILD_HINT}"
         )
@@ -166,6 +170,7 @@ def read_current(index_dir: Path) -> Snapshot | None:
         snapshot = Snapshot.from_json(path, data)
         # Loaded now, not on first query: a later build may prune this generation.
         snapshot.lexical = LexicalIndex.load(path / "bm25")
+        snapshot.sentences = SentenceVectors.load(path)
     except Exception as exc:
         raise IndexCorruptError(f"the index at {index_dir} is corrupt ({exc!r}); {REBUILD_HINT}") from exc
     return snapshot
@@ -180,7 +185,8 @@ def open_snapshot(settings: Settings) -> Snapshot:
     return snapshot
 
 
-def commit(index_dir: Path, snapshot: Snapshot, lexical: LexicalIndex, keep: int = 2) -> Snapshot:
+def commit(index_dir: Path, snapshot: Snapshot, lexical: LexicalIndex, keep: int = 2,
+           sentences: SentenceVectors | None = None) -> Snapshot:
     """Write the generation completely, then point CURRENT at it; prune old ones."""
     snapshots = index_dir / "snapshots"
     snapshots.mkdir(parents=True, exist_ok=True)
@@ -189,6 +195,8 @@ def commit(index_dir: Path, snapshot: Snapshot, lexical: LexicalIndex, keep: int
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     lexical.save(staging / "bm25")
+    if sentences is not None:
+        sentences.save(staging)
     _write_file(staging / "snapshot.json", json.dumps(snapshot.to_json(), ensure_ascii=False))
     final = snapshots / name
     shutil.rmtree(final, ignore_errors=True)

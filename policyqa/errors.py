@@ -13,6 +13,10 @@ class IndexCorruptError(PolicyQAError):
     pass
 
 
+class IndexFormatError(IndexCorruptError):
+    """The index was written by another version of PolicyQA: a build replaces it."""
+
+
 class BuildLockedError(PolicyQAError):
     pass
 

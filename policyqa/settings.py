@@ -43,58 +43,92 @@ class Settings(BaseSettings):
         "all-MiniLM-L6-v2",
         description="A sentence-transformers folder, or 'all-MiniLM-L6-v2' for the packaged copy.",
     )
-    embed_batch_size: int = Field(32, ge=1, le=4096)
+    embed_batch_size: int = Field(32, ge=1, le=4096, description="Texts per embedding batch.")
     embed_workers: int = Field(1, ge=1, le=64, description="Worker processes for embedding.")
     chunk_words: int = Field(100, ge=10, le=2000, description="Target chunk size in words.")
-    chunk_overlap_sentences: int = Field(1, ge=0, le=10)
+    chunk_overlap_sentences: int = Field(1, ge=0, le=10, description="Sentences a chunk repeats from the one before it.")
+    contextual_chunks: bool = Field(
+        True, description="Embed and BM25-index each chunk with its document title and section path in front "
+        "(the passage shown and quoted stays the chunk itself). Measured with and without in `policyqa bench retrieval`.",
+    )
+    sentence_vectors: bool = Field(
+        True, description="Also embed each chunk's sentences; dense retrieval scores a chunk by the better of its own "
+        "vector and its best sentence's. Measured in `policyqa bench retrieval`; costs about twice the embedding time.",
+    )
     max_document_mb: float = Field(10.0, gt=0, description="Larger corpus files are skipped.")
 
     # --- vector store ----------------------------------------------------------------
     chroma_url: str | None = Field(None, description="Chroma server URL; unset = embedded store.")
     chroma_token: SecretStr | None = Field(None, description="Bearer token for the Chroma server.")
-    collection_prefix: str = "policyqa"
+    collection_prefix: str = Field("policyqa", description="Chroma collection names start with this.")
 
     # --- retrieval -----------------------------------------------------------------
     top_k: int = Field(3, ge=1, le=50, description="Passages handed to the answer step.")
     candidates: int = Field(20, ge=1, le=500, description="Per-retriever candidates before fusion.")
     fusion: Literal["rrf", "score"] = Field("score", description="How dense and BM25 lists are merged.")
-    rrf_k: int = Field(60, ge=1)
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (with fusion = rrf).")
     novelty: float = Field(
         0.5, ge=0.0, le=1.0,
         description="Re-ranking boost for the question's names, dates and numbers the passages above lack (0: off).",
     )
     min_evidence: float = Field(
-        0.17, ge=0.0, le=1.0, description="Evidence gate: below this the question is refused."
+        0.17, ge=0.0, le=1.0,
+        description="Evidence strength (best dense similarity and joint coverage of the question's terms) below "
+        "which a question is refused. Calibrated on the dev parts of all benchmark corpora together.",
     )
-    max_question_chars: int = Field(2000, ge=10)
+    min_relevance: float = Field(
+        0.2, ge=0.0, le=1.0,
+        description="With a generator that gives token probabilities: its probability that the passages hold the "
+        "answer, below which the question is refused (0: not asked). Calibrated on the dev parts of all benchmark "
+        "corpora together (`policyqa bench calibrate`): the highest value that refuses no more answerable questions.",
+    )
+    min_support_judge: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="The generator's probability that a cited passage states an answer sentence, below which the "
+        "sentence is re-attributed or dropped. Calibrated on the dev parts of all benchmark corpora.",
+    )
+    min_support_lexical: float = Field(
+        0.55, ge=0.0, le=1.0,
+        description="Without generator probabilities: lexical coverage averaged with embedding similarity, below "
+        "which an answer sentence is re-attributed or dropped. Calibrated on the dev parts of all benchmark corpora.",
+    )
+    verify_with_generator: bool = Field(
+        False, description="Score each answer sentence's support with the generator's own probabilities when it "
+        "gives them (local backend); off: lexical and embedding support only.",
+    )
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are an error, not cut.")
     query_threads: int = Field(1, ge=1, le=64, description="Torch threads in a serving process.")
-    history_token_budget: int = Field(300, ge=0)
+    history_token_budget: int = Field(300, ge=0, description="Conversation history kept for a follow-up (approximate tokens).")
     condense_with_llm: bool = Field(
         False, description="Let a loaded generator rewrite follow-ups; off: the rule-based rewrite was as good "
         "on the gold follow-ups and 3 s faster to evidence (README, benchmarks/results/answers-followups-*)."
     )
-    context_token_budget: int = Field(900, ge=100)
+    context_token_budget: int = Field(900, ge=100, description="Passage text handed to the answer step (approximate tokens).")
 
     # --- answer generation -----------------------------------------------------------
-    backend: Backend = "local"
+    backend: Backend = Field("local", description="Answer generator: local (llama.cpp), openai, ollama or extractive (no LLM).")
     llm_model_path: Path | None = Field(None, description="GGUF file; default: the assembled one.")
-    llm_threads: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
-    llm_context: int = Field(4096, ge=512)
-    llm_max_tokens: int = Field(256, ge=16)
+    llm_threads: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="CPU threads for the local model (default: all cores).")
+    llm_context: int = Field(4096, ge=512, description="Context window of the local model, in tokens.")
+    llm_max_tokens: int = Field(256, ge=16, description="Longest answer generated, in tokens.")
     llm_timeout: float = Field(120.0, gt=0, description="Seconds before a backend counts as down.")
-    openai_base_url: str | None = None
-    openai_api_key: SecretStr | None = None
-    openai_model: str | None = None
-    ollama_url: str = "http://127.0.0.1:11434"
-    ollama_model: str | None = None
+    openai_base_url: str | None = Field(None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1.")
+    openai_api_key: SecretStr | None = Field(None, description="Its API key (never printed).")
+    openai_model: str | None = Field(None, description="Its model name; default: the first it lists.")
+    ollama_url: str = Field("http://127.0.0.1:11434", description="Ollama server.")
+    ollama_model: str | None = Field(None, description="Ollama model name.")
 
     # --- app -------------------------------------------------------------------------
-    host: str = "127.0.0.1"
-    port: int = Field(7860, ge=0, le=65535)
+    examples: tuple[str, ...] = Field(
+        (), description="Example questions the app offers; empty: the bullet list under an 'Example questions' "
+        "heading in the corpus folder's README.md, if it has one.",
+    )
+    host: str = Field("127.0.0.1", description="Interface the app binds to (loopback by default).")
+    port: int = Field(7860, ge=0, le=65535, description="Port of the app.")
     auth: SecretStr | None = Field(None, description="user:password pairs, comma separated.")
-    max_upload_mb: float = Field(5.0, gt=0)
-    queue_size: int = Field(32, ge=1)
-    concurrency: int = Field(2, ge=1)
+    max_upload_mb: float = Field(5.0, gt=0, description="Largest file the app accepts for upload.")
+    queue_size: int = Field(32, ge=1, description="Questions the app queues before it says it is busy.")
+    concurrency: int = Field(2, ge=1, description="Questions the app answers at once.")
 
     @classmethod
     def settings_customise_sources(

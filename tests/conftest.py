@@ -65,3 +65,76 @@ def local_assistant(built_settings):
     instance = Assistant(settings)
     assert instance.generator_ready("local"), instance.generator_status("local")
     return instance
+
+
+# -- real collections from ../shared/corpora (skipped with a message where absent) ----------
+SHARED_CORPORA = PROJECT_ROOT.parent / "shared" / "corpora"
+HANDBOOK_FILES = [
+    "travel-and-leave/leave.md",
+    "travel-and-leave/paid-parental-leave.md",
+    "hiring-staying-or-changing-jobs/leaving-tts.md",
+    "travel-and-leave/travel-and-leave-policies/travel-guide-3-travel.md",
+    "18f/how-18f-works/procurements-over-10000.md",
+    "office-of-acquisition/index.md",
+    "getting-started/index.md",
+    "404.html",
+    "redirects/buddy-handbook.md",
+]
+LEGAL_FILES = [
+    "en/subscription_services_tos.md",
+    "en/subscription_services_privacy_notice.md",
+    "en/pdf/subscription_services_tos.pdf",
+    "en/archive/mozilla_vpn_tos.md",
+    "en/content_moderation_practices.md",
+    "en/firefox_privacy_notice.md",
+    "de/subscription_services_tos.md",
+]
+
+
+def shared_subcollection(tmp_path_factory, name: str, files: list[str]) -> Path:
+    """A copy of some files of a real collection, keeping their folders."""
+    import shutil
+
+    source = SHARED_CORPORA / name
+    if not source.is_dir():
+        pytest.skip(f"{source} is absent: the tests on real collections need ../shared/corpora/")
+    folder = tmp_path_factory.mktemp(name)
+    for rel in files:
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / rel, folder / rel)
+    return folder
+
+
+def _built(tmp_path_factory, corpus: Path) -> Settings:
+    from index import build_index
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), corpus_dir=corpus, model_dir=MODELS,
+                        backend="extractive")
+    build_index(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def handbook_corpus(tmp_path_factory) -> Path:
+    """Part of the 18F handbook: Markdown with front matter, template tags, lists, tables."""
+    return shared_subcollection(tmp_path_factory, "18f-handbook", HANDBOOK_FILES)
+
+
+@pytest.fixture(scope="session")
+def legal_corpus(tmp_path_factory) -> Path:
+    """Part of Mozilla's legal documents: Markdown, a PDF rendering, an archived version, a translation."""
+    return shared_subcollection(tmp_path_factory, "mozilla-legal", LEGAL_FILES)
+
+
+@pytest.fixture(scope="session")
+def handbook_assistant(tmp_path_factory, handbook_corpus):
+    from assistant import Assistant
+
+    return Assistant(_built(tmp_path_factory, handbook_corpus), load_generator=False)
+
+
+@pytest.fixture(scope="session")
+def legal_assistant(tmp_path_factory, legal_corpus):
+    from assistant import Assistant
+
+    return Assistant(_built(tmp_path_factory, legal_corpus), load_generator=False)

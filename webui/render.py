@@ -78,8 +78,8 @@ def quote_spans(citation: Citation) -> list[tuple[int, int]]:
 
 
 def source_meta(passage: Passage) -> str:
-    """'Publisher · date', escaped; empty fields are left out."""
-    bits = [b for b in (passage.publisher, passage.date) if b]
+    """'Section · publisher · date', escaped; empty fields are left out."""
+    bits = [b for b in (passage.heading, passage.publisher, passage.date) if b]
     return " · ".join(esc(b) for b in bits)
 
 

@@ -19,7 +19,7 @@ from typing import Iterator, Protocol, runtime_checkable
 from policyqa.errors import BackendError, ModelUnavailableError
 from policyqa.settings import Settings
 
-__all__ = ["BackendError", "Generator", "load_generator"]
+__all__ = ["BackendError", "Generator", "judge", "load_generator"]
 
 
 @runtime_checkable
@@ -42,6 +42,14 @@ class Generator(Protocol):
     def complete(self, prompt: str, max_tokens: int) -> str:
         """A plain, unconstrained reply to one user prompt. Raises BackendError."""
         ...
+
+
+def judge(generator, messages: list[dict]) -> float | None:
+    """The generator's probability that the reply to `messages` starts with "yes" (its
+    calibrated judgement of a yes/no question about passages), or None where the backend
+    gives no token probabilities. Raises BackendError."""
+    method = getattr(generator, "judge", None)
+    return method(messages) if method is not None else None
 
 
 def load_generator(settings: Settings) -> Generator | None:

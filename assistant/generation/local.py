@@ -6,16 +6,30 @@ hang). Decoding is constrained by a llama.cpp grammar (GBNF) when one is given. 
 prompt is evaluated once at load and kept in a RAM state cache, so each answer only
 pays prompt processing for its passages and question, even after a condensing call
 evaluated a different prompt in between.
+
+Greedy decoding under a grammar checks the grammar against the 40 likeliest tokens only
+(`_GreedyGrammarLlama`): llama-cpp-python checks it against the whole vocabulary of 151k
+tokens before picking the likeliest, which made constrained generation several times
+slower; the likeliest token that the grammar accepts is the same either way whenever one
+of the 40 is acceptable, which a grammar as permissive as the answer's always has.
+
+`judge` reads the model's own probability of "yes" as the next token of a chat, from
+its logits. Consecutive calls that share a prefix (the answer prompt, then a question
+about it) reuse the evaluated prefix in the context, so a judgement costs only its own
+few tokens.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 import weakref
 from pathlib import Path
 from typing import Any, Iterator
+
+import numpy as np
 
 from assistant.generation.model_files import resolve_model
 from assistant.prompts import SYSTEM
@@ -33,7 +47,7 @@ class LocalGenerator:
 
     def __init__(self, settings: Settings, model_path: Path | None = None, warm: bool = True):
         try:
-            from llama_cpp import Llama, LlamaRAMCache
+            from llama_cpp import LlamaRAMCache
         except ImportError as exc:  # pragma: no cover - the install step builds it
             raise ModelUnavailableError(
                 f"llama-cpp-python is not installed ({exc}); run `make install`"
@@ -48,7 +62,7 @@ class LocalGenerator:
         self._grammars: dict[str, object] = {}  # compiled GBNF by text (few distinct ones)
         started = time.perf_counter()
         try:
-            self._llm = Llama(
+            self._llm = _llama_class()(
                 model_path=str(path),
                 n_ctx=settings.llm_context,
                 n_threads=settings.llm_threads,
@@ -60,6 +74,8 @@ class LocalGenerator:
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelUnavailableError(f"cannot load the local model {path}: {exc}") from exc
         self._llm.set_cache(LlamaRAMCache(capacity_bytes=STATE_CACHE_BYTES))
+        self._formatter = _chat_formatter(self._llm)
+        self._verdict_tokens = _yes_no_tokens(self._llm)
         # Free the model before interpreter shutdown: Llama.__del__ during module
         # teardown raises a noisy TypeError inside llama-cpp-python.
         self._finalizer = weakref.finalize(self, self._llm.close)
@@ -118,10 +134,91 @@ class LocalGenerator:
     def complete(self, prompt: str, max_tokens: int) -> str:
         return "".join(self.stream_chat([{"role": "user", "content": prompt}], max_tokens))
 
+    def judge(self, messages: list[dict]) -> float | None:
+        """P(yes) / (P(yes) + P(no)) for the first token of the reply to `messages`."""
+        if self._formatter is None or not all(self._verdict_tokens):
+            return None
+        result = self._formatter(messages=messages)
+        tokens = self._llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+        if len(tokens) >= self.context_window:
+            return None
+        if not self._lock.acquire(timeout=self.timeout):
+            raise BackendError(f"the local model stayed busy for more than {self.timeout:.0f} s")
+        try:
+            llm = self._llm
+            evaluated = llm.input_ids[: llm.n_tokens]
+            shared = 0
+            limit = min(len(evaluated), len(tokens) - 1)  # always evaluate the last token
+            while shared < limit and evaluated[shared] == tokens[shared]:
+                shared += 1
+            llm.n_tokens = shared
+            llm.eval(tokens[shared:])
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
+            yes_ids, no_ids = self._verdict_tokens
+            top = float(np.max(logits))
+            yes = sum(math.exp(float(logits[i]) - top) for i in yes_ids)
+            no = sum(math.exp(float(logits[i]) - top) for i in no_ids)
+        except Exception as exc:
+            raise BackendError(f"the local model failed: {exc}") from exc
+        finally:
+            self._lock.release()
+        return yes / (yes + no) if yes + no > 0 else None
+
     @property
     def llm(self):
         """This generator as a llama-index LLM."""
         return LocalLlamaIndexLLM.wrap(self, self.max_tokens)
+
+
+GRAMMAR_CANDIDATES = 40  # tokens the grammar is checked against at each greedy step
+
+
+def _llama_class():
+    """`Llama` whose greedy grammar sampling looks at the likeliest tokens only (see the module docstring)."""
+    from llama_cpp import Llama
+    from llama_cpp._internals import LlamaSampler
+
+    class _GreedyGrammarLlama(Llama):
+        def _init_sampler(self, *args, **kwargs):
+            grammar, temp = kwargs.get("grammar"), kwargs.get("temp", 0.8)
+            neutral = (kwargs.get("repeat_penalty", 1.0) == 1.0 and not kwargs.get("frequency_penalty")
+                       and not kwargs.get("presence_penalty") and kwargs.get("logits_processor") is None)
+            if args or grammar is None or temp != 0.0 or not neutral:
+                return super()._init_sampler(*args, **kwargs)
+            sampler = LlamaSampler()
+            sampler.add_top_k(GRAMMAR_CANDIDATES)
+            sampler.add_grammar(self._model, grammar)
+            sampler.add_greedy()
+            return sampler
+
+    return _GreedyGrammarLlama
+
+
+def _chat_formatter(llm):
+    """The model's own chat template as a formatter (what create_chat_completion uses)."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = llm.metadata.get("tokenizer.chat_template")
+    if not template:
+        return None
+    eos, bos = llm.token_eos(), llm.token_bos()
+    return Jinja2ChatFormatter(
+        template=template,
+        eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
+        bos_token=llm._model.token_get_text(bos) if bos != -1 else "",
+        stop_token_ids=[eos],
+    )
+
+
+def _yes_no_tokens(llm) -> tuple[list[int], list[int]]:
+    """Token ids that start a "yes" or a "no" reply, in the spellings a model uses."""
+    def first(word: str) -> int | None:
+        ids = llm.tokenize(word.encode("utf-8"), add_bos=False, special=False)
+        return ids[0] if len(ids) == 1 else None
+
+    yes = {t for w in ("Yes", "yes", " Yes", " yes", "YES") if (t := first(w)) is not None}
+    no = {t for w in ("No", "no", " No", " no", "NO") if (t := first(w)) is not None}
+    return sorted(yes), sorted(no)
 
 
 def _llama_index_llm_class():

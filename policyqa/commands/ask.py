@@ -87,12 +87,18 @@ def run_retrieve(args, settings: Settings) -> int:
     import json
 
     assistant = _assistant(args, settings.override(backend="extractive"))
-    query, found = assistant.search(args.question, filters=_filters(args), top_k=args.top_k)
+    from assistant import policy
+
+    analysis, found = assistant.search(args.question, filters=_filters(args), top_k=args.top_k)
+    decision = policy.before(analysis, found.passages, found.strength, assistant.settings)
     if args.json:
-        print(json.dumps({"query": query, "evidence": found.evidence, "answerable": found.answerable,
-                          "refusal": found.refusal, "passages": [p.model_dump() for p in found.passages]}, indent=2, ensure_ascii=False))
+        print(json.dumps({"query": analysis.search_text, "yes_no": analysis.yes_no, "kind": analysis.kind,
+                          "strength": found.strength, "answerable": decision.answer, "refusal": decision.reason,
+                          "passages": [p.model_dump() for p in found.passages]}, indent=2, ensure_ascii=False))
         return 0
-    print(f"query: {query}\nevidence: {found.evidence:.3f} ({'answerable' if found.answerable else found.refusal})")
+    kind = "yes/no" if analysis.yes_no else analysis.kind
+    print(f"query: {analysis.search_text} ({kind})\nevidence: {found.strength:.3f} "
+          f"({'answerable' if decision.answer else decision.reason})")
     for n, p in enumerate(found.passages, 1):
         scores = " ".join(f"{k}={v:.3f}" for k, v in p.scores.items())
         print(f"\n{n}. score={p.score:.3f} {scores}\n   {source_line(p)} ({p.doc_id} {p.start}-{p.end})")

@@ -17,6 +17,7 @@ from policyqa.settings import Settings
 
 def _ingest_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--docs", type=int, default=200, help="synthetic documents to ingest (default 200)")
+    p.add_argument("--corpus", default="", help="ingest a copy of this real collection instead of synthetic documents")
     p.add_argument("--workers", default="1,2", help="embedding worker counts to measure, comma separated")
     p.add_argument("--keep", action="store_true", help="keep the temporary corpus and indexes")
 
@@ -29,14 +30,21 @@ def _scale_args(p: argparse.ArgumentParser) -> None:
                    help="chunks embedded for real; larger sizes derive the rest from these (see scale.py)")
 
 
-def _retrieval_args(p: argparse.ArgumentParser) -> None:
+def _corpus_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--testset", default="gold", help="test set name or path (default gold)")
-    p.add_argument("--chunk-sizes", dest="chunk_sizes", default="",
-                   help="also sweep these chunk sizes in words, comma separated")
+    p.add_argument("--corpus", default="", help="corpus folder the test set is about (default: POLICYQA_CORPUS_DIR); "
+                   "indexed into a data directory of its own under data/corpora/")
+
+
+def _retrieval_args(p: argparse.ArgumentParser) -> None:
+    _corpus_args(p)
+    p.add_argument("--compare-context", dest="compare_context", action="store_true",
+                   help="also run the full pipeline over chunks indexed without their section path")
 
 
 def _answers_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--testset", default="gold", help="test set name or path (default gold)")
+    _corpus_args(p)
+    p.add_argument("--split", default="all", choices=["all", "dev", "heldout"], help="only this split (default all)")
     p.add_argument("--backends", default="extractive,local", help="backends to compare, comma separated")
     p.add_argument("--limit", type=int, default=0, help="only the first N questions (0: all)")
     p.add_argument("--kinds", default="", help="only these question kinds, comma separated (e.g. followup)")
@@ -49,12 +57,22 @@ def _coldstart_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-app", dest="no_app", action="store_true", help="only the CLI, not `policyqa serve`")
 
 
+def _calibrate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--results", default="answers,answers-18f,answers-mozilla",
+                   help="answer-bench results of dev runs, comma separated (names under benchmarks/results/ or paths)")
+    p.add_argument("--backend", default="local", help="the backend whose judgements are calibrated")
+    p.add_argument("--max-false-refusals", dest="max_false_refusals", type=float, default=0.05,
+                   help="share of answerable questions a threshold may refuse (default 0.05)")
+
+
 BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "ingest": ("ingest throughput vs raw encode and stock llama-index; incremental rebuilds", _ingest_args),
     "scale": ("retrieval latency and memory at 1k/10k/100k chunks, embedded vs server", _scale_args),
-    "retrieval": ("retrieval quality and latency on the gold set", _retrieval_args),
+    "retrieval": ("retrieval quality and latency on a test set, per split, beside llama-index's retrievers", _retrieval_args),
     "answers": ("answer verdicts, facts, citations, refusals and latency per backend", _answers_args),
     "coldstart": ("process start to first answer, CLI and app, per backend", _coldstart_args),
+    "calibrate": ("answerability thresholds from dev-split answer runs of every corpus", _calibrate_args),
+    "report": ("write docs/benchmarks.md and the README's figures from the result files", lambda p: None),
 }
 
 

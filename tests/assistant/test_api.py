@@ -41,7 +41,7 @@ def test_stream_yields_evidence_first_and_answer_last(assistant):
 def test_refusal_for_off_topic_question(assistant):
     answer = assistant.ask("Who won the 2022 FIFA World Cup?", backend="extractive")
     assert answer.refused and not answer.citations
-    assert "does not answer" in answer.text
+    assert answer.text == "The documents do not say." and answer.notes
 
 
 def test_chat_keeps_history_for_follow_ups(assistant):
@@ -49,7 +49,7 @@ def test_chat_keeps_history_for_follow_ups(assistant):
     first = chat.ask("Which cities are in the pilot for VPN services?", backend="extractive")
     assert first.grounded
     follow = chat.ask("Is Suzhou one of them?", backend="extractive")
-    assert "Suzhou" in follow.standalone_query and "VPN" in follow.standalone_query
+    assert follow.standalone_query == "Is Suzhou one of them?" and "VPN" in follow.context
     assert len(chat.history) == 4
 
 

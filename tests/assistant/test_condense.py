@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from assistant.condense import condense, trim_history
+from assistant.condense import condense as condense_pair, trim_history
 from assistant.types import Turn
+
+def condense(question, history, rewrite=None) -> str:
+    """The query retrieval searches: the standalone question and its context."""
+    standalone, context = condense_pair(question, history, rewrite)
+    return f"{standalone} {context}".strip()
+
 
 WUHAN = [
     Turn(role="user", content="Can I own 100% of a VPN service in Wuhan?"),
@@ -20,7 +26,7 @@ def test_percentage_substitution():
 
 
 def test_date_substitution():
-    """g52: the follow-up moves the question's date, not a place."""
+    """The follow-up moves the question's date, not a place."""
     september = [Turn(role="user", content="How many foreign-invested firms were licensed for telecom business "
                                            "as of September?"),
                  Turn(role="assistant", content="As of September, 2,220 foreign-invested companies.")]
@@ -81,4 +87,11 @@ def test_a_name_without_a_preposition_is_swapped_when_it_is_the_only_one():
     assert condense("And in Lhasa?", covered) == "Is Lhasa covered by the new VPN measures?"
     # Two names: which one the follow-up replaces is not known, so it gets context instead.
     both = [Turn(role="user", content="Did Siemens or Airbus join first?")]
-    assert condense("and HSBC Fintech?", both).startswith("and HSBC Fintech? (follow-up to: ")
+    assert condense_pair("and HSBC Fintech?", both) == ("and HSBC Fintech?", "Did Siemens or Airbus join first?")
+
+
+def test_another_kind_of_the_same_thing_replaces_it():
+    leave = [Turn(role="user", content="How much annual leave can I carry over?"),
+             Turn(role="assistant", content="Up to 240 hours [1].")]
+    assert condense_pair("and sick leave?", leave) == ("How much sick leave can I carry over?", "")
+    assert condense_pair("and leave?", leave)[0] == "and leave?"  # no other kind named

@@ -6,8 +6,10 @@ import re
 
 import pytest
 
-from assistant.answering import REFUSAL, answer_stream
+from assistant import answering
+from assistant.analysis import analyze
 from assistant.extractive import extract, focus_texts
+from assistant.policy import REFUSAL
 from assistant.types import Answer, Delta
 from assistant.verification import EvidenceIndex
 
@@ -15,9 +17,10 @@ WUHAN = "Can I own 100% of a VPN service in Wuhan?"
 
 
 def run(assistant, question, passages=None, history=None):
-    passages = assistant.retrieve(question) if passages is None else passages
-    events = list(answer_stream(question, question, passages, history, assistant.settings,
-                                generator=None, embed=assistant.embedder.embed_documents))
+    analysis, found = assistant.search(question, history)
+    passages = found.passages if passages is None else passages
+    ready = answering.prepare(analysis, passages, history, assistant.settings, None, assistant.embedder.embed_many)
+    events = list(answering.answer_stream(ready, assistant.settings, None))
     assert isinstance(events[-1], Answer) and sum(isinstance(e, Answer) for e in events) == 1
     return events
 
@@ -67,16 +70,20 @@ def test_no_passages_means_a_refusal(assistant):
 
 def test_extraction_works_without_an_embedder(assistant):
     passages = assistant.retrieve(WUHAN)
-    result = extract(WUHAN, WUHAN, EvidenceIndex(passages, WUHAN, embed=None), yes_no=True)
-    assert result.verdict == "no"
-    assert any("50%" in c.text for c in result.claims)
+    claims = extract(analyze(WUHAN), EvidenceIndex(passages, analyze(WUHAN), embed=None))
+    assert any("50%" in c.text for c in claims)
+
+
+def test_a_value_question_leads_with_a_sentence_stating_one(handbook_assistant):
+    answer = run(handbook_assistant, "How many hours of annual leave can I carry over to next year?")[-1]
+    assert answer.grounded and "240" in answer.text.split("[")[0]
 
 
 @pytest.mark.parametrize("budget", [60, 120, 400])
 def test_focused_excerpts_keep_every_passage_and_the_deciding_sentences(assistant, budget):
     passages = assistant.retrieve(WUHAN)
-    index = EvidenceIndex(passages, WUHAN, assistant.embedder.embed_documents)
-    texts = focus_texts(WUHAN, index, budget)
+    index = EvidenceIndex(passages, analyze(WUHAN), assistant.embedder.embed_many)
+    texts = focus_texts(analyze(WUHAN), index, budget)
     assert len(texts) == len(passages) and all(texts)
     joined = " ".join(texts)
     assert "capped at 50%" in joined

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from assistant.answering import answer_stream
+from assistant import answering
 from assistant.generation import load_generator
 from assistant.generation.model_files import MODELS, assemble, is_verified, part_paths, resolve_model, verify
 from assistant.types import Answer, Delta
@@ -234,12 +234,17 @@ def test_openai_backend_streams_with_a_grammar_and_finds_the_model(base_settings
 
 @pytest.mark.server
 @pytest.mark.llm
+def answer_stream(assistant, settings, gen, question=WUHAN):
+    """The answer step over the seed index's passages for a question, with this generator."""
+    analysis, found = assistant.search(question)
+    ready = answering.prepare(analysis, found.passages, [], settings, gen, assistant.embedder.embed_many)
+    return answering.answer_stream(ready, settings, gen)
+
+
 def test_openai_backend_answer_is_verified_like_any_other(base_settings, llama_server, assistant):
     settings = openai_settings(base_settings, llama_server, llm_max_tokens=80)
     gen = load_generator(settings)
-    passages = assistant.retrieve(WUHAN)
-    events = list(answer_stream(WUHAN, WUHAN, passages, [], settings, generator=gen,
-                                embed=assistant.embedder.embed_documents))
+    events = list(answer_stream(assistant, settings, gen))
     answer = final(events)
     assert answer.grounded and answer.verdict == "no" and answer.text.startswith("No.")
     assert answer.backend in ("openai", "extractive")  # the 0.5B model may fail verification
@@ -265,9 +270,7 @@ def test_openai_backend_down_gives_a_clear_message_and_the_extractive_answer(bas
     started = time.monotonic()
     with pytest.raises(BackendError, match="cannot reach"):
         list(gen.stream_chat([{"role": "user", "content": "hi"}], 4))
-    passages = assistant.retrieve(WUHAN)
-    answer = final(list(answer_stream(WUHAN, WUHAN, passages, [], base_settings, generator=gen,
-                                      embed=assistant.embedder.embed_documents)))
+    answer = final(list(answer_stream(assistant, base_settings, gen)))
     assert time.monotonic() - started < 30
     assert answer.backend == "extractive" and answer.grounded and "cannot reach" in answer.fallback_reason
     assert answer.verdict == "no"
@@ -318,9 +321,7 @@ def garbage_server(request):
 def test_a_backend_returning_garbage_falls_back_to_the_extractive_answer(base_settings, garbage_server, assistant):
     mode, url = garbage_server
     gen = load_generator(openai_settings(base_settings, url))
-    passages = assistant.retrieve(WUHAN)
-    answer = final(list(answer_stream(WUHAN, WUHAN, passages, [], base_settings, generator=gen,
-                                      embed=assistant.embedder.embed_documents)))
+    answer = final(list(answer_stream(assistant, base_settings, gen)))
     assert answer.backend == "extractive" and answer.grounded
     assert answer.fallback_reason
     assert "77" not in answer.text and "cheese" not in answer.text
@@ -334,7 +335,5 @@ def test_ollama_down_gives_a_clear_message(base_settings, assistant):
     gen = load_generator(settings)
     with pytest.raises(BackendError, match="cannot reach Ollama"):
         list(gen.stream_chat([{"role": "user", "content": "hi"}], 4))
-    passages = assistant.retrieve(WUHAN)
-    answer = final(list(answer_stream(WUHAN, WUHAN, passages, [], settings, generator=gen,
-                                      embed=assistant.embedder.embed_documents)))
+    answer = final(list(answer_stream(assistant, settings, gen)))
     assert answer.backend == "extractive" and "cannot reach Ollama" in answer.fallback_reason

@@ -1,9 +1,10 @@
-"""Retrieval on the real index over the real corpus."""
+"""Retrieval on real indexes: the seed articles, and parts of the two development collections."""
 
 from __future__ import annotations
 
 import pytest
 
+from assistant import policy
 from assistant.types import Filters
 from eval.testsets import load_testset
 
@@ -24,23 +25,13 @@ def test_vpn_cities_question_ranks_the_city_list_first(assistant):
     assert "These measures will be implemented in 20 cities" in passages[0].text
 
 
-def test_a_list_in_a_chunk_overlapping_a_better_one_is_still_returned(assistant):
-    """g20: the chunk with the three measures overlaps the article's first chunk, which
-    ranks higher; merging them would be too long, and the list was once dropped."""
-    passages = assistant.retrieve("List the new telecom-sector measures introduced by the April 2025 Plan.")
-    assert any("Lifting foreign equity caps in app store services" in p.text for p in passages[:3])
-
-
-def test_each_date_of_a_comparison_gets_its_passage(assistant):
-    """g45: both February passages outscore the September one; once one February passage
-    is in, the September passage brings what the question still lacks."""
+def test_each_name_of_a_comparison_gets_its_passage(assistant):
+    """Past the best passage, one that brings the question's other names and numbers moves up."""
     question = ("How did the count of foreign-invested telecom companies change between September "
                 "and the end of February 2025?")
     top3 = texts(assistant.retrieve(question)[:3])
     assert "As of September, 2,220 foreign-invested companies" in top3
     assert "over 2,400 foreign-invested telecommunications companies" in top3
-    plain = assistant.retriever.retrieve(question, top_k=3, novelty=0.0).passages
-    assert "As of September" not in texts(plain)
 
 
 def test_passages_quote_the_document_exactly(assistant):
@@ -52,53 +43,71 @@ def test_passages_quote_the_document_exactly(assistant):
         assert 0.0 <= passage.score <= 1.5 and "rrf" in passage.scores
 
 
-def test_gate_refuses_off_topic_questions(assistant):
+def decide(assistant, question, history=None):
+    analysis, found = assistant.search(question, history)
+    return found, policy.before(analysis, found.passages, found.strength, assistant.settings)
+
+
+def test_the_policy_refuses_off_topic_questions(assistant):
     for question in ["Who won the 2022 FIFA World Cup?", "What's a good recipe for sourdough bread?"]:
-        query, found = assistant.search(question)
-        assert not found.answerable, (question, found.evidence)
+        found, decision = decide(assistant, question)
+        assert not decision.answer, (question, found.strength)
 
 
-@pytest.mark.parametrize("question, refusal", [
-    ("How much is the licence fee for a foreign-invested VPN permit?", "an amount of money and no passage states one"),
-    ("What minimum registered capital does a foreign-invested VPN company need?",
-     "an amount of money and no passage states one"),
-    ("How long does the MIIT take to process a foreign company's pilot application?",
-     "a length of time and no passage states one"),
-    ("When is the value-added telecom pilot program scheduled to end?", "an end date and no passage states one"),
-    # Passages state a cap (50% on VPN services) and counts of firms (in four other areas),
-    # but none near what the question asks about.
-    ("What is the foreign ownership cap for basic telecom services?",
-     "a share or cap and no passage states one near basic"),
-    ("How many foreign firms have been approved for the pilot in Guangzhou?",
-     "a number of foreign firms and no passage states one near Guangzhou"),
-    ("Can you list the names of all 166 foreign firms approved for the telecom pilot?",
-     "the names of 166 foreign firms and the passages name only 9 things in all"),
-    # The passages list four of the 13 firms' parent companies, none beside Hainan.
-    ("Which of the 13 approved companies is based in Hainan?",
-     "the name of one of the 13 approved companies and no passage names one near Hainan"),
+@pytest.mark.parametrize("question, kind", [
+    ("How much is the licence fee for a foreign-invested VPN permit?", "an amount"),
+    ("How long does the MIIT take to process a foreign company's pilot application?", "a length of time"),
 ])
-def test_gate_refuses_questions_for_a_kind_of_fact_no_passage_states(assistant, question, refusal):
-    """On topic (strong evidence), but no passage states the kind of fact asked for."""
-    _, found = assistant.search(question)
-    assert found.evidence >= assistant.settings.min_evidence
-    assert not found.answerable and found.refusal == f"the question asks for {refusal}"
+def test_a_question_for_a_value_no_passage_states_is_refused(assistant, question, kind):
+    found, decision = decide(assistant, question)
+    assert found.strength >= assistant.settings.min_evidence
+    assert not decision.answer and decision.reason == f"the question asks for {kind} and no passage states one"
 
 
-@pytest.mark.parametrize("name", ["gold", "synthetic", "typed"])
-def test_gate_refuses_no_answerable_question_of_the_test_sets(assistant, name):
-    """typed.jsonl was written blind to the gate: counts, caps and dates the articles state."""
+@pytest.mark.parametrize("name", ["gold", "typed", "18f", "mozilla"])
+def test_the_policy_refuses_no_answerable_dev_question_before_generation(request, name):
+    """Before generation only weak evidence or a missing value refuses; neither should
+    hit a question the documents answer (dev parts only: held-out parts are not tuned on)."""
+    helper = request.getfixturevalue({"gold": "assistant", "typed": "assistant", "18f": "handbook_assistant",
+                                      "mozilla": "legal_assistant"}[name])
+    sources = {d.source for d in helper.snapshot.documents.values()} | set(helper.snapshot.documents)
     refused = []
     for sample in load_testset(name):
-        if sample.answerable:
-            _, found = assistant.search(sample.user_input, sample.history)
-            if not found.answerable:
-                refused.append((sample.id, found.refusal))
+        if sample.split != "dev" or not sample.answerable or not set(sample.reference_doc_ids) <= sources:
+            continue  # only questions the (sub-)collection holds the evidence for
+        found, decision = decide(helper, sample.user_input, sample.history)
+        if not decision.answer:
+            refused.append((sample.id, decision.reason))
     assert not refused
 
 
-def test_gate_lets_answerable_questions_through(assistant):
-    _, found = assistant.search("How many pilot tasks does the service-sector work plan propose?")
-    assert found.answerable and "155 pilot tasks" in texts(found.passages)
+def test_the_policy_lets_answerable_questions_through(assistant):
+    found, decision = decide(assistant, "How many pilot tasks does the service-sector work plan propose?")
+    assert decision.answer and "155 pilot tasks" in texts(found.passages)
+
+
+@pytest.mark.parametrize("fixture, question, needle", [
+    ("handbook_assistant", "Is there an upper limit on how many vacation hours roll over into January?",
+     "carry over a maximum of 240 annual leave hours"),
+    ("handbook_assistant", "After my parental leave ends, must I keep working for a while?",
+     "return to work for at least 12 weeks"),
+    ("handbook_assistant", "Can my final day at work be a public holiday?", "cannot be a federal holiday"),
+    ("legal_assistant", "If I cancel my VPN subscription in the first month, do I get my money back?",
+     "you may request a refund"),
+    ("legal_assistant", "Which company runs the network behind Mozilla VPN?", "in partnership with Mullvad"),
+])
+def test_a_paraphrased_question_finds_its_passage_in_a_real_collection(request, fixture, question, needle):
+    helper = request.getfixturevalue(fixture)
+    assert needle in texts(helper.retrieve(question)[:3])
+
+
+def test_a_passage_repeated_by_another_version_appears_once_and_from_the_newer_one(legal_assistant):
+    passages = legal_assistant.retrieve("What is the 30-day refund policy for Mozilla VPN?", top_k=5)
+    refund = [p for p in passages if "cancel your account within the first 30 days" in p.text]
+    assert len({p.doc_id for p in refund}) <= 1
+    dates = {p.doc_id: p.date for p in passages}
+    if refund:
+        assert refund[0].doc_id == "en/subscription-services-tos", dates
 
 
 def test_follow_up_is_condensed_with_history(assistant):
@@ -106,8 +115,8 @@ def test_follow_up_is_condensed_with_history(assistant):
         {"role": "user", "content": "Can I own 100% of a VPN service in Wuhan?"},
         {"role": "assistant", "content": "No: foreign ownership of domestic VPN services is capped at 50% [1]."},
     ]
-    query, found = assistant.search("and in Suzhou?", history=history)
-    assert query == "Can I own 100% of a VPN service in Suzhou?"
+    analysis, found = assistant.search("and in Suzhou?", history=history)
+    assert analysis.standalone == "Can I own 100% of a VPN service in Suzhou?" and not analysis.context
     assert "Suzhou" in texts(found.passages[:3])
 
 

@@ -12,18 +12,20 @@ def test_facts_match_whole_numbers_and_ignore_thousands_separators():
     assert not has_fact("5", "version 5.1")
     assert has_fact("2,400", "over 2400 companies")
     assert has_fact("Wuhan", "cities such as wuhan and Suzhou")
+    assert has_fact("November 15", "no later than November 15th")
+    assert has_fact("30 days|thirty days", "within thirty days")
+    assert not has_fact("30 days|thirty days", "within 60 days")
 
 
 def test_a_small_real_run_scores_verdicts_refusals_and_citations(assistant):
-    samples = [s for s in load_testset() if s.id in {"g01", "g40", "g42", "g68"}]  # g68: the World Cup
+    samples = [s for s in load_testset() if s.id in {"g01", "g40", "g42", "g68"}]  # an off-topic question
     rows = run_backend(assistant, "extractive", samples, show=False)
     by_id = {r["id"]: r for r in rows}
     assert by_id["g40"]["verdict_ok"] and by_id["g42"]["verdict_ok"]  # Wuhan 100%: no; Suzhou 50%: yes
     assert by_id["g68"]["refused_ok"] and not by_id["g01"]["false_refusal"]
     summary = summarize("extractive", rows)
     assert summary["verdicts"] == "2/2" and summary["refused_unanswerable"] == "1/1"
-    assert summary["key_verdicts"]["Wuhan 100% VPN"] is True
-    assert summary["key_verdicts"]["app stores"] is None  # not in this run
+    assert {r["split"] for r in rows} == {"dev"}
     assert 0.5 <= summary["citation_precision"] <= 1.0
     assert summary["facts"] == 1.0 and summary["citation_recall"] == 1.0
     assert 0 < summary["evidence_p50_s"] <= summary["total_p95_s"]

@@ -70,16 +70,17 @@ def test_gate_fails_on_a_threshold_above_the_measured_score(quick_run, tmp_path,
     _, run_dir, _ = quick_run
     measured = json.loads((run_dir / "results.json").read_text())["summary"]["id_context_recall"]["mean"]
     strict = tmp_path / "strict.toml"
-    strict.write_text(f"[metrics.id_context_recall]\nmin = {min(1.0, measured + 0.01):.4f}\n"
-                      f"[metrics.semantic_similarity]\nmin = 0.0\n")
+    strict.write_text(f"[quick.metrics.id_context_recall]\nmin = {min(1.0, measured + 0.01):.4f}\n"
+                      f"[quick.metrics.semantic_similarity]\nmin = 0.0\n")
     assert main(["eval", "gate", str(run_dir), "--thresholds", str(strict)]) == 1
     out = capsys.readouterr()
     assert "id_context_recall" in out.err and "FAILED" in out.err
     assert "semantic_similarity" not in out.err.split("FAILED", 1)[1]
 
     lenient = tmp_path / "lenient.toml"
-    lenient.write_text(f"[metrics.id_context_recall]\nmin = {measured - 0.01:.4f}\n"
-                       "[metrics.faithfulness]\nmin = 0.9\n")  # not measured in quick mode: skipped
+    lenient.write_text(f"[quick.metrics.id_context_recall]\nmin = {measured - 0.01:.4f}\n"
+                       "[quick.metrics.faithfulness]\nmin = 0.9\n"  # not measured in quick mode: skipped
+                       "[metrics.id_context_recall]\nmin = 1.1\n")  # a full run's bound: not a quick run's
     assert main(["eval", "gate", str(run_dir), "--thresholds", str(lenient)]) == 0
     assert "skipped" in capsys.readouterr().out
 
@@ -93,6 +94,18 @@ def test_committed_thresholds_pass_on_the_quick_run(quick_run):
     gate = evaluate_gate(load_run(run_dir))
     assert gate.passed, gate.message()
     assert any(c.status == "pass" for c in gate.checks)
+
+
+@pytest.mark.llm
+def test_the_quick_gate_passes_with_the_default_backend(built_settings, tmp_path):
+    """`policyqa eval run --quick --gate` as a fresh clone runs it: the local model."""
+    from policyqa.cli import main
+
+    code = main(["--data-dir", str(built_settings.data_dir), "eval", "run", "--quick", "--gate",
+                 "--results-dir", str(tmp_path), "--no-progress"])
+    data = json.loads((next(p for p in tmp_path.iterdir() if p.is_dir()) / "results.json").read_text())
+    assert data["info"]["backend"] == "local"
+    assert code == 0, data.get("gate")
 
 
 def test_second_run_is_compared_with_the_first(quick_run, built_settings):

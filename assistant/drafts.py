@@ -1,0 +1,100 @@
+"""The generator's draft as a verdict and claims, each with the passage markers after it.
+
+Models talk about their passages in a few recurring ways that are no claims about the
+documents: "the passages do not mention ...", "... is not stated", "..., but it does not
+specify ...", "... are listed in [1]". These are recognised here (English), so that a
+draft made only of them reads as "not found" rather than as an answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.verification import Claim
+
+
+@dataclass
+class Draft:
+    claims: list[Claim]
+    verdict: str | None = None
+    not_found: bool = False
+
+
+_NOT_FOUND = re.compile(
+    r"^\W*(?:the\s+)?(?:passages?|context|corpus|articles?|sources?|documents?)\s+(?:do(?:es)?\s+not|don't|doesn't)\s+"
+    r"(?:say|mention|contain|answer|specify|state|provide|include|give)\b",
+    re.I,
+)
+# A sentence saying the passages lack the answer, anywhere in the draft ("the fee is not
+# mentioned in the passages [2]"): it is no claim, and if it is all the draft has, the
+# draft is a refusal. Small models often wrap one in a verdict or a citation.
+_ABSENCE = re.compile(
+    r"\b(?:is|are|was|were|been)\s+not\s+(?:explicitly\s+|directly\s+)?"
+    r"(?:mentioned|stated|specified|provided|given|listed|available|disclosed|discussed)\b"
+    r"|\b(?:passages?|context|texts?|articles?|sources?|documents?|information)\b[^.]{0,30}?\b(?:do(?:es)?\s+not|don't|doesn't)\s+"
+    r"(?:say|mention|contain|answer|specify|state|provide|include|give|discuss|list|describe)"
+    r"|\bno\s+(?:information|mention|details?|data)\s+(?:about|on|of|regarding|is|are)\b"
+    r"|\b(?:does|do)\s+not\s+(?:provide|give|contain|include|offer|have)\s+(?:any\s+)?(?:specific\s+)?"
+    r"(?:information|details?|data|specifics)\b"
+    r"|\b(?:question|answer)\s+is\s+not\s+(?:directly\s+)?(?:addressed|answered)\b"
+    r"|\b(?:cannot|can't|can\s+not|unable\s+to|not\s+possible\s+to)\s+(?:be\s+)?(?:determined?|tell|say|answer|find|confirm|conclude)",
+    re.I,
+)
+# "..., but it does not specify when the change takes effect": a hedge about the passages
+# tacked onto a claim. The claim before it stands; the hedge cites nothing.
+_HEDGE_TAIL = re.compile(
+    r",?\s+(?:but|although|though|however,?)\s+(?:it|they|this|the\s+(?:passages?|articles?|texts?|context|sources?))"
+    r"\s+(?:does|do|did)\s*(?:not|n[’']t)\s+(?:explicitly\s+|directly\s+)?"
+    r"(?:mention|specify|say|state|indicate|confirm|show|clarify)\b.*$",
+    re.I,
+)
+# A sentence that points at a passage instead of saying anything ("The names are listed
+# in [1]."): asked for what the passages lack, the model points.
+_POINTER = re.compile(
+    r"\b(?:are|is|were|was|can\s+be)\s+(?:listed|given|provided|found|shown|named|detailed|mentioned)\s+in"
+    r"(?:\s+(?:the\s+)?(?:passages?|articles?|texts?|sources?|context|documents?))?\s*[.!]?$",
+    re.I,
+)
+_LEAD_VERDICT = re.compile(r"^\s*(yes|no)\b\s*[.,:;!-]?\s*", re.I)
+_MARKER_GROUP = re.compile(r"((?:\s*\[\d{1,3}\])+)\s*([.!?]?)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
+
+
+def parse_draft(raw: str) -> Draft | None:
+    """The model's prose as a verdict and claims, each with the markers after it.
+
+    Markers apply to the sentence(s) before them; text after the last marker group is
+    a claim without citations (verification finds its passage or drops it).
+    """
+    text = re.sub(r"\s+", " ", raw or "").strip()
+    if not text:
+        return None
+    verdict = None
+    lead = _LEAD_VERDICT.match(text)
+    if lead:
+        verdict = lead.group(1).lower()
+        text = text[lead.end():]
+    if _NOT_FOUND.match(text) and verdict is None:
+        return Draft([], None, not_found=True)
+    claims: list[Claim] = []
+    position = 0
+    for match in _MARKER_GROUP.finditer(text):
+        segment = text[position:match.start()].strip()
+        markers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        position = match.end()
+        pieces = [p for p in _SENTENCE_END.split(segment) if p.strip()]
+        for piece in pieces:
+            claims.append(Claim(_HEDGE_TAIL.sub("", piece.strip()), markers))
+    tail = text[position:].strip()
+    for piece in _SENTENCE_END.split(tail):
+        # Unmarked text counts only as whole sentences: a reply cut off by the token
+        # limit must not leave half a sentence in the answer.
+        if len(piece.split()) >= 3 and piece.rstrip()[-1:] in ".!?":
+            claims.append(Claim(_HEDGE_TAIL.sub("", piece.strip()), []))
+    claims = [c for c in claims if re.search(r"\w", c.text) and not _NOT_FOUND.match(c.text)]
+    kept = [c for c in claims if not (_ABSENCE.search(c.text) or _POINTER.search(c.text))]
+    said_absent, claims = len(kept) < len(claims), kept
+    if not claims and (verdict is None or said_absent):
+        return Draft([], None, not_found=said_absent or bool(_NOT_FOUND.search(text)))
+    return Draft(claims, verdict, not_found=False)

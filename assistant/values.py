@@ -1,0 +1,123 @@
+"""The checkable facts a sentence states: numbers, amounts, dates, durations and names.
+
+One place for what verification and the answerability policy compare, because these are
+what a small model invents most and what any policy text states exactly. English forms:
+digits with thousands separators and decimals, "percent", small number words, month
+names, time units, currency symbols and codes, capitalised names.
+"""
+
+from __future__ import annotations
+
+import re
+
+# From two: "one" is mostly a pronoun ("Suzhou is one of the 20 cities"), not a count.
+NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+}
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s*(%|percent\b|per\s?cent\b|pct\b))?", re.I)
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.I)
+MONTHS = ("january february march april may june july august september october november december").split()
+_MONTH = re.compile(r"\b(" + "|".join(MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\b", re.I)
+_WEEKDAY = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_NUMERIC_DATE = re.compile(r"\b\d{1,4}[/-]\d{1,2}[/-]\d{1,4}\b")
+_UNIT = (r"(?:second|minute|hour|day|business\s+day|working\s+day|calendar\s+day|week|month|year|"
+         r"pay\s+period|quarter|semester|decade)s?")
+_DURATION = re.compile(
+    rf"\b(?:\d[\d,.]*|{'|'.join(NUMBER_WORDS)}|a|an|one|several|few)\s*(?:-|\s)?{_UNIT}\b"
+    r"|\b(?:daily|weekly|monthly|annually|yearly|quarterly|biweekly|immediately)\b", re.I)
+_AMOUNT = re.compile(
+    r"[$€£¥₹]\s?\d|\b\d[\d,.]*\s?(?:usd|eur|gbp|cny|rmb|dollars?|euros?|pounds?|yuan|cents?|francs?)\b"
+    r"|\b(?:usd|eur|gbp|cny|rmb)\s?\d", re.I)
+_NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'&-]*[A-Za-z0-9]|[A-Z]{2,}|[A-Z])(?![\w’'])")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*|\n)$")
+_FUNCTION_WORDS = frozenset("""
+a an the this that these those it its they their them there here he she his her we our you your i my me
+yes no not none both either neither each every all any some many most several other another such
+and but or so yet also then thus hence therefore however moreover furthermore additionally overall
+finally first second third last meanwhile instead still specifically notably namely indeed currently
+previously recently today now only even just while when where which what who whom whose how why if
+because since although though unless until after before during under over in on at by for of to as
+with from into about above below between among through per via according based given following
+regarding including excluding like unlike is are was were be been can could may might must shall
+should will would do does did has have had note please see
+""".split())
+
+
+def numbers_in(text: str) -> set[str]:
+    """Numbers as canonical strings: "2,400" and "2400" are "2400"; "30 percent" is "30%";
+    small number words count ("four" is "4")."""
+    out = set()
+    for match in _NUMBER.finditer(text):
+        whole, frac, pct = match.groups()
+        value = whole.replace(",", "") + (f".{frac}" if frac else "")
+        out.add(value + ("%" if pct else ""))
+    for match in _NUMBER_WORD.finditer(text):
+        out.add(str(NUMBER_WORDS[match.group(1).lower()]))
+    return out
+
+
+def bare(numbers: set[str]) -> set[str]:
+    return {n.rstrip("%") for n in numbers}
+
+
+def number_stated(number: str, stated: set[str]) -> bool:
+    """Whether a number appears among stated ones. A percentage needs a percentage ("50%"
+    is stated by "50 percent", not by "50 years"); a bare number is stated by either (the
+    sentence may imply the unit: "capped at 50")."""
+    if number.endswith("%"):
+        return number in stated
+    return number in bare(stated)
+
+
+def months_in(text: str) -> set[str]:
+    return {m.group(1)[:3].lower() for m in _MONTH.finditer(text)}
+
+
+def has_date(text: str) -> bool:
+    return bool(_MONTH.search(text) or _YEAR.search(text) or _NUMERIC_DATE.search(text) or _WEEKDAY.search(text))
+
+
+def has_duration(text: str) -> bool:
+    return bool(_DURATION.search(text))
+
+
+def has_amount(text: str) -> bool:
+    return bool(_AMOUNT.search(text))
+
+
+def has_number(text: str) -> bool:
+    return bool(numbers_in(text))
+
+
+def states_kind(text: str, kind: str) -> bool:
+    """Whether a text states a value of the kind a question asks for."""
+    if kind == "date":
+        return has_date(text)
+    if kind == "duration":
+        return has_duration(text)
+    if kind == "amount":
+        return has_amount(text) or "free" in text.lower() or "no cost" in text.lower()
+    if kind == "number":
+        return has_number(text)
+    return True
+
+
+def names_in(text: str) -> set[str]:
+    """Capitalised words and acronyms that are not a sentence's first word or a function
+    word: the names a sentence brings ("Mullvad", "GSA", "HR Links")."""
+    out = set()
+    for match in _NAME.finditer(text):
+        word = match.group()
+        if word.lower() in _FUNCTION_WORDS or _SENTENCE_START.search(text[max(0, match.start() - 3):match.start()]):
+            continue
+        if len(word) == 1 and word not in ("I",):
+            continue
+        if word == "I":
+            continue
+        out.add(word)
+    return out
