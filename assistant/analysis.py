@@ -13,7 +13,7 @@ The reading is English grammar, which holds for any collection's questions:
   not when that form carries a request for something else ("Can you list ...?") or offers
   alternatives ("Is it paid monthly or yearly?").
 - A yes/no question asks permission when it asks whether something may be done ("can I",
-  "am I allowed to", "is it OK to"), as opposed to whether it must be ("do I have to").
+  "am I allowed to", "is it OK to", "is a 50% stake allowed?"), as opposed to whether it must be ("do I have to").
 - The kind of answer follows from the question words: "how many" a number, "how much" an
   amount or a number, "how long" a duration, "when" a date, "who" a name, "which ... are"
   or "list" a list, "what does X mean" a definition, "why"/"how do I" an explanation.
@@ -54,7 +54,8 @@ _EMBEDDED_YES_NO = re.compile(r"^(?:can|could|would|will)\s+(?:you|u)\s+(?:pleas
 # "Can I ...?", "Am I allowed to ...?", "Is it OK to ...?": asks whether something is permitted.
 _PERMISSION = re.compile(
     r"^(?:can|could|may)\s+(?!you\b|u\b)|\b(?:am|are|is)\s+(?:i|we|he|she|they|it|\w+)\s+(?:allowed|permitted|eligible|able)\b"
-    r"|^is\s+it\s+(?:ok|okay|possible|allowed|permitted|fine|legal)\b|^(?:will|would)\s+(?:i|we)\s+be\s+(?:able|allowed)\b",
+    r"|^is\s+it\s+(?:ok|okay|possible|allowed|permitted|fine|legal)\b|^(?:will|would)\s+(?:i|we)\s+be\s+(?:able|allowed)\b"
+    r"|^(?:is|are)\b.*\b(?:allowed|permitted|acceptable|legal|ok|okay)\W*$",
     re.I)
 _ALTERNATIVES = re.compile(r"\bor\s+(?!not\b)(?:\w+[’']?\w*\s*){1,4}\?*$", re.I)
 _GREETING = re.compile(r"^(?:hi|hello|hey|thanks|thank you|thx|good (?:morning|afternoon|evening)|bye|goodbye|ok|okay|"

@@ -235,9 +235,6 @@ def compose(ready: Prepared, kept: list[VerifiedClaim], checks: list[SentenceChe
         deciding = VerifiedClaim(text=unit.text, markers=[unit.passage], quotes={unit.passage: unit})
     kept = [_without_verdict(c) for c in kept]
     outcome = policy.after(analysis, kept, draft_verdict, limit, deciding)
-    for claim in kept:
-        if claim not in outcome.claims and claim.check is not None:
-            claim.check.status, claim.check.reason = "dropped", "not needed by the answer"
     if outcome.refused:
         return Answer(**ready.base(), text=policy.REFUSAL, status="refused", backend=backend, checks=checks,
                       notes=[*outcome.notes, outcome.reason])

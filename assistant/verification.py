@@ -53,6 +53,7 @@ _META_PREFIX = re.compile(
 )
 _MARKER = re.compile(r"\s*\[(\d{1,3})\]")
 _NEGATION = re.compile(r"\b(?:no|not|never|none|nor|cannot|without|neither|nothing|nobody)\b|n[’']t\b", re.I)
+_CLAUSE_BREAK = re.compile(r"[,;:]\s+")
 NEAR_COPY = 0.8  # content words shared with one sentence (of the larger of the two) that make a restatement
 # Below this MiniLM cosine to every passage word it is the closest question word of, a
 # question word is not mentioned in other words either (single words: a coarse but cheap
@@ -280,16 +281,25 @@ class EvidenceIndex:
 
     def flipped(self, claim: str, passages: Sequence[int]) -> Unit | None:
         """A sentence of the passages that the claim restates with its negation toggled
-        ("There is a maximum ..." of "There is no maximum ..."): lexical support cannot
-        see a "not", so a near-copy of opposite polarity is caught here."""
+        ("There is a maximum ..." of "There is no maximum ..., and ..."): lexical support
+        cannot see a "not", so a near-copy of opposite polarity is caught here. The claim is
+        compared with every run of the sentence's clauses, since a claim often restates one
+        clause of a longer sentence."""
         tokens = content_tokens(claim)
         if not tokens:
             return None
         polarity = len(_NEGATION.findall(claim)) % 2
-        for i, unit in enumerate(self.units):
-            shared = len(tokens & self.unit_tokens[i]) / max(len(tokens), len(self.unit_tokens[i]), 1)
-            if unit.passage in passages and shared >= NEAR_COPY and len(_NEGATION.findall(unit.text)) % 2 != polarity:
-                return unit
+        for unit in self.units:
+            if unit.passage not in passages:
+                continue
+            clauses = [(content_tokens(c), len(_NEGATION.findall(c))) for c in _CLAUSE_BREAK.split(unit.text)]
+            for i in range(len(clauses)):
+                words, negations = set(), 0
+                for clause_words, clause_negations in clauses[i:]:
+                    words |= clause_words
+                    negations += clause_negations
+                    if len(tokens & words) / max(len(tokens), len(words), 1) >= NEAR_COPY and negations % 2 != polarity:
+                        return unit
         return None
 
     def contributes(self, claim: str, n: int, others: Sequence[int]) -> bool:
@@ -335,6 +345,11 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex, policy: Support
                 scores[n] = value if value is not None else index.lexical_support(text, n, sims)
             return scores[n]
 
+        def related() -> float:
+            """How near the claim is to its cited passages, for a claim dropped on a hard
+            check: an attempt at an answer, not text unrelated to the passages."""
+            return round(max((index.lexical_support(text, n, sims) for n in valid), default=0.0), 3)
+
         threshold = policy.judge_threshold if judge is not None else policy.lexical_threshold
         missing = index.problems(text, valid)
         if len(content_tokens(text)) < MIN_CLAIM_TERMS:
@@ -343,12 +358,12 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex, policy: Support
             continue
         borrowed = content_tokens(text) & index.unmentioned
         if borrowed:
-            checks.append(SentenceCheck(text=text, cited=cited, status="dropped",
+            checks.append(SentenceCheck(text=text, cited=cited, status="dropped", support=related(),
                                         reason=f"answers about {', '.join(sorted(borrowed))}, which no passage mentions"))
             continue
         flipped = index.flipped(text, range(1, count + 1))
         if flipped is not None:
-            checks.append(SentenceCheck(text=text, cited=cited, status="dropped",
+            checks.append(SentenceCheck(text=text, cited=cited, status="dropped", support=related(),
                                         reason=f"says the opposite of [{flipped.passage}]: \"{flipped.text[:120]}\""))
             continue
         good = [n for n in valid if not index.problems(text, [n]) and score(n) >= threshold] if not missing else []
@@ -375,7 +390,7 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex, policy: Support
                 if extra is not None and max(score(n) for n in [*valid, extra]) >= threshold:
                     markers = [n for n in [*valid, extra] if index.contributes(text, n, [*valid, extra])] or [extra]
             if not markers:
-                best = max((scores.get(n, 0.0) for n in range(1, count + 1)), default=0.0)
+                best = max([*scores.values(), related()], default=0.0)
                 checks.append(SentenceCheck(text=text, cited=cited, status="dropped", support=round(best, 3),
                                             reason="; ".join([*notes, "no passage states it"])))
                 continue

@@ -69,6 +69,11 @@ def local_assistant(built_settings):
 
 # -- real collections from ../shared/corpora (skipped with a message where absent) ----------
 SHARED_CORPORA = PROJECT_ROOT.parent / "shared" / "corpora"
+
+
+@pytest.fixture(scope="session")
+def shared_corpora() -> Path:
+    return SHARED_CORPORA
 HANDBOOK_FILES = [
     "travel-and-leave/leave.md",
     "travel-and-leave/paid-parental-leave.md",

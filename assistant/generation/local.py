@@ -7,12 +7,6 @@ prompt is evaluated once at load and kept in a RAM state cache, so each answer o
 pays prompt processing for its passages and question, even after a condensing call
 evaluated a different prompt in between.
 
-Greedy decoding under a grammar checks the grammar against the 40 likeliest tokens only
-(`_GreedyGrammarLlama`): llama-cpp-python checks it against the whole vocabulary of 151k
-tokens before picking the likeliest, which made constrained generation several times
-slower; the likeliest token that the grammar accepts is the same either way whenever one
-of the 40 is acceptable, which a grammar as permissive as the answer's always has.
-
 `judge` reads the model's own probability of "yes" as the next token of a chat, from
 its logits. Consecutive calls that share a prefix (the answer prompt, then a question
 about it) reuse the evaluated prefix in the context, so a judgement costs only its own
@@ -47,7 +41,7 @@ class LocalGenerator:
 
     def __init__(self, settings: Settings, model_path: Path | None = None, warm: bool = True):
         try:
-            from llama_cpp import LlamaRAMCache
+            from llama_cpp import Llama, LlamaRAMCache
         except ImportError as exc:  # pragma: no cover - the install step builds it
             raise ModelUnavailableError(
                 f"llama-cpp-python is not installed ({exc}); run `make install`"
@@ -62,7 +56,7 @@ class LocalGenerator:
         self._grammars: dict[str, object] = {}  # compiled GBNF by text (few distinct ones)
         started = time.perf_counter()
         try:
-            self._llm = _llama_class()(
+            self._llm = Llama(
                 model_path=str(path),
                 n_ctx=settings.llm_context,
                 n_threads=settings.llm_threads,
@@ -168,30 +162,6 @@ class LocalGenerator:
     def llm(self):
         """This generator as a llama-index LLM."""
         return LocalLlamaIndexLLM.wrap(self, self.max_tokens)
-
-
-GRAMMAR_CANDIDATES = 40  # tokens the grammar is checked against at each greedy step
-
-
-def _llama_class():
-    """`Llama` whose greedy grammar sampling looks at the likeliest tokens only (see the module docstring)."""
-    from llama_cpp import Llama
-    from llama_cpp._internals import LlamaSampler
-
-    class _GreedyGrammarLlama(Llama):
-        def _init_sampler(self, *args, **kwargs):
-            grammar, temp = kwargs.get("grammar"), kwargs.get("temp", 0.8)
-            neutral = (kwargs.get("repeat_penalty", 1.0) == 1.0 and not kwargs.get("frequency_penalty")
-                       and not kwargs.get("presence_penalty") and kwargs.get("logits_processor") is None)
-            if args or grammar is None or temp != 0.0 or not neutral:
-                return super()._init_sampler(*args, **kwargs)
-            sampler = LlamaSampler()
-            sampler.add_top_k(GRAMMAR_CANDIDATES)
-            sampler.add_grammar(self._model, grammar)
-            sampler.add_greedy()
-            return sampler
-
-    return _GreedyGrammarLlama
 
 
 def _chat_formatter(llm):

@@ -120,10 +120,22 @@ def test_an_unsupported_sentence_is_dropped_and_the_rest_answers(legal_assistant
     assert_trustworthy(answer)
 
 
-def test_nothing_supported_is_a_refusal(handbook_assistant):
-    answer = replay(handbook_assistant, "How many hours of annual leave can I carry over?",
-                    "You can carry over 500 hours of leave at Google headquarters [1].")
+def test_an_attempt_with_nothing_supported_is_a_refusal(handbook_assistant):
+    """A draft about the passages whose every claim fails verification is refused, not
+    replaced by an extract (that is for a generator whose output is unrelated text)."""
+    question = "How many hours of annual leave can I carry over?"
+    _, found = handbook_assistant.search(question)
+    n = marker_of(found.passages, "240")
+    answer = replay(handbook_assistant, question,
+                    f"You can carry over up to 500 hours of annual leave from one leave year to the next [{n}].")
     assert answer.refused and answer.text == policy.REFUSAL and not answer.citations
+    assert answer.checks[0].status == "dropped" and "500" in answer.checks[0].reason
+
+
+def test_text_unrelated_to_the_passages_falls_back_to_the_extract(handbook_assistant):
+    answer = replay(handbook_assistant, "How many hours of annual leave can I carry over?",
+                    "Bananas ripen faster beside apples in a paper bag [1].")
+    assert answer.grounded and "240" in answer.text and "unrelated" in answer.fallback_reason
 
 
 def test_an_answer_without_the_value_asked_for_is_a_refusal(handbook_assistant):

@@ -59,3 +59,5 @@ def test_only_a_question_asking_permission_is_decided_by_a_limit():
     assert limit_verdict(obliged, [exemption]) is None
     assert analyze("Am I allowed to carry over 300 hours of leave?").permission
     assert analyze("Is it OK to expense 3 nights of laundry?").permission
+    assert analyze("Is a 10-day refund window for a yearly plan allowed?").permission
+    assert not analyze("Is the refund window longer for yearly plans?").permission

@@ -106,6 +106,13 @@ def test_a_claim_no_passage_states_is_dropped(handbook_index):
     assert claim is None and check.status == "dropped"
 
 
+def test_a_clause_restated_with_its_negation_dropped_is_caught(handbook_index):
+    claim, check = verify(handbook_index, "There is a maximum amount of sick leave you can accrue.", [3])
+    assert claim is None and "opposite" in check.reason
+    claim, _ = verify(handbook_index, "There is no maximum amount of sick leave you can accrue.", [3])
+    assert claim is not None
+
+
 def test_markers_to_passages_that_do_not_exist_are_repaired(seed_index):
     claim, check = verify(seed_index, "Foreign ownership of domestic VPN services is capped at 50%.", [7])
     assert claim is not None and claim.markers == [1] and "do not exist" in check.reason
@@ -126,8 +133,9 @@ def test_without_an_embedder_invented_numbers_are_still_caught(handbook_index):
 
 
 @pytest.mark.llm
-def test_the_model_judges_support_and_catches_a_flipped_negation(local_assistant, handbook_assistant):
-    """Lexical support cannot see "not"; the model's own judgement can."""
+def test_the_model_judges_support_and_a_flipped_negation_is_still_dropped(local_assistant, handbook_assistant):
+    """The model supports a restatement; one that restates a clause with its "no" dropped
+    is caught by the negation check, whatever the model says."""
     snap = handbook_assistant.snapshot
     passages = [passage_with(snap, "There is no maximum amount of sick leave")]
     analysis = analyze("Is there a cap on how much sick leave I can build up?")

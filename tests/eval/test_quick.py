@@ -97,9 +97,11 @@ def test_committed_thresholds_pass_on_the_quick_run(quick_run):
 
 
 @pytest.mark.llm
-def test_the_quick_gate_passes_with_the_default_backend(built_settings, tmp_path):
+def test_the_quick_gate_passes_with_the_default_backend(built_settings, tmp_path, monkeypatch):
     """`policyqa eval run --quick --gate` as a fresh clone runs it: the local model."""
     from policyqa.cli import main
+
+    monkeypatch.setenv("POLICYQA_MODEL_DIR", str(built_settings.model_dir))
 
     code = main(["--data-dir", str(built_settings.data_dir), "eval", "run", "--quick", "--gate",
                  "--results-dir", str(tmp_path), "--no-progress"])
