@@ -126,17 +126,16 @@ def support_messages(answer_messages: list[dict], draft: str, sentence: str, mar
 
 def answer_grammar(passage_count: int, yes_no: bool) -> str:
     """GBNF for the answer: [verdict] then one to three sentences (or runs of them),
-    each ending in markers of passages that exist. A plain repetition, no minimum length:
-    llama.cpp checks the grammar against the whole vocabulary at every token, and a
-    counted repetition made that 40% slower (a claim too short to check is dropped later). The model's habit of writing the
-    full stop before the markers ("... areas. [1][2]") is allowed; the renderer
-    normalises it."""
+    each ending in markers of passages that exist. A sentence runs at least 12 characters
+    before its first marker, so a marker cannot split a sentence after its subject ("The
+    passage [1] ... states"). The model's habit of writing the full stop before the
+    markers ("... areas. [1][2]") is allowed; the renderer normalises it."""
     count = max(1, min(passage_count, 9))
     digit = "[1-9]" if count == 9 else f"[1-{count}]" if count > 1 else '"1"'
     verdict = '("Yes" | "No") ". " ' if yes_no else ""
     more = ' (" " sentence)?' * (MAX_SENTENCES - 1)
     return "\n".join([
         f'root ::= {verdict}sentence{more}',
-        'sentence ::= [A-Z0-9"“(\'] [^\\n\\[\\]]+ cite cite? cite? "."?',
+        'sentence ::= [A-Z0-9"“(\'] [^\\n\\[\\]]{12,} cite cite? cite? "."?',
         f'cite ::= " "? "[" {digit} "]"',
     ]) + "\n"
