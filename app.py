@@ -446,7 +446,7 @@ def ensure_index(settings: Settings) -> None:
         why = "no index yet"
     except IndexFormatError:
         why = "the index was written by another version of PolicyQA"
-    from policyqa.commands.index import progress_bar
+    from index.progress import progress_bar
 
     print(f"{why}: indexing {settings.corpus_dir} (once)", flush=True)
     print(build_index(settings, progress=progress_bar()).summary(), flush=True)

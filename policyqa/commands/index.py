@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from index.progress import progress_bar
 from policyqa.settings import Settings
 
 
@@ -17,27 +18,6 @@ def register(sub) -> None:
     status = index.add_parser("status", help="what is indexed")
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=run_status)
-
-
-def progress_bar():
-    """A tqdm bar per stage, driven by the build's (stage, done, total) callbacks."""
-    from tqdm import tqdm
-
-    bars: dict[str, tqdm] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        bar = bars.get(stage)
-        if total <= 0:
-            return
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="chunk", leave=True)
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return update
 
 
 def run_build(args, settings: Settings) -> int:
