@@ -9,17 +9,22 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # A portable llama.cpp build: the cached wheel runs on any x86-64 CPU with AVX2.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: run test test-fast install model chromium index clean-venv
+.PHONY: run test test-fast lint install model chromium index clean-venv
 
 run: install model
 	$(BIN)/policyqa serve
 
-test: install model chromium
+test: install model chromium lint
 	$(BIN)/python -m pytest
 
 # The quick tier: no LLM, no browser (the full suite is `make test`).
-test-fast: install
+test-fast: install lint
 	$(BIN)/python -m pytest -m "not llm and not browser"
+
+# ruff, configured in pyproject.toml: lint, and the format it keeps.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 install: $(STAMP)
 

@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import policyqa  # noqa: F401  (offline environment before gradio is imported)
 import gradio as gr
 
+import policyqa  # noqa: F401  (offline environment before gradio is imported)
 from assistant import Answer, Assistant, Delta, Evidence, Filters
 from policyqa.errors import BuildLockedError, InvalidQuestionError, PolicyQAError
 from policyqa.settings import Settings
@@ -58,6 +58,8 @@ def example_questions(settings: Settings) -> list[str]:
         elif inside and re.match(r"^\s*[-*]\s+\S", line):
             out.append(re.sub(r"^\s*[-*]\s+", "", line).strip())
     return out[:8]
+
+
 UPLOAD_TYPES = [".md", ".txt", ".html", ".htm", ".pdf"]
 STREAM_INTERVAL = 0.05  # seconds between streamed UI updates
 
@@ -68,8 +70,11 @@ def _busy() -> gr.Textbox:
 
 
 def _idle(value: str | None = None) -> gr.Textbox:
-    return gr.Textbox(value=value, submit_btn="Ask", stop_btn=False) if value is not None else \
-        gr.Textbox(submit_btn="Ask", stop_btn=False)
+    return (
+        gr.Textbox(value=value, submit_btn="Ask", stop_btn=False)
+        if value is not None
+        else gr.Textbox(submit_btn="Ask", stop_btn=False)
+    )
 
 
 def _role(message) -> str:
@@ -93,7 +98,7 @@ def parse_date(value: Any, label: str) -> dt.date | None:
     if value in (None, ""):
         return None
     if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(value, dt.UTC).date()
     text = str(value).strip()
     try:
         return dt.date.fromisoformat(text[:10])
@@ -158,17 +163,22 @@ class ChatApp:
             yield shown, {**session, "messages": shown}, _idle(), gr.skip()
             return
         if answer is None:
-            shown = shown + [{"role": "assistant", "content": render.error_html("The answer stream ended without an answer.")}]
+            shown = shown + [
+                {"role": "assistant", "content": render.error_html("The answer stream ended without an answer.")}
+            ]
             yield shown, {**session, "messages": shown}, _idle(), gr.skip()
             return
 
         shown = shown + [{"role": "assistant", "content": render.answer_html(answer)}]
-        record = {"answer": answer.model_dump(mode="json"), "top_k": int(top_k),
-                  "filters": filters.model_dump(mode="json")}
+        record = {
+            "answer": answer.model_dump(mode="json"),
+            "top_k": int(top_k),
+            "filters": filters.model_dump(mode="json"),
+        }
         new = {
             "messages": shown,
-            "turns": session["turns"] + [{"role": "user", "content": question},
-                                         {"role": "assistant", "content": answer.text}],
+            "turns": session["turns"]
+            + [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}],
             "answers": {**session["answers"], str(len(shown) - 1): record},
         }
         yield shown, new, _idle(), record["answer"]
@@ -181,10 +191,12 @@ class ChatApp:
         """Stop pressed: keep the question on screen, marked as stopped; not in history."""
         session = session or new_session()
         shown = list(session["messages"])
-        asked = (chat or [])[len(shown):len(shown) + 1]
+        asked = (chat or [])[len(shown) : len(shown) + 1]
         if asked and _role(asked[0]) == "user":
-            shown += [{"role": "user", "content": _text(asked[0])},
-                      {"role": "assistant", "content": render.stopped_html()}]
+            shown += [
+                {"role": "user", "content": _text(asked[0])},
+                {"role": "assistant", "content": render.stopped_html()},
+            ]
         return shown, {**session, "messages": shown}, _idle()
 
     def new_chat(self):
@@ -227,8 +239,11 @@ class ChatApp:
 
     def corpus_views(self):
         publishers, documents = self.filter_choices()
-        return (render.document_rows(self.assistant.snapshot), gr.Dropdown(choices=publishers),
-                gr.Dropdown(choices=documents))
+        return (
+            render.document_rows(self.assistant.snapshot),
+            gr.Dropdown(choices=publishers),
+            gr.Dropdown(choices=documents),
+        )
 
     def add_documents(self, files, backend, progress=gr.Progress()):
         """Check and store uploads under <corpus>/uploads, then re-index incrementally."""
@@ -334,30 +349,53 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     with gr.Column(scale=1, min_width=260, elem_id="pqa-side"):
                         new_chat = gr.Button("New chat", variant="secondary", elem_id="pqa-new-chat", icon=None)
                         with gr.Accordion("Settings", open=True):
-                            backend = gr.Dropdown(BACKENDS, value=settings.backend, label="Answer generator",
-                                                  elem_id="pqa-backend")
-                            top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages to use (top-k)",
-                                              elem_id="pqa-top-k")
-                            publishers = gr.Dropdown(publisher_choices, value=[],
-                                                     multiselect=True, label="Only these publishers",
-                                                     elem_id="pqa-publishers")
-                            documents = gr.Dropdown(document_choices, value=[],
-                                                    multiselect=True, label="Only these documents",
-                                                    elem_id="pqa-documents")
+                            backend = gr.Dropdown(
+                                BACKENDS, value=settings.backend, label="Answer generator", elem_id="pqa-backend"
+                            )
+                            top_k = gr.Slider(
+                                1,
+                                10,
+                                value=settings.top_k,
+                                step=1,
+                                label="Passages to use (top-k)",
+                                elem_id="pqa-top-k",
+                            )
+                            publishers = gr.Dropdown(
+                                publisher_choices,
+                                value=[],
+                                multiselect=True,
+                                label="Only these publishers",
+                                elem_id="pqa-publishers",
+                            )
+                            documents = gr.Dropdown(
+                                document_choices,
+                                value=[],
+                                multiselect=True,
+                                label="Only these documents",
+                                elem_id="pqa-documents",
+                            )
                             with gr.Row():
-                                date_from = gr.DateTime("", label="Dated from", include_time=False, type="string",
-                                                        elem_id="pqa-date-from")
-                                date_to = gr.DateTime("", label="Dated to", include_time=False, type="string",
-                                                      elem_id="pqa-date-to")
-                            gr.HTML('<div class="pqa-side-note">Filters narrow the search; documents without '
-                                    "a date are left out by a date filter.</div>", padding=False)
+                                date_from = gr.DateTime(
+                                    "", label="Dated from", include_time=False, type="string", elem_id="pqa-date-from"
+                                )
+                                date_to = gr.DateTime(
+                                    "", label="Dated to", include_time=False, type="string", elem_id="pqa-date-to"
+                                )
+                            gr.HTML(
+                                '<div class="pqa-side-note">Filters narrow the search; documents without '
+                                "a date are left out by a date filter.</div>",
+                                padding=False,
+                            )
                 answer_json = gr.JSON(visible=False, label="Last answer")
 
             with gr.Tab("Corpus", id="corpus"):
-                gr.HTML('<div class="pqa-side-note">Indexed documents. Add .md, .txt, .html or .pdf files '
-                        f"(up to {settings.max_upload_mb:g} MB each, UTF-8 text or real PDFs); they are stored "
-                        f"in the corpus folder under <code>{UPLOADS_SUBDIR}/</code> and indexed "
-                        "incrementally.</div>", padding=False)
+                gr.HTML(
+                    '<div class="pqa-side-note">Indexed documents. Add .md, .txt, .html or .pdf files '
+                    f"(up to {settings.max_upload_mb:g} MB each, UTF-8 text or real PDFs); they are stored "
+                    f"in the corpus folder under <code>{UPLOADS_SUBDIR}/</code> and indexed "
+                    "incrementally.</div>",
+                    padding=False,
+                )
                 doc_table = gr.Dataframe(
                     value=render.document_rows(assistant.snapshot),
                     headers=["id", "title", "publisher", "date", "chunks", "file"],
@@ -370,8 +408,14 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     show_label=False,
                 )
                 with gr.Row():
-                    upload = gr.File(label="Add documents", file_count="multiple", file_types=UPLOAD_TYPES,
-                                     type="filepath", elem_id="pqa-upload", scale=3)
+                    upload = gr.File(
+                        label="Add documents",
+                        file_count="multiple",
+                        file_types=UPLOAD_TYPES,
+                        type="filepath",
+                        elem_id="pqa-upload",
+                        scale=3,
+                    )
                     with gr.Column(scale=1, min_width=220):
                         add = gr.Button("Add and re-index", variant="primary", elem_id="pqa-add")
                         reindex = gr.Button("Re-index the corpus folder", elem_id="pqa-reindex")
@@ -382,16 +426,29 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         chat_outputs = [chatbot, session, question, answer_json]
         answering = dict(concurrency_limit=settings.concurrency, concurrency_id="answer")
         asked = question.submit(ui.respond, chat_inputs, chat_outputs, api_name="ask", **answering)
-        picked = examples.click(ui.ask_example, [examples, *chat_inputs[1:]], chat_outputs,
-                                api_visibility="private", **answering)
-        question.stop(ui.stopped, [chatbot, session], [chatbot, session, question], cancels=[asked, picked],
-                      api_visibility="private", queue=False)
+        picked = examples.click(
+            ui.ask_example, [examples, *chat_inputs[1:]], chat_outputs, api_visibility="private", **answering
+        )
+        question.stop(
+            ui.stopped,
+            [chatbot, session],
+            [chatbot, session, question],
+            cancels=[asked, picked],
+            api_visibility="private",
+            queue=False,
+        )
         for event in (asked, picked):
             event.then(ui.status, [backend], [status, timer], api_visibility="private", concurrency_limit=None)
-        new_chat.click(ui.new_chat, None, [chatbot, session, answer_json, question], api_name="new_chat",
-                       concurrency_limit=None)
-        chatbot.clear(ui.new_chat, None, [chatbot, session, answer_json, question], api_visibility="private",
-                      concurrency_limit=None)
+        new_chat.click(
+            ui.new_chat, None, [chatbot, session, answer_json, question], api_name="new_chat", concurrency_limit=None
+        )
+        chatbot.clear(
+            ui.new_chat,
+            None,
+            [chatbot, session, answer_json, question],
+            api_visibility="private",
+            concurrency_limit=None,
+        )
         chatbot.like(ui.like, [session], None, api_visibility="private", concurrency_limit=None)
         backend.change(ui.choose_backend, [backend], [status, timer], api_visibility="private", concurrency_limit=None)
         timer.tick(ui.status, [backend], [status, timer], api_visibility="private", concurrency_limit=None)
@@ -399,8 +456,9 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         # Fresh status and corpus lists for every page load (the values built into the
         # page are from start-up; the model may have loaded or documents been added since).
         app.load(ui.status, [backend], [status, timer], api_visibility="private", concurrency_limit=None)
-        app.load(ui.corpus_views, None, [doc_table, publishers, documents], api_visibility="private",
-                 concurrency_limit=None)
+        app.load(
+            ui.corpus_views, None, [doc_table, publishers, documents], api_visibility="private", concurrency_limit=None
+        )
 
         corpus_outputs = [build_log, doc_table, publishers, documents, status]
         indexing = dict(concurrency_limit=1, concurrency_id="index")
@@ -460,9 +518,12 @@ def serve(settings: Settings) -> None:
     # Printed before the model starts loading: llama.cpp silences the process's stdout
     # and stderr while it loads, which would swallow this line from another thread.
     loading = ", loading in the background" if settings.backend != "extractive" else ""
-    print(f"PolicyQA on http://{settings.host}:{settings.port} "
-          f"({'login required' if settings.auth else 'no login'}; answer generator: {settings.backend}{loading}; "
-          "Ctrl-C stops)", flush=True)
+    print(
+        f"PolicyQA on http://{settings.host}:{settings.port} "
+        f"({'login required' if settings.auth else 'no login'}; answer generator: {settings.backend}{loading}; "
+        "Ctrl-C stops)",
+        flush=True,
+    )
     assistant = Assistant(settings, background=True)
     app = build_app(assistant, settings)
     launch(app, settings, quiet=True)

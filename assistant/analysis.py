@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Sequence
+from typing import Literal
 
 from assistant.condense import condense
 from assistant.types import Turn
@@ -35,61 +36,117 @@ AnswerKind = Literal["number", "amount", "date", "duration", "name", "list", "de
 
 _SPACES = re.compile(r"\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
-_AUX = (r"(?:can|could|may|might|must|shall|should|will|would|is|are|am|was|were|do|does|did|has|have|had|"
-        r"isn[’']t|aren[’']t|wasn[’']t|weren[’']t|don[’']t|doesn[’']t|didn[’']t|can[’']t|cannot|couldn[’']t|"
-        r"won[’']t|wouldn[’']t|shouldn[’']t|hasn[’']t|haven[’']t|mustn[’']t)")
-_DISCOURSE = re.compile(r"^(?:(?:and|so|but|then|also|ok|okay|well|hi|hello|hey|please|quick question|question)\b[,:]?\s*)+",
-                        re.I)
+_AUX = (
+    r"(?:can|could|may|might|must|shall|should|will|would|is|are|am|was|were|do|does|did|has|have|had|"
+    r"isn[’']t|aren[’']t|wasn[’']t|weren[’']t|don[’']t|doesn[’']t|didn[’']t|can[’']t|cannot|couldn[’']t|"
+    r"won[’']t|wouldn[’']t|shouldn[’']t|hasn[’']t|haven[’']t|mustn[’']t)"
+)
+_DISCOURSE = re.compile(
+    r"^(?:(?:and|so|but|then|also|ok|okay|well|hi|hello|hey|please|quick question|question)\b[,:]?\s*)+", re.I
+)
 _SUBORDINATE = re.compile(
     r"^(?:if|when|whenever|since|because|after|before|once|while|although|though|given(?: that)?|as long as|"
-    r"in case|assuming|suppose|say|unless)\b[^,?]*,\s*", re.I)
+    r"in case|assuming|suppose|say|unless)\b[^,?]*,\s*",
+    re.I,
+)
 _YES_NO = re.compile(rf"^{_AUX}\b", re.I)
 _WHETHER = re.compile(r"\b(?:whether|(?:know|wonder(?:ing)?|tell me|ask(?:ing)?|check|confirm|sure)\s+if)\b", re.I)
 _REQUEST = re.compile(
     r"^(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?"
-    r"(?:list|name|tell|give|show|explain|describe|summari[sz]e|say|provide|outline|identify|find|help|walk)\b", re.I)
-_EMBEDDED_YES_NO = re.compile(r"^(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?(?:tell|confirm|check)"
-                              r"(?:\s+me)?\s+(?:whether|if)\b", re.I)
+    r"(?:list|name|tell|give|show|explain|describe|summari[sz]e|say|provide|outline|identify|find|help|walk)\b",
+    re.I,
+)
+_EMBEDDED_YES_NO = re.compile(
+    r"^(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?(?:tell|confirm|check)"
+    r"(?:\s+me)?\s+(?:whether|if)\b",
+    re.I,
+)
 # "Is it paid monthly or yearly?": alternatives, answered by one of them, not by yes or no.
 # "Can I ...?", "Am I allowed to ...?", "Is it OK to ...?": asks whether something is permitted.
 _PERMISSION = re.compile(
     r"^(?:can|could|may)\s+(?!you\b|u\b)|\b(?:am|are|is)\s+(?:i|we|he|she|they|it|\w+)\s+(?:allowed|permitted|eligible|able)\b"
     r"|^is\s+it\s+(?:ok|okay|possible|allowed|permitted|fine|legal)\b|^(?:will|would)\s+(?:i|we)\s+be\s+(?:able|allowed)\b"
     r"|^(?:is|are)\b.*\b(?:allowed|permitted|acceptable|legal|ok|okay)\W*$",
-    re.I)
+    re.I,
+)
 _ALTERNATIVES = re.compile(r"\bor\s+(?!not\b)(?:\w+[’']?\w*\s*){1,4}\?*$", re.I)
-_GREETING = re.compile(r"^(?:hi|hello|hey|thanks|thank you|thx|good (?:morning|afternoon|evening)|bye|goodbye|ok|okay|"
-                       r"cheers|yo)(?:\s+(?:there|all|everyone|again|so much|a lot))?$", re.I)
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|thanks|thank you|thx|good (?:morning|afternoon|evening)|bye|goodbye|ok|okay|"
+    r"cheers|yo)(?:\s+(?:there|all|everyone|again|so much|a lot))?$",
+    re.I,
+)
 _KINDS: list[tuple[AnswerKind, re.Pattern]] = [
-    ("duration", re.compile(r"\bhow\s+(?:long|soon)\b|\bhow\s+many\s+(?:days|weeks|months|years|hours|minutes)\b"
-                            r"|\bhow\s+much\s+time\b|\bwithin\s+what\s+(?:time|period)\b|\bfor\s+how\s+long\b", re.I)),
-    ("amount", re.compile(r"\bhow\s+much\b.*"
-                          r"\b(?:cost|costs|pay|paid|charge|charged|fee|fees|price|spend|reimburs\w*|worth|owe)\b"
-                          r"|\bhow\s+much\s+(?:money|is\s+the\s+(?:fee|price|cost|charge))\b"
-                          r"|\bwhat(?:\s+is|\s+are|\s+was|\s+were|['’]s)\s+the\s+(?:[\w-]+\s+){0,4}(?:fee|fees|price|prices|cost|costs|"
-                          r"charge|charges|rate|rates|salary|stipend|allowance)\b",
-                          re.I)),
+    (
+        "duration",
+        re.compile(
+            r"\bhow\s+(?:long|soon)\b|\bhow\s+many\s+(?:days|weeks|months|years|hours|minutes)\b"
+            r"|\bhow\s+much\s+time\b|\bwithin\s+what\s+(?:time|period)\b|\bfor\s+how\s+long\b",
+            re.I,
+        ),
+    ),
+    (
+        "amount",
+        re.compile(
+            r"\bhow\s+much\b.*"
+            r"\b(?:cost|costs|pay|paid|charge|charged|fee|fees|price|spend|reimburs\w*|worth|owe)\b"
+            r"|\bhow\s+much\s+(?:money|is\s+the\s+(?:fee|price|cost|charge))\b"
+            r"|\bwhat(?:\s+is|\s+are|\s+was|\s+were|['’]s)\s+the\s+(?:[\w-]+\s+){0,4}(?:fee|fees|price|prices|cost|costs|"
+            r"charge|charges|rate|rates|salary|stipend|allowance)\b",
+            re.I,
+        ),
+    ),
     ("number", re.compile(r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:number|percentage|share|proportion)\b", re.I)),
-    ("date", re.compile(r"^(?:when|by\s+when|until\s+when|since\s+when)\b|\bwhat\s+(?:date|day|year|month)\b"
-                        r"|\b(?:on|by|from)\s+(?:what|which)\s+(?:date|day)\b|\bwhich\s+(?:date|year)\b", re.I)),
-    ("definition", re.compile(r"\bwhat\s+(?:does|do)\s+.+\bmean\b|\bwhat\s+(?:counts|qualifies)\s+as\b"
-                              r"|\bdefin(?:e|ition)\b|\bmeaning\s+of\b|\bwhat\s+is\s+meant\s+by\b"
-                              r"|^what(?:\s+is|['’]s|\s+are)\s+(?:a|an)\s+", re.I)),
-    ("list", re.compile(r"^(?:list|name|enumerate)\b|\bwhat\s+are\s+(?:the|all)\b|\bwhich\s+\w+(?:\s+\w+)?\s+(?:are|were)\b"
-                        r"|\bwhat\s+\w+(?:\s+\w+)?\s+(?:are|were)\s+(?:covered|included|allowed|eligible|available|required)\b",
-                        re.I)),
-    ("name", re.compile(r"^(?:who|whom|whose|which)\b|\bwhat\s+is\s+the\s+name\b|\bwhat['’]s\s+the\s+name\b"
-                        r"|\bwho\s+(?:is|are|do|does|should|can|has|have|must)\b", re.I)),
-    ("explanation", re.compile(r"^(?:why|how)\b|\bwhat\s+happens\b|\bwhat\s+(?:should|do|can|must)\s+i\s+do\b"
-                               r"|^(?:explain|describe)\b|\bwhat\s+(?:steps|is\s+the\s+process|are\s+the\s+steps)\b", re.I)),
+    (
+        "date",
+        re.compile(
+            r"^(?:when|by\s+when|until\s+when|since\s+when)\b|\bwhat\s+(?:date|day|year|month)\b"
+            r"|\b(?:on|by|from)\s+(?:what|which)\s+(?:date|day)\b|\bwhich\s+(?:date|year)\b",
+            re.I,
+        ),
+    ),
+    (
+        "definition",
+        re.compile(
+            r"\bwhat\s+(?:does|do)\s+.+\bmean\b|\bwhat\s+(?:counts|qualifies)\s+as\b"
+            r"|\bdefin(?:e|ition)\b|\bmeaning\s+of\b|\bwhat\s+is\s+meant\s+by\b"
+            r"|^what(?:\s+is|['’]s|\s+are)\s+(?:a|an)\s+",
+            re.I,
+        ),
+    ),
+    (
+        "list",
+        re.compile(
+            r"^(?:list|name|enumerate)\b|\bwhat\s+are\s+(?:the|all)\b|\bwhich\s+\w+(?:\s+\w+)?\s+(?:are|were)\b"
+            r"|\bwhat\s+\w+(?:\s+\w+)?\s+(?:are|were)\s+(?:covered|included|allowed|eligible|available|required)\b",
+            re.I,
+        ),
+    ),
+    (
+        "name",
+        re.compile(
+            r"^(?:who|whom|whose|which)\b|\bwhat\s+is\s+the\s+name\b|\bwhat['’]s\s+the\s+name\b"
+            r"|\bwho\s+(?:is|are|do|does|should|can|has|have|must)\b",
+            re.I,
+        ),
+    ),
+    (
+        "explanation",
+        re.compile(
+            r"^(?:why|how)\b|\bwhat\s+happens\b|\bwhat\s+(?:should|do|can|must)\s+i\s+do\b"
+            r"|^(?:explain|describe)\b|\bwhat\s+(?:steps|is\s+the\s+process|are\s+the\s+steps)\b",
+            re.I,
+        ),
+    ),
 ]
 MIN_FOCUS_TERMS = 2  # a main clause with fewer content terms leans on its context
 # Words that frame a question rather than say what it is about.
-FRAMING = frozenset(tokenize(
-    "many much total number amount tell say said mention mentioned according article corpus document documents "
-    "text question know anything about please give list name exactly actually really wonder wondering "
-    "whether thanks hi hello he she him her his hers"
-))
+FRAMING = frozenset(
+    tokenize(
+        "many much total number amount tell say said mention mentioned according article corpus document documents "
+        "text question know anything about please give list name exactly actually really wonder wondering "
+        "whether thanks hi hello he she him her his hers"
+    )
+)
 _NAME = re.compile(r"(?<![\w’'])[A-Z][\w’'&.-]*[\w]|(?<![\w’'])[A-Z]{2,}\b")
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*%?")
 
@@ -186,8 +243,9 @@ def main_clause(sentence: str) -> str:
         clause = _SUBORDINATE.sub("", clause)
         clause = re.sub(r"^[^:?]{0,60}:\s+(?=\w)", "", clause)  # "Quick question: can I ...?"
         # "what about npm — can I ...?": the question after a dash, when it is one
-        clause = re.sub(rf"^[^?]{{0,60}}?\s[—–-]\s+(?=(?:{_AUX}|what|which|who|when|where|why|how)\b)", "", clause,
-                        flags=re.I)
+        clause = re.sub(
+            rf"^[^?]{{0,60}}?\s[—–-]\s+(?=(?:{_AUX}|what|which|who|when|where|why|how)\b)", "", clause, flags=re.I
+        )
         if clause == before:
             break
     return clause.strip()
@@ -204,8 +262,12 @@ def is_yes_no(clause: str) -> bool:
 
 def answer_kind(clause: str) -> AnswerKind:
     """What the clause asks for; a request ("can you tell me how many ...") by what it requests."""
-    clause = re.sub(r"^(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?(?:(?:tell|show|give)\s+(?:me|us)\s+)?",
-                    "", clause, flags=re.I)
+    clause = re.sub(
+        r"^(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?(?:(?:tell|show|give)\s+(?:me|us)\s+)?",
+        "",
+        clause,
+        flags=re.I,
+    )
     for kind, pattern in _KINDS:
         if pattern.search(clause):
             return kind
@@ -214,8 +276,12 @@ def answer_kind(clause: str) -> AnswerKind:
 
 def _elliptical(clause: str) -> bool:
     """A follow-up that carries no question of its own ("and sick leave?")."""
-    return not (_YES_NO.match(clause) or _WHETHER.search(clause) or answer_kind(clause) != "fact"
-                or re.match(r"^(?:what|which|who|where|how|why|when)\b", clause, re.I))
+    return not (
+        _YES_NO.match(clause)
+        or _WHETHER.search(clause)
+        or answer_kind(clause) != "fact"
+        or re.match(r"^(?:what|which|who|where|how|why|when)\b", clause, re.I)
+    )
 
 
 def names_in(text: str) -> tuple[str, ...]:
@@ -239,8 +305,9 @@ def content_terms(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def analyze(question: str, history: Sequence[Turn] = (), max_chars: int = 2000,
-            rewrite: Callable[[str], str] | None = None) -> QueryAnalysis:
+def analyze(
+    question: str, history: Sequence[Turn] = (), max_chars: int = 2000, rewrite: Callable[[str], str] | None = None
+) -> QueryAnalysis:
     """The QueryAnalysis of a question (and its conversation, for a follow-up)."""
     asked = normalize_question(question, max_chars)
     standalone, context = condense(asked, list(history), rewrite)

@@ -20,8 +20,8 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -62,12 +62,19 @@ class Prepared:
 
 def base(analysis: QueryAnalysis, passages: Sequence[Passage]) -> dict:
     """The fields every Answer to this question carries."""
-    return dict(question=analysis.asked, standalone_query=analysis.standalone, context=analysis.context,
-                passages=list(passages))
+    return dict(
+        question=analysis.asked, standalone_query=analysis.standalone, context=analysis.context, passages=list(passages)
+    )
 
 
-def prepare(analysis: QueryAnalysis, passages: Sequence[Passage], history: Sequence[Turn] | None,
-            settings: Settings, generator=None, embed: Callable[[list[str]], np.ndarray] | None = None) -> Prepared:
+def prepare(
+    analysis: QueryAnalysis,
+    passages: Sequence[Passage],
+    history: Sequence[Turn] | None,
+    settings: Settings,
+    generator=None,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+) -> Prepared:
     passages = list(passages)
     index = EvidenceIndex(passages, analysis, embed)
     texts = focus_texts(analysis, index, FOCUS_WORDS) if passages else []
@@ -97,22 +104,30 @@ def relevance(ready: Prepared, generator, settings: Settings) -> float | None:
     as with `min_relevance` 0)."""
     if generator is None or not ready.shown or settings.min_relevance <= 0:
         return None
-    shown = ready.passages[:ready.shown]
+    shown = ready.passages[: ready.shown]
     try:
-        return judge(generator, prompts.relevance_messages(ready.analysis, shown, ready.history,
-                                                           ready.texts[:ready.shown]))
+        return judge(
+            generator, prompts.relevance_messages(ready.analysis, shown, ready.history, ready.texts[: ready.shown])
+        )
     except BackendError as exc:
         log.info("relevance not judged: %s", exc)
         return None
 
 
 def refusal(analysis: QueryAnalysis, passages: Sequence[Passage], backend: str, reason: str, **extra) -> Answer:
-    return Answer(**base(analysis, passages), text=policy.REFUSAL, status="refused", backend=backend,
-                  notes=[reason] if reason else [], **extra)
+    return Answer(
+        **base(analysis, passages),
+        text=policy.REFUSAL,
+        status="refused",
+        backend=backend,
+        notes=[reason] if reason else [],
+        **extra,
+    )
 
 
-def answer_stream(ready: Prepared, settings: Settings, generator=None,
-                  started: float | None = None) -> Iterator[Delta | Answer]:
+def answer_stream(
+    ready: Prepared, settings: Settings, generator=None, started: float | None = None
+) -> Iterator[Delta | Answer]:
     """Yield Delta events as text arrives, then exactly one final Answer. Timings count
     from `started` (the request's start), else from now."""
     started = time.perf_counter() if started is None else started
@@ -215,8 +230,9 @@ def _from_draft(raw: str, ready: Prepared, settings: Settings, generator) -> tup
         return None, f"{name} returned an empty answer"
     if draft.not_found:
         return refusal(ready.analysis, ready.passages, backend, "the generator found no answer in the passages"), None
-    kept, checks = verify_claims(draft.claims, ready.index, support_policy(settings),
-                                 _support_judge(ready, raw, settings, generator))
+    kept, checks = verify_claims(
+        draft.claims, ready.index, support_policy(settings), _support_judge(ready, raw, settings, generator)
+    )
     if not kept and max((c.support for c in checks), default=0.0) < ON_TOPIC:
         # Nothing the draft says is near the passages: a broken generator, not an attempt
         # at an answer (which, unsupported, would be a refusal).
@@ -224,8 +240,9 @@ def _from_draft(raw: str, ready: Prepared, settings: Settings, generator) -> tup
     return compose(ready, kept, checks, draft.verdict, backend), None
 
 
-def compose(ready: Prepared, kept: list[VerifiedClaim], checks: list[SentenceCheck], draft_verdict: str | None,
-            backend: str) -> Answer:
+def compose(
+    ready: Prepared, kept: list[VerifiedClaim], checks: list[SentenceCheck], draft_verdict: str | None, backend: str
+) -> Answer:
     """The Answer from verified claims: the policy decides what it may say."""
     analysis, index = ready.analysis, ready.index
     limit = limit_verdict(analysis, (u.text for u in index.units))
@@ -236,15 +253,29 @@ def compose(ready: Prepared, kept: list[VerifiedClaim], checks: list[SentenceChe
     kept = [_without_verdict(c) for c in kept]
     outcome = policy.after(analysis, kept, draft_verdict, limit, deciding)
     if outcome.refused:
-        return Answer(**ready.base(), text=policy.REFUSAL, status="refused", backend=backend, checks=checks,
-                      notes=[*outcome.notes, outcome.reason])
-    claims = outcome.claims[:prompts.MAX_SENTENCES + (1 if deciding is not None else 0)]
-    for claim in outcome.claims[len(claims):]:
+        return Answer(
+            **ready.base(),
+            text=policy.REFUSAL,
+            status="refused",
+            backend=backend,
+            checks=checks,
+            notes=[*outcome.notes, outcome.reason],
+        )
+    claims = outcome.claims[: prompts.MAX_SENTENCES + (1 if deciding is not None else 0)]
+    for claim in outcome.claims[len(claims) :]:
         if claim.check is not None:
-            claim.check.status, claim.check.reason = "dropped", f"beyond the {prompts.MAX_SENTENCES} sentences asked for"
+            claim.check.status, claim.check.reason = (
+                "dropped",
+                f"beyond the {prompts.MAX_SENTENCES} sentences asked for",
+            )
     return Answer(
-        **ready.base(), text=render(outcome.verdict, claims, outcome.unsaid), status="grounded",
-        verdict=outcome.verdict, backend=backend, citations=citations(claims, index.passages), checks=checks,
+        **ready.base(),
+        text=render(outcome.verdict, claims, outcome.unsaid),
+        status="grounded",
+        verdict=outcome.verdict,
+        backend=backend,
+        citations=citations(claims, index.passages),
+        checks=checks,
         notes=outcome.notes,
     )
 
@@ -290,8 +321,10 @@ def citations(claims: Sequence[VerifiedClaim], passages: Sequence[Passage]) -> l
 
 def _extractive(ready: Prepared) -> Answer:
     claims = extract(ready.analysis, ready.index)
-    checks = [SentenceCheck(text=c.text, cited=c.markers, status="supported", support=1.0,
-                            reason="quoted from the passage") for c in claims]
+    checks = [
+        SentenceCheck(text=c.text, cited=c.markers, status="supported", support=1.0, reason="quoted from the passage")
+        for c in claims
+    ]
     for claim, check in zip(claims, checks):
         claim.check = check
     return compose(ready, claims, checks, None, "extractive")

@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Iterator, Sequence
+from collections.abc import Iterator
 
 from assistant import answering, policy
 from assistant.analysis import QueryAnalysis, analyze
 from assistant.condense import trim_history
 from assistant.retrieval import HybridRetriever, Retrieval
-from assistant.types import Answer, Delta, Evidence, Filters, Passage, StreamEvent, Turn
+from assistant.types import Answer, Evidence, Filters, Passage, StreamEvent, Turn
 from index.embedding import Embedder
 from index.snapshot import current_marker, open_snapshot
 from index.store import VectorStore, store_identity
@@ -54,7 +54,7 @@ class Assistant:
                 self._generator(settings.backend)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, **overrides) -> "Assistant":
+    def from_settings(cls, settings: Settings | None = None, **overrides) -> Assistant:
         """Build from POLICYQA_* settings; keyword arguments override single fields."""
         settings = (settings or Settings()).override(**overrides)
         return cls(settings)
@@ -163,7 +163,9 @@ class Assistant:
         """What retrieval searches for: the standalone question and any context."""
         return self.analyze(question, history, backend).search_text
 
-    def search(self, question: str, history=None, filters=None, top_k: int | None = None) -> tuple[QueryAnalysis, Retrieval]:
+    def search(
+        self, question: str, history=None, filters=None, top_k: int | None = None
+    ) -> tuple[QueryAnalysis, Retrieval]:
         """The question's analysis and its retrieval result."""
         analysis = self.analyze(question, history)
         return analysis, self.retriever.retrieve(analysis, _filters(filters), top_k)
@@ -171,8 +173,9 @@ class Assistant:
     def retrieve(self, question: str, history=None, filters=None, top_k: int | None = None) -> list[Passage]:
         return self.search(question, history, filters, top_k)[1].passages
 
-    def ask(self, question: str, history=None, filters=None, top_k: int | None = None,
-            backend: str | None = None) -> Answer:
+    def ask(
+        self, question: str, history=None, filters=None, top_k: int | None = None, backend: str | None = None
+    ) -> Answer:
         answer = None
         for event in self.stream(question, history, filters, top_k, backend):
             if isinstance(event, Answer):
@@ -180,8 +183,9 @@ class Assistant:
         assert answer is not None
         return answer
 
-    def stream(self, question: str, history=None, filters=None, top_k: int | None = None,
-               backend: str | None = None) -> Iterator[StreamEvent]:
+    def stream(
+        self, question: str, history=None, filters=None, top_k: int | None = None, backend: str | None = None
+    ) -> Iterator[StreamEvent]:
         """Yields Evidence (before any token), Delta events, then the final Answer."""
         started = time.perf_counter()
         backend = backend or self.settings.backend
@@ -199,12 +203,18 @@ class Assistant:
         scores = {"strength": round(found.strength, 4)}
         if decision.answer:
             generator = self._generator(backend)
-            ready = answering.prepare(analysis, found.passages, turns, self.settings, generator,
-                                      self.embedder.embed_many)
+            ready = answering.prepare(
+                analysis, found.passages, turns, self.settings, generator, self.embedder.embed_many
+            )
             if generator is not None:
                 t0 = time.perf_counter()
-                decision = policy.before(analysis, found.passages, found.strength, self.settings,
-                                         answering.relevance(ready, generator, self.settings))
+                decision = policy.before(
+                    analysis,
+                    found.passages,
+                    found.strength,
+                    self.settings,
+                    answering.relevance(ready, generator, self.settings),
+                )
                 timings["relevance"] = time.perf_counter() - t0
                 if decision.relevance is not None:
                     scores["relevance"] = round(decision.relevance, 4)
@@ -220,7 +230,7 @@ class Assistant:
                 event.timings = {**timings, **event.timings}
             yield event
 
-    def chat(self, filters=None) -> "Chat":
+    def chat(self, filters=None) -> Chat:
         return Chat(self, filters)
 
     def status(self) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from assistant.types import Turn
 
@@ -24,11 +24,15 @@ _PRONOUNS = re.compile(
     r"\b(?:it|its|that|this|those|these|they|them|their|there|he|she|his|her|him|one|ones|the same)\b", re.I
 )
 # Words that point back to what was said before, without naming it.
-_ANAPHORA = re.compile(r"\b(?:afterwards?|then|too|also|as\s+well|instead|either|in\s+that\s+case|after\s+that|"
-                       r"before\s+that|otherwise|the\s+same|same\s+thing|that\s+case)\b", re.I)
+_ANAPHORA = re.compile(
+    r"\b(?:afterwards?|then|too|also|as\s+well|instead|either|in\s+that\s+case|after\s+that|"
+    r"before\s+that|otherwise|the\s+same|same\s+thing|that\s+case)\b",
+    re.I,
+)
 _QUESTION_START = re.compile(
     r"^(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|may|will|would|"
-    r"should|has|have|had|list|name)\b", re.I
+    r"should|has|have|had|list|name)\b",
+    re.I,
 )
 _PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent\b)", re.I)
 _PLACE_AFTER = re.compile(r"\b(in|for|at|from|by|to)\s+((?:[A-Z][\w’'-]*)(?:\s+[A-Z][\w’'-]*)*)")
@@ -75,12 +79,15 @@ def is_followup(question: str, history: Sequence[Turn]) -> bool:
     if not any(t.role == "user" for t in history):
         return False
     words = question.split()
-    return bool(
-        _FOLLOWUP_START.match(question)
-        or _PRONOUNS.search(question)
-        or _ANAPHORA.search(question)
-        or len(words) <= 3
-    ) and len(words) <= 3 * _MAX_FOLLOWUP_WORDS
+    return (
+        bool(
+            _FOLLOWUP_START.match(question)
+            or _PRONOUNS.search(question)
+            or _ANAPHORA.search(question)
+            or len(words) <= 3
+        )
+        and len(words) <= 3 * _MAX_FOLLOWUP_WORDS
+    )
 
 
 def _new_entity(question: str) -> tuple[str | None, str | None]:
@@ -102,7 +109,7 @@ def substitute(previous: str, followup: str) -> str | None:
     """Previous question with the follow-up's entity swapped in, or None if no slot fits."""
     new_when, old_when = _WHEN.search(followup), _WHEN.search(previous)
     if new_when and old_when:
-        return previous[:old_when.start()] + new_when.group() + previous[old_when.end():]
+        return previous[: old_when.start()] + new_when.group() + previous[old_when.end() :]
     new_pct = _PERCENT.findall(followup)
     if new_pct and _PERCENT.search(previous):
         out = _PERCENT.sub(new_pct[-1], previous, count=1)
@@ -120,12 +127,12 @@ def _swap_place(previous: str, prep: str | None, entity: str | None) -> str | No
     slots = [m for m in _PLACE_AFTER.finditer(previous) if prep is None or m.group(1).lower() == prep]
     if slots:
         slot = slots[-1]
-        return previous[: slot.start(2)] + entity + previous[slot.end(2):]
+        return previous[: slot.start(2)] + entity + previous[slot.end(2) :]
     names = list(_TITLE_NAME.finditer(previous))
     if prep in (None, "in") and entity[:1].isupper() and len(names) == 1:
         # "Is Wuhan covered by the new VPN measures?" + "and (in) Fuzhou?": its one name (not an
         # acronym), whatever stands before it.
-        return previous[: names[0].start()] + entity + previous[names[0].end():]
+        return previous[: names[0].start()] + entity + previous[names[0].end() :]
     return None
 
 
@@ -143,12 +150,15 @@ def previous_question(history: Sequence[Turn]) -> str | None:
     return None
 
 
-_HEAD = re.compile(r"^(?:and|what about|how about|what of|also|same for|same with|but|or|then|so)\s+"
-                   r"(?:the\s+|for\s+|with\s+)?(?P<phrase>[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,3})\s*\??$", re.I)
+_HEAD = re.compile(
+    r"^(?:and|what about|how about|what of|also|same for|same with|but|or|then|so)\s+"
+    r"(?:the\s+|for\s+|with\s+)?(?P<phrase>[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,3})\s*\??$",
+    re.I,
+)
 
 
 def swap_head_phrase(previous: str, followup: str) -> str | None:
-    """"How much annual leave can I carry over?" + "and sick leave?": the follow-up names
+    """ "How much annual leave can I carry over?" + "and sick leave?": the follow-up names
     another kind of the same thing (same last word), which replaces the previous one."""
     match = _HEAD.match(followup.strip())
     if not match:
@@ -162,9 +172,16 @@ def swap_head_phrase(previous: str, followup: str) -> str | None:
         if re.sub(r"[^\w’'-]", "", word).lower() != head:
             continue
         first = max(0, i - len(words) + 1)
-        while first < i and prev_words[first].lower() in _LEADING_WORDS | {"my", "your", "our", "their", "this", "that"}:
+        while first < i and prev_words[first].lower() in _LEADING_WORDS | {
+            "my",
+            "your",
+            "our",
+            "their",
+            "this",
+            "that",
+        }:
             first += 1
-        return " ".join([*prev_words[:first], *words[:-1], word, *prev_words[i + 1:]])
+        return " ".join([*prev_words[:first], *words[:-1], word, *prev_words[i + 1 :]])
     return None
 
 

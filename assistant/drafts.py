@@ -74,13 +74,13 @@ def parse_draft(raw: str) -> Draft | None:
     lead = _LEAD_VERDICT.match(text)
     if lead:
         verdict = lead.group(1).lower()
-        text = text[lead.end():]
+        text = text[lead.end() :]
     if _NOT_FOUND.match(text) and verdict is None:
         return Draft([], None, not_found=True)
     claims: list[Claim] = []
     position = 0
     for match in _MARKER_GROUP.finditer(text):
-        segment = text[position:match.start()].strip()
+        segment = text[position : match.start()].strip()
         markers = [int(n) for n in re.findall(r"\d+", match.group(1))]
         position = match.end()
         pieces = [p for p in _SENTENCE_END.split(segment) if p.strip()]

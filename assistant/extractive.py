@@ -73,14 +73,18 @@ def extract(analysis: QueryAnalysis, index: EvidenceIndex) -> list[VerifiedClaim
             gain = (tokens & query_tokens) - covered
             if not gain:
                 continue
-            if any(len(tokens & index.unit_tokens[j]) / max(len(tokens | index.unit_tokens[j]), 1) > 0.6 for j in chosen):
+            if any(
+                len(tokens & index.unit_tokens[j]) / max(len(tokens | index.unit_tokens[j]), 1) > 0.6 for j in chosen
+            ):
                 continue
         chosen.append(i)
         covered |= tokens & query_tokens
         seen_texts.add(unit.text)
         if len(chosen) >= MAX_SENTENCES or (query_tokens and covered >= query_tokens):
             break
-    return [VerifiedClaim(text=u.text, markers=[u.passage], quotes={u.passage: u}) for u in (index.units[i] for i in chosen)]
+    return [
+        VerifiedClaim(text=u.text, markers=[u.passage], quotes={u.passage: u}) for u in (index.units[i] for i in chosen)
+    ]
 
 
 def focus_texts(analysis: QueryAnalysis, index: EvidenceIndex, budget_words: int) -> list[str]:

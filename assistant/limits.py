@@ -17,8 +17,8 @@ decide; when the passages state conflicting limits, nothing is decided.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from assistant.analysis import QueryAnalysis
 from assistant.values import NUMBER_WORDS
@@ -27,9 +27,11 @@ from index.lexical import tokenize
 _NUM = r"(\d[\d,]*(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")"
 # What follows the number: "%", or up to four words, the unit among them ("240 annual leave hours").
 _UNIT = r"\s*(%|percent\b|per\s?cent\b|[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3})"
-_UPPER = (r"up\s+to|at\s+most|no\s+more\s+than|not\s+more\s+than|a\s+maximum\s+of|maximum\s+of|maximum|max\.?|"
-          r"capped\s+at|a\s+cap\s+of|cap\s+of|a\s+limit\s+of|limit\s+of|limited\s+to|not\s+(?:to\s+)?exceed(?:ing)?|"
-          r"within|less\s+than|fewer\s+than|no\s+later\s+than|under")
+_UPPER = (
+    r"up\s+to|at\s+most|no\s+more\s+than|not\s+more\s+than|a\s+maximum\s+of|maximum\s+of|maximum|max\.?|"
+    r"capped\s+at|a\s+cap\s+of|cap\s+of|a\s+limit\s+of|limit\s+of|limited\s+to|not\s+(?:to\s+)?exceed(?:ing)?|"
+    r"within|less\s+than|fewer\s+than|no\s+later\s+than|under"
+)
 _LOWER = r"at\s+least|a\s+minimum\s+of|minimum\s+of|minimum|no\s+less\s+than|no\s+fewer\s+than|no\s+earlier\s+than"
 _BOUND = re.compile(rf"\b(?:(?P<upper>{_UPPER})|(?P<lower>{_LOWER}))\s+(?:a\s+|the\s+|of\s+)?{_NUM}{_UNIT}", re.I)
 # "the 240 hour cap", "a 30-day limit"
@@ -119,7 +121,9 @@ def limit_verdict(analysis: QueryAnalysis, sentences: Iterable[str]) -> LimitVer
                     found.append((limit, value))
     if not found:
         return None
-    verdicts = {("no" if (value > limit.value if limit.upper else value < limit.value) else "yes") for limit, value in found}
+    verdicts = {
+        ("no" if (value > limit.value if limit.upper else value < limit.value) else "yes") for limit, value in found
+    }
     if len(verdicts) != 1:
         return None
     limit, value = found[0]

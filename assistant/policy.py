@@ -17,8 +17,8 @@ state the other.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from assistant.analysis import QueryAnalysis, content_terms
 from assistant.limits import LimitVerdict
@@ -40,8 +40,13 @@ class Decision:
     relevance: float | None = None
 
 
-def before(analysis: QueryAnalysis, passages: Sequence[Passage], strength: float, settings: Settings,
-           relevance: float | None = None) -> Decision:
+def before(
+    analysis: QueryAnalysis,
+    passages: Sequence[Passage],
+    strength: float,
+    settings: Settings,
+    relevance: float | None = None,
+) -> Decision:
     """Whether to generate an answer at all (see the module docstring)."""
     decision = Decision(answer=True, strength=strength, relevance=relevance)
     if not passages:
@@ -54,8 +59,10 @@ def before(analysis: QueryAnalysis, passages: Sequence[Passage], strength: float
         decision.reason = f"the question asks for {KIND_PHRASES[analysis.kind]} and no passage states one"
     elif relevance is not None and relevance < settings.min_relevance:
         decision.answer = False
-        decision.reason = (f"the generator judges that the passages do not state the answer "
-                           f"(p={relevance:.2f} < {settings.min_relevance:.2f})")
+        decision.reason = (
+            f"the generator judges that the passages do not state the answer "
+            f"(p={relevance:.2f} < {settings.min_relevance:.2f})"
+        )
     return decision
 
 
@@ -71,8 +78,13 @@ class Outcome:
     reason: str = ""
 
 
-def after(analysis: QueryAnalysis, claims: list[VerifiedClaim], draft_verdict: str | None,
-          limit: LimitVerdict | None, deciding: VerifiedClaim | None = None) -> Outcome:
+def after(
+    analysis: QueryAnalysis,
+    claims: list[VerifiedClaim],
+    draft_verdict: str | None,
+    limit: LimitVerdict | None,
+    deciding: VerifiedClaim | None = None,
+) -> Outcome:
     """The answer's verdict and claims from what verification kept (see the module docstring)."""
     notes: list[str] = []
     claims = list(claims)
@@ -82,7 +94,9 @@ def after(analysis: QueryAnalysis, claims: list[VerifiedClaim], draft_verdict: s
             verdict = limit.verdict
             if draft_verdict and draft_verdict != verdict:
                 notes.append(f"verdict {draft_verdict} corrected to {verdict}: {limit.note}")
-            if deciding is not None and not any(number_stated(f"{limit.limit.value:g}", numbers_in(c.text)) for c in claims):
+            if deciding is not None and not any(
+                number_stated(f"{limit.limit.value:g}", numbers_in(c.text)) for c in claims
+            ):
                 claims.insert(0, deciding)
                 notes.append("added the sentence stating the limit")
         elif claims:
@@ -90,9 +104,14 @@ def after(analysis: QueryAnalysis, claims: list[VerifiedClaim], draft_verdict: s
     if not claims:
         return Outcome(refused=True, notes=notes, reason="no sentence of the answer is supported by the passages")
     if analysis.asks_for_value and not analysis.yes_no and not any(states_kind(c.text, analysis.kind) for c in claims):
-        return Outcome(refused=True, notes=notes,
-                       reason=f"no supported sentence states {KIND_PHRASES[analysis.kind]}, which the question asks for")
-    return Outcome(refused=False, verdict=verdict, claims=claims, unsaid=unanswered_parts(analysis, claims), notes=notes)
+        return Outcome(
+            refused=True,
+            notes=notes,
+            reason=f"no supported sentence states {KIND_PHRASES[analysis.kind]}, which the question asks for",
+        )
+    return Outcome(
+        refused=False, verdict=verdict, claims=claims, unsaid=unanswered_parts(analysis, claims), notes=notes
+    )
 
 
 def unanswered_parts(analysis: QueryAnalysis, claims: Sequence[VerifiedClaim]) -> list[str]:

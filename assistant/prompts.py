@@ -22,7 +22,7 @@ writes is verified afterwards whatever the backend.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from assistant.analysis import QueryAnalysis
 from assistant.types import Passage, Turn
@@ -81,8 +81,9 @@ def format_history(history: Sequence[Turn], max_words: int = 40) -> str:
     return "\n".join(lines)
 
 
-def _question_block(analysis: QueryAnalysis, passages: Sequence[Passage], history: Sequence[Turn],
-                    texts: Sequence[str] | None) -> str:
+def _question_block(
+    analysis: QueryAnalysis, passages: Sequence[Passage], history: Sequence[Turn], texts: Sequence[str] | None
+) -> str:
     """Everything before the task line: the prefix the answer and the judgements share."""
     parts = [f"<passages>\n{format_passages(passages, texts)}\n</passages>"]
     if history and analysis.followup:
@@ -97,16 +98,24 @@ def task(analysis: QueryAnalysis) -> str:
     return YES_NO_TASK if analysis.yes_no else _TASKS[analysis.kind]
 
 
-def messages(analysis: QueryAnalysis, passages: Sequence[Passage], history: Sequence[Turn] = (),
-             texts: Sequence[str] | None = None) -> list[dict]:
+def messages(
+    analysis: QueryAnalysis,
+    passages: Sequence[Passage],
+    history: Sequence[Turn] = (),
+    texts: Sequence[str] | None = None,
+) -> list[dict]:
     return [
         {"role": "system", "content": SYSTEM},
         {"role": "user", "content": f"{_question_block(analysis, passages, history, texts)}\n\n{task(analysis)}"},
     ]
 
 
-def relevance_messages(analysis: QueryAnalysis, passages: Sequence[Passage], history: Sequence[Turn] = (),
-                       texts: Sequence[str] | None = None) -> list[dict]:
+def relevance_messages(
+    analysis: QueryAnalysis,
+    passages: Sequence[Passage],
+    history: Sequence[Turn] = (),
+    texts: Sequence[str] | None = None,
+) -> list[dict]:
     """Do the passages answer the question? (the same prefix as `messages`)"""
     return [
         {"role": "system", "content": SYSTEM},
@@ -119,8 +128,10 @@ def support_messages(answer_messages: list[dict], draft: str, sentence: str, mar
     return [
         *answer_messages,
         {"role": "assistant", "content": draft},
-        {"role": "user", "content": f"Does passage [{marker}] state what this sentence says: \"{defang(sentence)}\"? "
-                                    "Reply Yes or No."},
+        {
+            "role": "user",
+            "content": f'Does passage [{marker}] state what this sentence says: "{defang(sentence)}"? Reply Yes or No.',
+        },
     ]
 
 
@@ -134,8 +145,13 @@ def answer_grammar(passage_count: int, yes_no: bool) -> str:
     digit = "[1-9]" if count == 9 else f"[1-{count}]" if count > 1 else '"1"'
     verdict = '("Yes" | "No") ". " ' if yes_no else ""
     more = ' (" " sentence)?' * (MAX_SENTENCES - 1)
-    return "\n".join([
-        f'root ::= {verdict}sentence{more}',
-        'sentence ::= [A-Z0-9"“(\'] [^\\n\\[\\]]{12,} cite cite? cite? "."?',
-        f'cite ::= " "? "[" {digit} "]"',
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                f"root ::= {verdict}sentence{more}",
+                'sentence ::= [A-Z0-9"“(\'] [^\\n\\[\\]]{12,} cite cite? cite? "."?',
+                f'cite ::= " "? "[" {digit} "]"',
+            ]
+        )
+        + "\n"
+    )

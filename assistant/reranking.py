@@ -66,8 +66,12 @@ def tokens_of(c: Candidate, snapshot: Snapshot) -> frozenset[str]:
     return c.tokens
 
 
-def coverage(terms: tuple[str, ...] | list[str], text_tokens: frozenset[str] | set[str], snapshot: Snapshot,
-             skip_numbers: bool = False) -> float:
+def coverage(
+    terms: tuple[str, ...] | list[str],
+    text_tokens: frozenset[str] | set[str],
+    snapshot: Snapshot,
+    skip_numbers: bool = False,
+) -> float:
     """IDF-weighted share of the query terms that appear in the text."""
     lexical = snapshot.lexical
     weights = {t: lexical.idf(t) for t in terms if not (skip_numbers and t[:1].isdigit())}
@@ -77,8 +81,9 @@ def coverage(terms: tuple[str, ...] | list[str], text_tokens: frozenset[str] | s
     return sum(w for t, w in weights.items() if t in text_tokens) / total
 
 
-def rerank(terms: tuple[str, ...], candidates: list[Candidate], snapshot: Snapshot,
-           focus: tuple[str, ...] = ()) -> list[Candidate]:
+def rerank(
+    terms: tuple[str, ...], candidates: list[Candidate], snapshot: Snapshot, focus: tuple[str, ...] = ()
+) -> list[Candidate]:
     """Candidates by their mixed score. Coverage averages the question's terms with its
     main clause's (`focus`): context sentences around a question count, what it asks
     counts twice."""
@@ -99,8 +104,14 @@ def drop_repeats(ranked: list[Candidate], snapshot: Snapshot) -> list[Candidate]
     kept: list[Candidate] = []
     for c in ranked:
         mine = tokens_of(c, snapshot)
-        twin = next((i for i, k in enumerate(kept)
-                     if k.doc_id != c.doc_id and _jaccard(mine, tokens_of(k, snapshot)) >= REPEAT), None)
+        twin = next(
+            (
+                i
+                for i, k in enumerate(kept)
+                if k.doc_id != c.doc_id and _jaccard(mine, tokens_of(k, snapshot)) >= REPEAT
+            ),
+            None,
+        )
         if twin is None:
             kept.append(c)
         elif _newer(c, kept[twin], snapshot):

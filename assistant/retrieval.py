@@ -13,8 +13,8 @@ Stages, each measured in `policyqa bench retrieval`:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -26,7 +26,6 @@ from index.lexical import tokenize
 from index.snapshot import ChunkRecord, Snapshot
 from index.store import VectorStore
 from policyqa.settings import Settings
-
 
 MAX_TOP_K = 50
 W_STRENGTH_DENSE = 0.5  # evidence strength: best dense similarity vs joint coverage of the question
@@ -68,8 +67,9 @@ class HybridRetriever:
         self.embed_query = embed_query
 
     # -- stage 1 ------------------------------------------------------------------
-    def dense(self, vector: np.ndarray, allowed: set[str] | None, n: int,
-              sentences: np.ndarray | None = None) -> list[tuple[ChunkRecord, float]]:
+    def dense(
+        self, vector: np.ndarray, allowed: set[str] | None, n: int, sentences: np.ndarray | None = None
+    ) -> list[tuple[ChunkRecord, float]]:
         """Top chunks by dense similarity: a chunk's own vector (Chroma) or, where the
         index has sentence vectors (`sentences`: each chunk's best sentence), the better."""
         if allowed is not None and not allowed:
@@ -112,8 +112,9 @@ class HybridRetriever:
         top = top[np.argsort(-scores[top])]
         return [(self.snapshot.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
 
-    def candidates(self, query: str, filters: Filters | None, lexical_query: str | None = None
-                   ) -> tuple[list[Candidate], np.ndarray, np.ndarray | None, dict]:
+    def candidates(
+        self, query: str, filters: Filters | None, lexical_query: str | None = None
+    ) -> tuple[list[Candidate], np.ndarray, np.ndarray | None, dict]:
         """Fused candidates, the query vector, each chunk's best sentence similarity, timings."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
@@ -128,12 +129,22 @@ class HybridRetriever:
         t0 = time.perf_counter()
         lexical = self.lexical(lexical_query or query, allowed, n)
         timings["bm25"] = time.perf_counter() - t0
-        fused = fuse_scores(dense, lexical) if self.settings.fusion == "score" else fuse(dense, lexical, self.settings.rrf_k)
+        fused = (
+            fuse_scores(dense, lexical)
+            if self.settings.fusion == "score"
+            else fuse(dense, lexical, self.settings.rrf_k)
+        )
         return fused, vector, sentences, timings
 
     # -- all stages -----------------------------------------------------------------
-    def retrieve(self, query: QueryAnalysis | str, filters: Filters | None = None, top_k: int | None = None,
-                 rerank_enabled: bool = True, novelty: float | None = None) -> Retrieval:
+    def retrieve(
+        self,
+        query: QueryAnalysis | str,
+        filters: Filters | None = None,
+        top_k: int | None = None,
+        rerank_enabled: bool = True,
+        novelty: float | None = None,
+    ) -> Retrieval:
         """Passages for a question (its analysis, or plain text), best first."""
         top_k = min(max(1, top_k if top_k is not None else self.settings.top_k), MAX_TOP_K)
         analysis = query if isinstance(query, QueryAnalysis) else None
@@ -146,8 +157,9 @@ class HybridRetriever:
             self._fill_dense(fused, vector, sentences)
             ranked = rerank(terms, fused, self.snapshot, focus)
             ranked = drop_repeats(ranked, self.snapshot)
-            ranked = diversify(_anchors(query), ranked, self.snapshot,
-                               self.settings.novelty if novelty is None else novelty)
+            ranked = diversify(
+                _anchors(query), ranked, self.snapshot, self.settings.novelty if novelty is None else novelty
+            )
             ranked = merge_adjacent(ranked, self.snapshot, top_k)
         else:
             ranked = fused[:top_k]
@@ -194,7 +206,7 @@ class HybridRetriever:
             date=doc.date,
             url=doc.url,
             source=doc.source,
-            text=doc.text[c.start:c.end],
+            text=doc.text[c.start : c.end],
             start=c.start,
             end=c.end,
             score=round(float(c.score), 4),

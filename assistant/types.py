@@ -6,7 +6,7 @@ and `.model_dump_json()` gives the `--json` output for free.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, Union
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -71,8 +71,11 @@ class Passage(BaseModel):
     def heading(self) -> str:
         """The passage's section path below its document's title (or the whole path)."""
         prefix = f"{self.title} > "
-        return self.section[len(prefix):] if self.title and self.section.startswith(prefix) else (
-            "" if self.section == self.title else self.section)
+        return (
+            self.section[len(prefix) :]
+            if self.title and self.section.startswith(prefix)
+            else ("" if self.section == self.title else self.section)
+        )
 
 
 class Quote(BaseModel):
@@ -152,4 +155,4 @@ class Delta(BaseModel):
     text: str
 
 
-StreamEvent = Union[Evidence, Delta, Answer]
+StreamEvent = Evidence | Delta | Answer

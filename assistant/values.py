@@ -12,30 +12,59 @@ import re
 
 # From two: "one" is mostly a pronoun ("Suzhou is one of the 20 cities"), not a count.
 NUMBER_WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
 }
-_NUMBER = re.compile(
-    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s*(%|percent\b|per\s?cent\b|pct\b))?", re.I)
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s*(%|percent\b|per\s?cent\b|pct\b))?", re.I)
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 MONTHS = ("january february march april may june july august september october november december").split()
 _MONTH = re.compile(r"\b(" + "|".join(MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\b", re.I)
 _WEEKDAY = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[/-]\d{1,2}[/-]\d{1,4}\b")
-_UNIT = (r"(?:second|minute|hour|day|business\s+day|working\s+day|calendar\s+day|week|month|year|"
-         r"pay\s+period|quarter|semester|decade)s?")
+_UNIT = (
+    r"(?:second|minute|hour|day|business\s+day|working\s+day|calendar\s+day|week|month|year|"
+    r"pay\s+period|quarter|semester|decade)s?"
+)
 _DURATION = re.compile(
     rf"\b(?:\d[\d,.]*|{'|'.join(NUMBER_WORDS)}|a|an|one|several|few)\s*(?:-|\s)?{_UNIT}\b"
-    r"|\b(?:daily|weekly|monthly|annually|yearly|quarterly|biweekly|immediately)\b", re.I)
+    r"|\b(?:daily|weekly|monthly|annually|yearly|quarterly|biweekly|immediately)\b",
+    re.I,
+)
 _AMOUNT = re.compile(
     r"[$€£¥₹]\s?\d|\b\d[\d,.]*\s?(?:usd|eur|gbp|cny|rmb|dollars?|euros?|pounds?|yuan|cents?|francs?)\b"
-    r"|\b(?:usd|eur|gbp|cny|rmb)\s?\d", re.I)
+    r"|\b(?:usd|eur|gbp|cny|rmb)\s?\d",
+    re.I,
+)
 _NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'&-]*[A-Za-z0-9]|[A-Z]{2,}|[A-Z])(?![\w’'])")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*|\n)$")
-_FUNCTION_WORDS = frozenset("""
+_FUNCTION_WORDS = frozenset(
+    """
 a an the this that these those it its they their them there here he she his her we our you your i my me
 yes no not none both either neither each every all any some many most several other another such
 and but or so yet also then thus hence therefore however moreover furthermore additionally overall
@@ -45,7 +74,8 @@ because since although though unless until after before during under over in on 
 with from into about above below between among through per via according based given following
 regarding including excluding like unlike is are was were be been can could may might must shall
 should will would do does did has have had note please see
-""".split())
+""".split()
+)
 
 
 def numbers_in(text: str) -> set[str]:
@@ -113,7 +143,7 @@ def names_in(text: str) -> set[str]:
     out = set()
     for match in _NAME.finditer(text):
         word = match.group()
-        if word.lower() in _FUNCTION_WORDS or _SENTENCE_START.search(text[max(0, match.start() - 3):match.start()]):
+        if word.lower() in _FUNCTION_WORDS or _SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]):
             continue
         if len(word) == 1 and word not in ("I",):
             continue

@@ -23,8 +23,8 @@ sentence the others lack) is removed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -37,11 +37,13 @@ from index.lexical import tokenize
 Embed = Callable[[list[str]], np.ndarray]
 Judge = Callable[[str, int], "float | None"]  # (sentence, passage marker) -> P(the passage states it)
 
-_META = frozenset(tokenize(
-    "passage passages article articles text source sources context document documents state states "
-    "stated mention mentions mentioned say says said according provide provides provided information "
-    "indicate indicates indicated note noted yes no answer question"
-))
+_META = frozenset(
+    tokenize(
+        "passage passages article articles text source sources context document documents state states "
+        "stated mention mentions mentioned say says said according provide provides provided information "
+        "indicate indicates indicated note noted yes no answer question"
+    )
+)
 _META_PREFIX = re.compile(
     r"^\s*(?:(?:according to|as (?:stated|mentioned|noted) in|based on|per)\s+(?:the\s+)?"
     r"(?:passages?|articles?|sources?|context|texts?|documents?)(?:\s*\[?\d+\]?(?:\s*(?:,|and)\s*\[?\d+\]?)*)?"
@@ -99,10 +101,13 @@ def sentence_units(text: str) -> list[tuple[int, int]]:
         if text[end - 1] == ":":
             j, words = i + 1, len(text[start:end].split())
             # items: whole lines of their own, right after it
-            while j < len(spans) and text[spans[j - 1].end:spans[j].start].count("\n") == 1 \
-                    and words + len(text[spans[j].start:spans[j].end].split()) <= LIST_WORDS \
-                    and (spans[j].end == len(text) or text[spans[j].end] == "\n"):
-                words += len(text[spans[j].start:spans[j].end].split())
+            while (
+                j < len(spans)
+                and text[spans[j - 1].end : spans[j].start].count("\n") == 1
+                and words + len(text[spans[j].start : spans[j].end].split()) <= LIST_WORDS
+                and (spans[j].end == len(text) or text[spans[j].end] == "\n")
+            ):
+                words += len(text[spans[j].start : spans[j].end].split())
                 end = spans[j].end
                 j += 1
             i = j if j > i + 1 else i + 1
@@ -203,8 +208,10 @@ class EvidenceIndex:
             vocabulary = sorted({w for t in self.passage_text for w in re.findall(r"[^\W\d_][\w’'-]+", t.lower())})
             if words and self.embed is not None and vocabulary:
                 asked = sorted(words)
-                sims = np.asarray(self.embed(asked), dtype=np.float32) @ np.asarray(self.embed(vocabulary),
-                                                                                   dtype=np.float32).T
+                sims = (
+                    np.asarray(self.embed(asked), dtype=np.float32)
+                    @ np.asarray(self.embed(vocabulary), dtype=np.float32).T
+                )
                 owner = sims.argmax(axis=0)
                 for row, word in enumerate(asked):
                     own = sims[row][owner == row]
@@ -218,8 +225,11 @@ class EvidenceIndex:
         question) states."""
         numbers = set().union(*(self.passage_numbers[n - 1] for n in passages)) if passages else set()
         months = set().union(*(self.passage_months[n - 1] for n in passages)) if passages else set()
-        missing = [x for x in sorted(numbers_in(claim))
-                   if not number_stated(x, numbers) and not number_stated(x, self.question_numbers)]
+        missing = [
+            x
+            for x in sorted(numbers_in(claim))
+            if not number_stated(x, numbers) and not number_stated(x, self.question_numbers)
+        ]
         missing += [m for m in sorted(months_in(claim)) if m not in months and m not in self.question_months]
         for name in sorted(names_in(claim)):
             bare = _POSSESSIVE.sub("", name).casefold()
@@ -272,8 +282,13 @@ class EvidenceIndex:
             best = 0.0
             for i, unit in enumerate(self.units):
                 if unit.passage in passages and number_stated(number, numbers_in(unit.text)):
-                    near = set().union(*(self.unit_tokens[j] for j in range(max(0, i - 1), min(len(self.units), i + 2))
-                                         if self.units[j].passage == unit.passage))
+                    near = set().union(
+                        *(
+                            self.unit_tokens[j]
+                            for j in range(max(0, i - 1), min(len(self.units), i + 2))
+                            if self.units[j].passage == unit.passage
+                        )
+                    )
                     best = max(best, len(words & near) / len(words))
             if best < BINDING:
                 out.append(number)
@@ -317,8 +332,9 @@ class SupportPolicy:
     lexical_threshold: float
 
 
-def verify_claims(claims: Sequence[Claim], index: EvidenceIndex, policy: SupportPolicy,
-                  judge: Judge | None = None) -> tuple[list[VerifiedClaim], list[SentenceCheck]]:
+def verify_claims(
+    claims: Sequence[Claim], index: EvidenceIndex, policy: SupportPolicy, judge: Judge | None = None
+) -> tuple[list[VerifiedClaim], list[SentenceCheck]]:
     """Check each claim; return the ones kept (with repaired markers) and what was done."""
     kept: list[VerifiedClaim] = []
     checks: list[SentenceCheck] = []
@@ -336,7 +352,11 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex, policy: Support
         seen.add(text.lower())
         sims = index.similarities(text)
         valid = [n for n in cited if 1 <= n <= count]
-        notes = [f"cited passage(s) {[n for n in cited if n not in valid]} that do not exist"] if len(valid) < len(cited) else []
+        notes = (
+            [f"cited passage(s) {[n for n in cited if n not in valid]} that do not exist"]
+            if len(valid) < len(cited)
+            else []
+        )
         scores: dict[int, float] = {}
 
         def score(n: int) -> float:
@@ -353,18 +373,33 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex, policy: Support
         threshold = policy.judge_threshold if judge is not None else policy.lexical_threshold
         missing = index.problems(text, valid)
         if len(content_tokens(text)) < MIN_CLAIM_TERMS:
-            checks.append(SentenceCheck(text=text, cited=cited, status="dropped",
-                                        reason="says nothing a passage could state"))
+            checks.append(
+                SentenceCheck(text=text, cited=cited, status="dropped", reason="says nothing a passage could state")
+            )
             continue
         borrowed = content_tokens(text) & index.unmentioned
         if borrowed:
-            checks.append(SentenceCheck(text=text, cited=cited, status="dropped", support=related(),
-                                        reason=f"answers about {', '.join(sorted(borrowed))}, which no passage mentions"))
+            checks.append(
+                SentenceCheck(
+                    text=text,
+                    cited=cited,
+                    status="dropped",
+                    support=related(),
+                    reason=f"answers about {', '.join(sorted(borrowed))}, which no passage mentions",
+                )
+            )
             continue
         flipped = index.flipped(text, range(1, count + 1))
         if flipped is not None:
-            checks.append(SentenceCheck(text=text, cited=cited, status="dropped", support=related(),
-                                        reason=f"says the opposite of [{flipped.passage}]: \"{flipped.text[:120]}\""))
+            checks.append(
+                SentenceCheck(
+                    text=text,
+                    cited=cited,
+                    status="dropped",
+                    support=related(),
+                    reason=f'says the opposite of [{flipped.passage}]: "{flipped.text[:120]}"',
+                )
+            )
             continue
         good = [n for n in valid if not index.problems(text, [n]) and score(n) >= threshold] if not missing else []
         if not good and valid and not missing and score(max(valid, key=score)) >= threshold:
@@ -380,25 +415,40 @@ def verify_claims(claims: Sequence[Claim], index: EvidenceIndex, policy: Support
                 notes.append(f"{', '.join(missing)} not in the cited passage(s)")
             elif valid:
                 notes.append(f"the cited passage(s) {valid} do not state it")
-            others = sorted((n for n in range(1, count + 1) if n not in valid and not index.problems(text, [n])),
-                            key=lambda n: -index.lexical_support(text, n, sims))[:1]
+            others = sorted(
+                (n for n in range(1, count + 1) if n not in valid and not index.problems(text, [n])),
+                key=lambda n: -index.lexical_support(text, n, sims),
+            )[:1]
             markers = [n for n in others if score(n) >= threshold]
             if not markers and valid:
                 # The cited passages and one more together state it (a fact from each).
-                extra = next((n for n in range(1, count + 1)
-                              if n not in valid and not index.problems(text, [*valid, n])), None)
+                extra = next(
+                    (n for n in range(1, count + 1) if n not in valid and not index.problems(text, [*valid, n])), None
+                )
                 if extra is not None and max(score(n) for n in [*valid, extra]) >= threshold:
                     markers = [n for n in [*valid, extra] if index.contributes(text, n, [*valid, extra])] or [extra]
             if not markers:
                 best = max([*scores.values(), related()], default=0.0)
-                checks.append(SentenceCheck(text=text, cited=cited, status="dropped", support=round(best, 3),
-                                            reason="; ".join([*notes, "no passage states it"])))
+                checks.append(
+                    SentenceCheck(
+                        text=text,
+                        cited=cited,
+                        status="dropped",
+                        support=round(best, 3),
+                        reason="; ".join([*notes, "no passage states it"]),
+                    )
+                )
                 continue
             status = "reattributed"
             notes.append(f"re-attributed to {markers}")
         quotes = {n: q for n in markers if (q := index.quote_for(text, n, sims)) is not None}
-        check = SentenceCheck(text=text, cited=cited, status=status,
-                              support=round(max(score(n) for n in markers), 3), reason="; ".join(notes))
+        check = SentenceCheck(
+            text=text,
+            cited=cited,
+            status=status,
+            support=round(max(score(n) for n in markers), 3),
+            reason="; ".join(notes),
+        )
         checks.append(check)
         kept.append(VerifiedClaim(text=text, markers=sorted(markers), quotes=quotes, check=check))
     return kept, checks

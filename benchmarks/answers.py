@@ -34,18 +34,34 @@ def has_fact(fact: str, text: str) -> bool:
     """Word-bounded, so "50" is not found in "150"; "2,400" matches "2400"; "a|b" is
     either."""
     # An ordinal suffix still states the number ("November 15th" states "November 15").
-    return any(re.search(rf"(?<![\w.]){re.escape(_norm(f.strip()))}(?:st|nd|rd|th)?(?!\w|\.\d)", _norm(text))
-               is not None for f in fact.split("|") if f.strip())
+    return any(
+        re.search(rf"(?<![\w.]){re.escape(_norm(f.strip()))}(?:st|nd|rd|th)?(?!\w|\.\d)", _norm(text)) is not None
+        for f in fact.split("|")
+        if f.strip()
+    )
 
 
 def score(sample: Sample, answer, spans) -> dict:
-    row: dict = {"id": sample.id, "split": sample.split, "kind": sample.kind, "status": answer.status,
-                 "verdict": answer.verdict, "notes": answer.notes, "scores": answer.scores, "draft": answer.draft,
-                 "text": answer.text, "fallback": answer.fallback_reason,
-                 "answered_by": answer.backend, "query": answer.standalone_query,
-                 **{k: round(v, 3) for k, v in answer.timings.items()
-                    if k in ("evidence", "first_token", "total", "tokens_per_s")},
-                 "dropped": [f"{c.text} ({c.reason})" for c in answer.checks if c.status == "dropped"]}
+    row: dict = {
+        "id": sample.id,
+        "split": sample.split,
+        "kind": sample.kind,
+        "status": answer.status,
+        "verdict": answer.verdict,
+        "notes": answer.notes,
+        "scores": answer.scores,
+        "draft": answer.draft,
+        "text": answer.text,
+        "fallback": answer.fallback_reason,
+        "answered_by": answer.backend,
+        "query": answer.standalone_query,
+        **{
+            k: round(v, 3)
+            for k, v in answer.timings.items()
+            if k in ("evidence", "first_token", "total", "tokens_per_s")
+        },
+        "dropped": [f"{c.text} ({c.reason})" for c in answer.checks if c.status == "dropped"],
+    }
     if sample.expected_verdict:
         row["verdict_ok"] = answer.grounded and answer.verdict == sample.expected_verdict
     if not sample.answerable:
@@ -117,9 +133,24 @@ def run_backend(assistant, backend: str, samples: list[Sample], show: bool = Tru
     return rows
 
 
-COLUMNS = ["backend", "questions", "verdicts", "facts", "citation_precision", "verifier_supported", "citation_recall",
-           "refused_unanswerable", "false_refusals", "fallbacks", "evidence_p95_s", "first_token_p50_s",
-           "first_token_p95_s", "total_p50_s", "total_p95_s", "tokens_per_s"]
+COLUMNS = [
+    "backend",
+    "questions",
+    "verdicts",
+    "facts",
+    "citation_precision",
+    "verifier_supported",
+    "citation_recall",
+    "refused_unanswerable",
+    "false_refusals",
+    "fallbacks",
+    "evidence_p95_s",
+    "first_token_p50_s",
+    "first_token_p95_s",
+    "total_p50_s",
+    "total_p95_s",
+    "tokens_per_s",
+]
 
 
 def run(settings: Settings, args) -> dict:
@@ -145,9 +176,16 @@ def run(settings: Settings, args) -> dict:
     for split in splits:
         print(f"\n{args.testset} [{split}]")
         print(table(summary[split], COLUMNS))
-    result = {"testset": args.testset, "corpus": str(settings.corpus_dir), "split": args.split,
-              "kinds": args.kinds or "all", "questions": len(samples), "settings": settings.public_dict(),
-              "summary": summary, "questions_detail": per_backend}
+    result = {
+        "testset": args.testset,
+        "corpus": str(settings.corpus_dir),
+        "split": args.split,
+        "kinds": args.kinds or "all",
+        "questions": len(samples),
+        "settings": settings.public_dict(),
+        "summary": summary,
+        "questions_detail": per_backend,
+    }
     path = write_result(args.output or result_name("answers", args.testset), result)
     print(f"wrote {path}")
     return result

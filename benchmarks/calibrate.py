@@ -38,8 +38,13 @@ def sweep(items: list[tuple[float | None, bool, bool]], max_false: float) -> tup
         refused = [(a, was or (x is not None and x < t)) for x, a, was in items]
         false = sum(r for a, r in refused if a)
         caught = sum(r for a, r in refused if not a)
-        out.append({"threshold": t, "false_refusals": f"{false}/{n_answerable}",
-                    "refused_unanswerable": f"{caught}/{n_unanswerable}"})
+        out.append(
+            {
+                "threshold": t,
+                "false_refusals": f"{false}/{n_answerable}",
+                "refused_unanswerable": f"{caught}/{n_unanswerable}",
+            }
+        )
         if false <= max_false * n_answerable:
             best = t
     return out, best
@@ -48,13 +53,16 @@ def sweep(items: list[tuple[float | None, bool, bool]], max_false: float) -> tup
 def run(settings, args) -> dict:
     paths = [Path(p) if "/" in p else RESULTS_DIR / f"{p}.json" for p in args.results.split(",")]
     data = rows(paths, args.backend)
-    relevance = [(r.get("scores", {}).get("relevance"), r["kind"] != "unanswerable", r["status"] == "refused")
-                 for r in data]
+    relevance = [
+        (r.get("scores", {}).get("relevance"), r["kind"] != "unanswerable", r["status"] == "refused") for r in data
+    ]
     result = {}
     if any(x is not None for x, _, _ in relevance):
         swept, best = sweep(relevance, args.max_false_refusals)
         print("relevance (the generator's judgement), dev splits of", ", ".join(p.stem for p in paths))
-        print(table([r for r in swept if r["threshold"] <= 0.8], ["threshold", "false_refusals", "refused_unanswerable"]))
+        print(
+            table([r for r in swept if r["threshold"] <= 0.8], ["threshold", "false_refusals", "refused_unanswerable"])
+        )
         print(f"proposed min_relevance: {best}")
         result["min_relevance"] = best
     return result

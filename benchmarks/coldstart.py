@@ -27,23 +27,37 @@ QUESTION = "Can I own 100% of a VPN service in Wuhan?"
 
 
 def _env(settings: Settings, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "POLICYQA_DATA_DIR": str(settings.data_dir),
-           "POLICYQA_CORPUS_DIR": str(settings.corpus_dir), **extra}
+    env = {
+        **os.environ,
+        "POLICYQA_DATA_DIR": str(settings.data_dir),
+        "POLICYQA_CORPUS_DIR": str(settings.corpus_dir),
+        **extra,
+    }
     return env
 
 
 def cli_once(settings: Settings, backend: str) -> dict:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "policyqa.cli", "ask", QUESTION, "--backend", backend, "--json"],
-                          capture_output=True, text=True, env=_env(settings), timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "policyqa.cli", "ask", QUESTION, "--backend", backend, "--json"],
+        capture_output=True,
+        text=True,
+        env=_env(settings),
+        timeout=900,
+    )
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"policyqa ask --backend {backend} failed: {proc.stderr[-2000:]}")
     answer = json.loads(proc.stdout)
     total = answer["timings"].get("total", 0.0)
-    return {"wall_s": wall, "startup_s": wall - total, "answer_s": total,
-            "first_token_s": answer["timings"].get("first_token"), "verdict": answer.get("verdict"),
-            "answered_by": answer.get("backend")}
+    return {
+        "wall_s": wall,
+        "startup_s": wall - total,
+        "answer_s": total,
+        "first_token_s": answer["timings"].get("first_token"),
+        "verdict": answer.get("verdict"),
+        "answered_by": answer.get("backend"),
+    }
 
 
 def app_once(settings: Settings, backend: str) -> dict:
@@ -54,9 +68,12 @@ def app_once(settings: Settings, backend: str) -> dict:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "policyqa.cli", "serve"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL,
-                            env=_env(settings, POLICYQA_PORT=str(port), POLICYQA_BACKEND=backend))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "policyqa.cli", "serve"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=_env(settings, POLICYQA_PORT=str(port), POLICYQA_BACKEND=backend),
+    )
     try:
         page = None
         deadline = started + 600
@@ -74,8 +91,12 @@ def app_once(settings: Settings, backend: str) -> dict:
         client = Client(url, verbose=False, download_files=False)
         *_, answer = client.predict(QUESTION, api_name="/ask")
         first_answer = time.perf_counter() - started
-        return {"page_s": page, "first_answer_s": first_answer, "verdict": answer.get("verdict"),
-                "answered_by": answer.get("backend")}
+        return {
+            "page_s": page,
+            "first_answer_s": first_answer,
+            "verdict": answer.get("verdict"),
+            "answered_by": answer.get("backend"),
+        }
     finally:
         proc.terminate()
         try:
@@ -101,16 +122,24 @@ def run(settings: Settings, args) -> dict:
             print(f"  cli {backend} run {n + 1}: {cli[backend][-1]['wall_s']:.1f}s", flush=True)
             if not args.no_app:
                 app[backend].append(app_once(settings, backend))
-                print(f"  app {backend} run {n + 1}: page {app[backend][-1]['page_s']:.1f}s, "
-                      f"answer {app[backend][-1]['first_answer_s']:.1f}s", flush=True)
+                print(
+                    f"  app {backend} run {n + 1}: page {app[backend][-1]['page_s']:.1f}s, "
+                    f"answer {app[backend][-1]['first_answer_s']:.1f}s",
+                    flush=True,
+                )
     rows = []
     for backend in backends:
-        rows.append({"backend": backend, "cli_startup_s": _median(cli[backend], "startup_s"),
-                     "cli_answer_s": _median(cli[backend], "answer_s"),
-                     "cli_first_answer_s": _median(cli[backend], "wall_s"),
-                     "app_page_s": _median(app[backend], "page_s"),
-                     "app_first_answer_s": _median(app[backend], "first_answer_s"),
-                     "answered_by": "/".join(sorted({r["answered_by"] for r in cli[backend] + app[backend]}))})
+        rows.append(
+            {
+                "backend": backend,
+                "cli_startup_s": _median(cli[backend], "startup_s"),
+                "cli_answer_s": _median(cli[backend], "answer_s"),
+                "cli_first_answer_s": _median(cli[backend], "wall_s"),
+                "app_page_s": _median(app[backend], "page_s"),
+                "app_first_answer_s": _median(app[backend], "first_answer_s"),
+                "answered_by": "/".join(sorted({r["answered_by"] for r in cli[backend] + app[backend]})),
+            }
+        )
     print(table(rows, list(rows[0])))
     result = {"question": QUESTION, "repeats": args.repeats, "summary": rows, "runs": {"cli": cli, "app": app}}
     print(f"wrote {write_result('coldstart', result)}")

@@ -22,19 +22,32 @@ def machine() -> dict:
     import os
 
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=Path(__file__).parent,
-                              timeout=5).stdout.strip()
+        return subprocess.run(
+            ["git", *args], capture_output=True, text=True, cwd=Path(__file__).parent, timeout=5
+        ).stdout.strip()
 
     try:
         commit = git("rev-parse", "--short", "HEAD")
         # Measured on uncommitted changes to that commit (results and docs aside)?
-        if commit and git("status", "--porcelain", "--untracked-files=no", "--", ":/",
-                          ":(top,exclude)benchmarks/results", ":(top,exclude,glob)**/*.md"):
+        if commit and git(
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ":/",
+            ":(top,exclude)benchmarks/results",
+            ":(top,exclude,glob)**/*.md",
+        ):
             commit += "-dirty"
     except OSError:
         commit = ""
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "machine": platform.machine(),
-            "commit": commit, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "commit": commit,
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
 
 
 def corpus_settings(settings, corpus: str | Path | None):
@@ -51,8 +64,11 @@ def corpus_settings(settings, corpus: str | Path | None):
     import hashlib
 
     tag = hashlib.sha1(str(folder).encode()).hexdigest()[:8]
-    return settings.override(corpus_dir=folder, data_dir=settings.data_dir / "corpora" / f"{folder.name}-{tag}",
-                             model_dir=settings.models_dir)
+    return settings.override(
+        corpus_dir=folder,
+        data_dir=settings.data_dir / "corpora" / f"{folder.name}-{tag}",
+        model_dir=settings.models_dir,
+    )
 
 
 def ensure_index(settings) -> None:
@@ -62,8 +78,11 @@ def ensure_index(settings) -> None:
     started = time.perf_counter()
     report = build_index(settings)
     if report.changed:
-        print(f"indexed {settings.corpus_dir}: {report.documents} documents, {report.chunks} chunks "
-              f"in {time.perf_counter() - started:.0f} s", flush=True)
+        print(
+            f"indexed {settings.corpus_dir}: {report.documents} documents, {report.chunks} chunks "
+            f"in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
 
 
 def split_of(samples, split: str):

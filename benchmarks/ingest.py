@@ -54,9 +54,14 @@ class Timer:
 
 def row(name: str, chunks: int, t: Timer, **extra) -> dict:
     return {
-        "pipeline": name, "chunks": chunks, "seconds": round(t.wall, 2), "cpu_seconds": round(t.cpu, 2),
-        "chunks_per_s": round(chunks / t.wall, 2), "chunks_per_cpu_s": round(chunks / t.cpu, 2),
-        "load_avg": t.load, **extra,
+        "pipeline": name,
+        "chunks": chunks,
+        "seconds": round(t.wall, 2),
+        "cpu_seconds": round(t.cpu, 2),
+        "chunks_per_s": round(chunks / t.wall, 2),
+        "chunks_per_cpu_s": round(chunks / t.cpu, 2),
+        "load_avg": t.load,
+        **extra,
     }
 
 
@@ -81,8 +86,13 @@ def raw_encode(settings: Settings, texts: list[str]) -> Timer:
 
     with Timer() as t:
         model = SentenceTransformer(str(resolve_model_path(settings.embed_model)), device="cpu", local_files_only=True)
-        model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True,
-                     convert_to_numpy=True, show_progress_bar=False)
+        model.encode(
+            texts,
+            batch_size=settings.embed_batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
     return t
 
 
@@ -96,7 +106,8 @@ def policyqa_build(settings: Settings) -> tuple[Timer, object]:
 
 def llama_index_pipeline(settings: Settings, texts: list[str], work: Path) -> tuple[Timer, int]:
     import chromadb
-    from llama_index.core import Settings as LlamaSettings, StorageContext, VectorStoreIndex
+    from llama_index.core import Settings as LlamaSettings
+    from llama_index.core import StorageContext, VectorStoreIndex
     from llama_index.core.schema import TextNode
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -106,11 +117,17 @@ def llama_index_pipeline(settings: Settings, texts: list[str], work: Path) -> tu
     LlamaSettings.llm = None  # never the OpenAI default
     with Timer() as t:
         nodes = [TextNode(text=text, id_=f"n{i}") for i, text in enumerate(texts)]
-        embed = HuggingFaceEmbedding(model_name=str(resolve_model_path(settings.embed_model)),
-                                     embed_batch_size=settings.embed_batch_size, device="cpu")
-        client = chromadb.PersistentClient(path=str(work / "llama-chroma"),
-                                           settings=chromadb.Settings(anonymized_telemetry=False))
-        collection = client.get_or_create_collection("llama", metadata={"hnsw:space": "cosine"}, embedding_function=None)
+        embed = HuggingFaceEmbedding(
+            model_name=str(resolve_model_path(settings.embed_model)),
+            embed_batch_size=settings.embed_batch_size,
+            device="cpu",
+        )
+        client = chromadb.PersistentClient(
+            path=str(work / "llama-chroma"), settings=chromadb.Settings(anonymized_telemetry=False)
+        )
+        collection = client.get_or_create_collection(
+            "llama", metadata={"hnsw:space": "cosine"}, embedding_function=None
+        )
         storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
         VectorStoreIndex(nodes, storage_context=storage, embed_model=embed)
         count = collection.count()
@@ -119,11 +136,17 @@ def llama_index_pipeline(settings: Settings, texts: list[str], work: Path) -> tu
 
 def cli_no_change(settings: Settings) -> float:
     """Wall time of `policyqa index build` as a user runs it: a new process, no change."""
-    env = {**os.environ, "POLICYQA_DATA_DIR": str(settings.data_dir), "POLICYQA_CORPUS_DIR": str(settings.corpus_dir),
-           "POLICYQA_CHUNK_WORDS": str(settings.chunk_words), "POLICYQA_EMBED_MODEL": settings.embed_model}
+    env = {
+        **os.environ,
+        "POLICYQA_DATA_DIR": str(settings.data_dir),
+        "POLICYQA_CORPUS_DIR": str(settings.corpus_dir),
+        "POLICYQA_CHUNK_WORDS": str(settings.chunk_words),
+        "POLICYQA_EMBED_MODEL": settings.embed_model,
+    }
     start = time.perf_counter()
-    done = subprocess.run([str(Path(sys.executable).parent / "policyqa"), "index", "build"], env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "policyqa"), "index", "build"], env=env, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - start
     if done.returncode or "already up to date" not in done.stdout:
         raise RuntimeError(f"CLI no-change build did not behave: {done.stdout} {done.stderr}")
@@ -153,8 +176,8 @@ def run(settings: Settings, args) -> dict:
         write_corpus(corpus, documents)
     base = settings.override(corpus_dir=corpus, chroma_url=None)  # embedded store: the default
 
-    import sentence_transformers  # noqa: F401  the shared import cost, outside every timing
     import llama_index.core  # noqa: F401
+    import sentence_transformers  # noqa: F401  the shared import cost, outside every timing
 
     texts = the_chunks(base, corpus)
     _warm_up(base, texts[:64])
@@ -162,8 +185,11 @@ def run(settings: Settings, args) -> dict:
 
     documents = len(load_corpus(corpus, base.max_document_mb).documents)
     what = f"{documents} documents of {source}" if source else f"{documents} synthetic documents"
-    print(f"{what}, {len(texts)} chunks, batch size {base.embed_batch_size}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        f"{what}, {len(texts)} chunks, batch size {base.embed_batch_size}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     rows, incremental = [], []
     try:
         t = raw_encode(base, texts)
@@ -175,8 +201,14 @@ def run(settings: Settings, args) -> dict:
             s = base.override(data_dir=work / f"data-w{n}", embed_workers=n)
             t, report = policyqa_build(s)
             assert report.embedded_chunks <= len(texts), (report.embedded_chunks, len(texts))
-            rows.append(row(f"policyqa index build ({n} worker{'s' if n > 1 else ''})", len(texts), t,
-                            timings={k: round(v, 2) for k, v in report.timings.items()}))
+            rows.append(
+                row(
+                    f"policyqa index build ({n} worker{'s' if n > 1 else ''})",
+                    len(texts),
+                    t,
+                    timings={k: round(v, 2) for k, v in report.timings.items()},
+                )
+            )
             print(table(rows[-1:], list(rows[-1])[:-1]), flush=True)
             if full is None:
                 full = (s, t)
@@ -190,20 +222,39 @@ def run(settings: Settings, args) -> dict:
         s, full_t = full
         t, report = policyqa_build(s)
         assert not report.changed
-        incremental.append({"change": "none (in process)", "seconds": round(t.wall, 3),
-                            "fraction_of_full": round(t.wall / full_t.wall, 4), "embedded": report.embedded_chunks})
+        incremental.append(
+            {
+                "change": "none (in process)",
+                "seconds": round(t.wall, 3),
+                "fraction_of_full": round(t.wall / full_t.wall, 4),
+                "embedded": report.embedded_chunks,
+            }
+        )
         cli = cli_no_change(s)
-        incremental.append({"change": "none (`policyqa index build`, new process)", "seconds": round(cli, 3),
-                            "fraction_of_full": round(cli / full_t.wall, 4), "embedded": 0})
+        incremental.append(
+            {
+                "change": "none (`policyqa index build`, new process)",
+                "seconds": round(cli, 3),
+                "fraction_of_full": round(cli / full_t.wall, 4),
+                "embedded": 0,
+            }
+        )
         changed = max(1, documents // 100)
-        loaded = sorted(corpus / d.source for d in load_corpus(corpus, base.max_document_mb).documents
-                        if d.source.endswith(".md"))
+        loaded = sorted(
+            corpus / d.source for d in load_corpus(corpus, base.max_document_mb).documents if d.source.endswith(".md")
+        )
         for k, path in enumerate(loaded[:: max(1, len(loaded) // changed)][:changed]):
             change_document(path, k)
         t, report = policyqa_build(s)
         assert len(report.updated) == changed, (report.updated, changed)
-        incremental.append({"change": f"{changed} of {documents} documents (1%)", "seconds": round(t.wall, 3),
-                            "fraction_of_full": round(t.wall / full_t.wall, 4), "embedded": report.embedded_chunks})
+        incremental.append(
+            {
+                "change": f"{changed} of {documents} documents (1%)",
+                "seconds": round(t.wall, 3),
+                "fraction_of_full": round(t.wall / full_t.wall, 4),
+                "embedded": report.embedded_chunks,
+            }
+        )
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -216,24 +267,56 @@ def run(settings: Settings, args) -> dict:
     best = max((r for r in rows if r["pipeline"].startswith("policyqa")), key=lambda r: r["chunks_per_s"])
     peer = next(r for r in rows if r["pipeline"].startswith("llama-index"))
     targets = {
-        "build_vs_raw_encode": {"target": f">= {TARGET_VS_RAW}", "value": best["vs_raw"],
-                                "met": best["vs_raw"] >= TARGET_VS_RAW, "pipeline": best["pipeline"]},
-        "build_vs_llama_index": {"target": "> 1", "value": round(ours["chunks_per_s"] / peer["chunks_per_s"], 3),
-                                 "met": ours["chunks_per_s"] > peer["chunks_per_s"]},
-        "no_change_fraction": {"target": f"< {TARGET_NO_CHANGE}", "value": incremental[0]["fraction_of_full"],
-                               "met": incremental[0]["fraction_of_full"] < TARGET_NO_CHANGE},
+        "build_vs_raw_encode": {
+            "target": f">= {TARGET_VS_RAW}",
+            "value": best["vs_raw"],
+            "met": best["vs_raw"] >= TARGET_VS_RAW,
+            "pipeline": best["pipeline"],
+        },
+        "build_vs_llama_index": {
+            "target": "> 1",
+            "value": round(ours["chunks_per_s"] / peer["chunks_per_s"], 3),
+            "met": ours["chunks_per_s"] > peer["chunks_per_s"],
+        },
+        "no_change_fraction": {
+            "target": f"< {TARGET_NO_CHANGE}",
+            "value": incremental[0]["fraction_of_full"],
+            "met": incremental[0]["fraction_of_full"] < TARGET_NO_CHANGE,
+        },
     }
     print()
-    print(table(rows, ["pipeline", "chunks", "seconds", "cpu_seconds", "chunks_per_s", "chunks_per_cpu_s",
-                       "vs_raw", "vs_raw_cpu", "load_avg"]))
+    print(
+        table(
+            rows,
+            [
+                "pipeline",
+                "chunks",
+                "seconds",
+                "cpu_seconds",
+                "chunks_per_s",
+                "chunks_per_cpu_s",
+                "vs_raw",
+                "vs_raw_cpu",
+                "load_avg",
+            ],
+        )
+    )
     print(table(incremental, ["change", "seconds", "fraction_of_full", "embedded"]))
     for name, t in targets.items():
         print(f"{name}: {t['value']} (target {t['target']}) {'met' if t['met'] else 'MISSED'}")
     result = {
-        "corpus": {"source": str(source or "synthetic"), "documents": documents, "chunks": len(texts),
-                   "chunk_words": base.chunk_words, "contextual": base.contextual_chunks,
-                   "batch_size": base.embed_batch_size, "model": base.embed_model},
-        "pipelines": rows, "incremental": incremental, "targets": targets,
+        "corpus": {
+            "source": str(source or "synthetic"),
+            "documents": documents,
+            "chunks": len(texts),
+            "chunk_words": base.chunk_words,
+            "contextual": base.contextual_chunks,
+            "batch_size": base.embed_batch_size,
+            "model": base.embed_model,
+        },
+        "pipelines": rows,
+        "incremental": incremental,
+        "targets": targets,
     }
     print(f"wrote {write_result('ingest' if not source else f'ingest-{Path(source).name}', result)}")
     return result

@@ -78,13 +78,21 @@ class Peers:
         embed = HuggingFaceEmbedding(model_name=str(assistant.embedder.path), device="cpu")
         index = VectorStoreIndex.from_vector_store(store, embed_model=embed)
         self.dense = index.as_retriever(similarity_top_k=k)
-        nodes = [TextNode(text=snapshot.text(c), id_=c.id, metadata={"doc_id": c.doc_id, "start": c.start, "end": c.end})
-                 for c in snapshot.chunks]
+        nodes = [
+            TextNode(text=snapshot.text(c), id_=c.id, metadata={"doc_id": c.doc_id, "start": c.start, "end": c.end})
+            for c in snapshot.chunks
+        ]
         bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=k)
         # num_queries=1: no query generation, so the LLM is never called (MockLLM only
         # keeps llama-index from resolving its OpenAI default).
-        self.hybrid = QueryFusionRetriever([self.dense, bm25], similarity_top_k=k, num_queries=1,
-                                           mode="reciprocal_rerank", use_async=False, llm=MockLLM())
+        self.hybrid = QueryFusionRetriever(
+            [self.dense, bm25],
+            similarity_top_k=k,
+            num_queries=1,
+            mode="reciprocal_rerank",
+            use_async=False,
+            llm=MockLLM(),
+        )
 
     @staticmethod
     def ranked(nodes) -> list[tuple[str, int, int]]:
@@ -128,9 +136,14 @@ def summarize(result: dict, split: str) -> list[dict]:
         part = [r for r in rows if split == "all" or r["split"] == split]
         if not part:
             continue
-        out.append({"method": method, "questions": len(part),
-                    **{m: round(statistics.mean(r[m] for r in part), 3) for m in ("hit@1", "hit@3", "mrr", "all@3")},
-                    "misses@3": [r["id"] for r in part if not r["hit@3"]]})
+        out.append(
+            {
+                "method": method,
+                "questions": len(part),
+                **{m: round(statistics.mean(r[m] for r in part), 3) for m in ("hit@1", "hit@3", "mrr", "all@3")},
+                "misses@3": [r["id"] for r in part if not r["hit@3"]],
+            }
+        )
     gate = [(s, strength, ok) for s, strength, ok in result["strengths"] if split == "all" or s.split == split]
     full = next((r for r in out if r["method"] == "full"), None)
     if gate and full is not None:
@@ -167,8 +180,22 @@ def run(settings: Settings, args) -> dict:
     summary = {split: summarize(result, split) for split in splits}
     for split in splits:
         print(f"\n{testset} [{split}] ({len(split_of(samples, split))} questions)")
-        print(table(summary[split], ["method", "questions", "hit@1", "hit@3", "mrr", "all@3", "refused_unanswerable",
-                                     "false_refusals", "best_strength_threshold"]))
+        print(
+            table(
+                summary[split],
+                [
+                    "method",
+                    "questions",
+                    "hit@1",
+                    "hit@3",
+                    "mrr",
+                    "all@3",
+                    "refused_unanswerable",
+                    "false_refusals",
+                    "best_strength_threshold",
+                ],
+            )
+        )
         if split == "dev":  # held-out misses are not read while tuning
             for row in summary[split]:
                 if row["method"] == "full" and row["misses@3"]:
@@ -185,14 +212,23 @@ def run(settings: Settings, args) -> dict:
             print(table(extra, ["method", "questions", "hit@1", "hit@3", "mrr", "all@3"]))
     lat = latency(assistant, samples[:40])
     print(f"Assistant.search latency: {lat}")
-    out = {"testset": testset, "corpus": str(settings.corpus_dir), "documents": len(assistant.snapshot.documents),
-           "chunks": len(assistant.snapshot.chunks),
-           "settings": {k: getattr(settings, k) for k in ("top_k", "chunk_words", "contextual_chunks", "min_evidence",
-                                                          "novelty", "fusion", "embed_model")},
-           "summary": summary, "latency": lat,
-           "strengths": [{"id": s.id, "split": s.split, "answerable": s.answerable, "strength": round(x, 3),
-                          "passed": ok} for s, x, ok in result["strengths"]],
-           "questions_detail": {m: rows for m, rows in result["rows"].items()}}
+    out = {
+        "testset": testset,
+        "corpus": str(settings.corpus_dir),
+        "documents": len(assistant.snapshot.documents),
+        "chunks": len(assistant.snapshot.chunks),
+        "settings": {
+            k: getattr(settings, k)
+            for k in ("top_k", "chunk_words", "contextual_chunks", "min_evidence", "novelty", "fusion", "embed_model")
+        },
+        "summary": summary,
+        "latency": lat,
+        "strengths": [
+            {"id": s.id, "split": s.split, "answerable": s.answerable, "strength": round(x, 3), "passed": ok}
+            for s, x, ok in result["strengths"]
+        ],
+        "questions_detail": {m: rows for m, rows in result["rows"].items()},
+    }
     path = write_result(result_name("retrieval", testset), out)
     print(f"wrote {path}")
     return out

@@ -44,6 +44,7 @@ CHUNKS_PER_DOC = 10
 
 # --- the synthetic chunks and their vectors -------------------------------------------------
 
+
 def real_chunks(settings: Settings, count: int) -> list[str]:
     """The first `count` chunks of the synthetic corpus, cut by the real chunker."""
     from index.chunking import chunk_spans
@@ -53,7 +54,9 @@ def real_chunks(settings: Settings, count: int) -> list[str]:
     seed = 0
     while len(out) < count:
         text = clean_text(synthetic_text(1_000_000 + seed))
-        out.extend(text[s.start:s.end] for s in chunk_spans(text, settings.chunk_words, settings.chunk_overlap_sentences))
+        out.extend(
+            text[s.start : s.end] for s in chunk_spans(text, settings.chunk_words, settings.chunk_overlap_sentences)
+        )
         seed += 1
     return out[:count]
 
@@ -107,6 +110,7 @@ def expand(texts: list[str], vectors: np.ndarray, size: int) -> tuple[list[str],
 
 # --- one real index per size ----------------------------------------------------------------
 
+
 def build_scale_index(settings: Settings, texts: list[str], vectors: np.ndarray) -> None:
     """Snapshot + BM25 + Chroma collection for these chunks, without re-embedding them."""
     from index.build import chunk_metadata, collection_name
@@ -124,11 +128,17 @@ def build_scale_index(settings: Settings, texts: list[str], vectors: np.ndarray)
     store.delete(sorted(store.ids()))
     docs, records, metas, ids = {}, [], [], []
     for first in range(0, len(texts), CHUNKS_PER_DOC):
-        part = texts[first:first + CHUNKS_PER_DOC]
+        part = texts[first : first + CHUNKS_PER_DOC]
         doc_id = f"scale-{first // CHUNKS_PER_DOC:06d}"
-        doc = Document(id=doc_id, text="\n".join(part), title=f"Synthetic notice {first // CHUNKS_PER_DOC}",
-                       publisher="Synthetic Daily", date=f"2025-{1 + first % 12:02d}-01", language="en",
-                       source=f"{doc_id}.md")
+        doc = Document(
+            id=doc_id,
+            text="\n".join(part),
+            title=f"Synthetic notice {first // CHUNKS_PER_DOC}",
+            publisher="Synthetic Daily",
+            date=f"2025-{1 + first % 12:02d}-01",
+            language="en",
+            source=f"{doc_id}.md",
+        )
         docs[doc_id] = doc
         start = 0
         for k, text in enumerate(part):
@@ -144,9 +154,17 @@ def build_scale_index(settings: Settings, texts: list[str], vectors: np.ndarray)
     lexical = LexicalIndex.build(texts)
     bm25_s = time.perf_counter() - t0
     snapshot = Snapshot(
-        path=settings.index_dir, generation=1, built_at=now_iso(), embed_model=settings.embed_model,
-        dim=int(vectors.shape[1]), chunk_config="bench", collection=store.name, store=store_identity(settings),
-        documents=docs, doc_hashes={d: "bench" for d in docs}, chunks=records,
+        path=settings.index_dir,
+        generation=1,
+        built_at=now_iso(),
+        embed_model=settings.embed_model,
+        dim=int(vectors.shape[1]),
+        chunk_config="bench",
+        collection=store.name,
+        store=store_identity(settings),
+        documents=docs,
+        doc_hashes={d: "bench" for d in docs},
+        chunks=records,
         stats={"documents": len(docs), "chunks": len(records)},
     )
     commit(settings.index_dir, snapshot, lexical)
@@ -154,6 +172,7 @@ def build_scale_index(settings: Settings, texts: list[str], vectors: np.ndarray)
 
 
 # --- measuring, in a fresh process ------------------------------------------------------------
+
 
 def rss_mb(pid: int | str = "self") -> float:
     with open(f"/proc/{pid}/status") as fh:
@@ -216,16 +235,20 @@ def measure(settings: Settings, queries: int) -> dict:
             embedder.embed_query(q)
             timings[name].append(time.perf_counter() - t0)
     torch.set_num_threads(default_threads)
-    result = {"chunks": len(snapshot.chunks), "open_s": round(open_s, 2), "torch_threads": default_threads,
-              "rss_mb": round(rss_mb(), 1), "index_rss_mb": round(rss_mb() - baseline, 1)}
+    result = {
+        "chunks": len(snapshot.chunks),
+        "open_s": round(open_s, 2),
+        "torch_threads": default_threads,
+        "rss_mb": round(rss_mb(), 1),
+        "index_rss_mb": round(rss_mb() - baseline, 1),
+    }
     result.update({k: percentiles(v) for k, v in timings.items()})
     try:
         from assistant import Assistant
     except ImportError:
         return result
     assistant = Assistant(settings.override(backend="extractive"), load_generator=False)
-    for name, threads, count in (("retrieve", default_threads, min(queries, 60)),
-                                 ("retrieve_1_thread", 1, queries)):
+    for name, threads, count in (("retrieve", default_threads, min(queries, 60)), ("retrieve_1_thread", 1, queries)):
         torch.set_num_threads(threads)
         for q in asked[:5]:
             assistant.retrieve(q)
@@ -253,8 +276,12 @@ def child_main() -> None:
 
 def measure_in_child(settings: Settings, queries: int) -> dict:
     payload = json.dumps(settings.model_dump(mode="json", exclude={"chroma_token", "openai_api_key", "auth"}))
-    done = subprocess.run([sys.executable, "-m", "benchmarks.scale", payload, str(queries)],
-                          capture_output=True, text=True, cwd=PROJECT_ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.scale", payload, str(queries)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
@@ -269,9 +296,20 @@ class Server:
         path.mkdir(parents=True, exist_ok=True)
         self.log = open(path.parent / "chroma-server.log", "wb")
         self.proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "chroma"), "run", "--host", "127.0.0.1", "--port", str(self.port),
-             "--path", str(path)], stdout=self.log, stderr=subprocess.STDOUT,
-            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+            [
+                str(Path(sys.executable).parent / "chroma"),
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--path",
+                str(path),
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
         import urllib.request
 
         for _ in range(600):
@@ -299,8 +337,11 @@ def run(settings: Settings, args) -> dict:
     settings = settings.override(chroma_url=None, backend="extractive")
     texts = real_chunks(settings, real)
     vectors = real_vectors(settings, texts)
-    print(f"{real} real chunks embedded; sizes {sizes}; modes {modes}; {queries} queries each; "
-          f"load average {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        f"{real} real chunks embedded; sizes {sizes}; modes {modes}; {queries} queries each; "
+        f"load average {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     rows = []
     for mode in modes:
         server = Server(cache_dir(settings) / "server-db") if mode == "server" else None
@@ -328,27 +369,57 @@ def run(settings: Settings, args) -> dict:
     biggest = [r for r in rows if r["size"] == max(sizes)]
     targets = {
         f"{r['mode']}: hybrid search p95 at {r['size']} chunks": {
-            "target": f"< {TARGET_P95_MS} ms", "value": r["hybrid"]["p95_ms"], "met": r["hybrid"]["p95_ms"] < TARGET_P95_MS}
+            "target": f"< {TARGET_P95_MS} ms",
+            "value": r["hybrid"]["p95_ms"],
+            "met": r["hybrid"]["p95_ms"] < TARGET_P95_MS,
+        }
         for r in biggest
     }
     for r in biggest:
         for part in ("retrieve_1_thread", "retrieve"):
             if part in r:
-                targets[f"{r['mode']}: Assistant.retrieve p95 at {r['size']} chunks"
-                        f" ({'1 torch thread' if part.endswith('thread') else 'default torch threads'})"] = {
-                    "target": f"< {TARGET_P95_MS} ms", "value": r[part]["p95_ms"],
-                    "met": r[part]["p95_ms"] < TARGET_P95_MS}
+                targets[
+                    f"{r['mode']}: Assistant.retrieve p95 at {r['size']} chunks"
+                    f" ({'1 torch thread' if part.endswith('thread') else 'default torch threads'})"
+                ] = {
+                    "target": f"< {TARGET_P95_MS} ms",
+                    "value": r[part]["p95_ms"],
+                    "met": r[part]["p95_ms"] < TARGET_P95_MS,
+                }
     for name, t in targets.items():
         print(f"{name}: {t['value']} ms (target {t['target']}) {'met' if t['met'] else 'MISSED'}")
-    result = {"real_chunks": real, "noise_sigma": NOISE, "queries": queries, "candidates": settings.candidates,
-              "rows": rows, "targets": targets}
+    result = {
+        "real_chunks": real,
+        "noise_sigma": NOISE,
+        "queries": queries,
+        "candidates": settings.candidates,
+        "rows": rows,
+        "targets": targets,
+    }
     print(f"wrote {write_result('scale', result)}")
     return result
 
 
-COLUMNS = ["mode", "size", "dense_p50", "dense_p95", "bm25_p50", "bm25_p95", "hybrid_p50", "hybrid_p95",
-           "retrieve_1_thread_p50", "retrieve_1_thread_p95", "retrieve_p50", "retrieve_p95", "embed_p50",
-           "embed_1_thread_p50", "rss_mb", "index_rss_mb", "server_rss_mb", "load_avg"]
+COLUMNS = [
+    "mode",
+    "size",
+    "dense_p50",
+    "dense_p95",
+    "bm25_p50",
+    "bm25_p95",
+    "hybrid_p50",
+    "hybrid_p95",
+    "retrieve_1_thread_p50",
+    "retrieve_1_thread_p95",
+    "retrieve_p50",
+    "retrieve_p95",
+    "embed_p50",
+    "embed_1_thread_p50",
+    "rss_mb",
+    "index_rss_mb",
+    "server_rss_mb",
+    "load_avg",
+]
 
 
 def flatten(r: dict) -> dict:

@@ -16,8 +16,25 @@ from index.chunking import split_sentences
 from index.loading import load_corpus
 from policyqa.settings import PROJECT_ROOT
 
-CITIES = ("Beijing", "Shanghai", "Hainan", "Shenzhen", "Tianjin", "Chongqing", "Wuhan", "Chengdu",
-          "Nanjing", "Hangzhou", "Xiamen", "Qingdao", "Dalian", "Ningbo", "Hefei", "Fuzhou", "Suzhou")
+CITIES = (
+    "Beijing",
+    "Shanghai",
+    "Hainan",
+    "Shenzhen",
+    "Tianjin",
+    "Chongqing",
+    "Wuhan",
+    "Chengdu",
+    "Nanjing",
+    "Hangzhou",
+    "Xiamen",
+    "Qingdao",
+    "Dalian",
+    "Ningbo",
+    "Hefei",
+    "Fuzhou",
+    "Suzhou",
+)
 _NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
 _CITY = re.compile("|".join(CITIES))
 
@@ -27,7 +44,7 @@ def real_sentences() -> tuple[str, ...]:
     docs = load_corpus(PROJECT_ROOT / "corpus").documents
     out = []
     for doc in docs:
-        out.extend(doc.text[s.start:s.end] for s in split_sentences(doc.text))
+        out.extend(doc.text[s.start : s.end] for s in split_sentences(doc.text))
     return tuple(s for s in out if len(s.split()) >= 5)
 
 
@@ -45,7 +62,7 @@ def synthetic_text(seed: int, sentences: tuple[int, int] = (18, 40)) -> str:
     paragraphs, i = [], 0
     while i < len(picked):
         k = rng.randint(2, 5)
-        paragraphs.append(" ".join(picked[i:i + k]))
+        paragraphs.append(" ".join(picked[i : i + k]))
         i += k
     return f"Policy notice {seed}: {rng.choice(CITIES)} opens more services\n" + "\n".join(paragraphs)
 
@@ -60,7 +77,7 @@ def write_corpus(folder: Path, documents: int, first_seed: int = 0) -> list[Path
         body = synthetic_text(seed)
         month, day = 1 + seed % 12, 1 + seed % 28
         path.write_text(
-            f"---\nid: synthetic-{seed:06d}\ntitle: \"Policy notice {seed}\"\npublisher: Synthetic Daily\n"
+            f'---\nid: synthetic-{seed:06d}\ntitle: "Policy notice {seed}"\npublisher: Synthetic Daily\n'
             f"date: 2025-{month:02d}-{day:02d}\nlanguage: en\n---\n{body}\n",
             encoding="utf-8",
         )

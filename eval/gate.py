@@ -86,8 +86,9 @@ def load_thresholds(path: Path | None = None, backend: str | None = None, mode: 
             raise ThresholdError(f"{path}: [metrics.{name}] needs `min` or `max`")
         metrics[name] = Threshold(metric=name, min=table.get("min"), max=table.get("max"))
     judge = raw.get("judge", {})
-    return Thresholds(max_judge_failure_rate=float(judge.get("max_failure_rate", 0.2)), metrics=metrics,
-                      source=str(path))
+    return Thresholds(
+        max_judge_failure_rate=float(judge.get("max_failure_rate", 0.2)), metrics=metrics, source=str(path)
+    )
 
 
 def evaluate_gate(run, path: Path | None = None) -> GateResult:
@@ -97,25 +98,48 @@ def evaluate_gate(run, path: Path | None = None) -> GateResult:
     for name, t in thresholds.metrics.items():
         summary = run.summary.get(name)
         if summary is None:
-            checks.append(GateCheck(metric=name, status="skipped", value=None, min=t.min, max=t.max,
-                                    note="not measured in this run"))
+            checks.append(
+                GateCheck(
+                    metric=name, status="skipped", value=None, min=t.min, max=t.max, note="not measured in this run"
+                )
+            )
             continue
         value = summary.mean
         if value is None:
-            checks.append(GateCheck(metric=name, status="fail" if summary.failed else "skipped", value=None,
-                                    min=t.min, max=t.max,
-                                    note=f"no question scored ({summary.failed} failed)" if summary.failed
-                                    else "no question this metric applies to"))
+            checks.append(
+                GateCheck(
+                    metric=name,
+                    status="fail" if summary.failed else "skipped",
+                    value=None,
+                    min=t.min,
+                    max=t.max,
+                    note=f"no question scored ({summary.failed} failed)"
+                    if summary.failed
+                    else "no question this metric applies to",
+                )
+            )
             continue
         bad = []
         if t.min is not None and value < t.min:
             bad.append(f"{value:.3f} < min {t.min:.3f}")
         if t.max is not None and value > t.max:
             bad.append(f"{value:.3f} > max {t.max:.3f}")
-        checks.append(GateCheck(metric=name, status="fail" if bad else "pass", value=value, min=t.min, max=t.max,
-                                note="; ".join(bad) + (f" (n={summary.scored})" if bad else "")))
+        checks.append(
+            GateCheck(
+                metric=name,
+                status="fail" if bad else "pass",
+                value=value,
+                min=t.min,
+                max=t.max,
+                note="; ".join(bad) + (f" (n={summary.scored})" if bad else ""),
+            )
+        )
     for problem in run.judge_problems:
         metric = problem.split(":", 1)[0]
-        checks.append(GateCheck(metric=metric, status="fail", value=None, note=f"judge unreliable: {problem.split(':', 1)[1].strip()}"))
+        checks.append(
+            GateCheck(
+                metric=metric, status="fail", value=None, note=f"judge unreliable: {problem.split(':', 1)[1].strip()}"
+            )
+        )
     failing = sorted({c.metric for c in checks if c.status == "fail"})
     return GateResult(passed=not failing, failing=failing, checks=checks, source=thresholds.source)

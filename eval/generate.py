@@ -87,8 +87,9 @@ def corpus_chunks(snapshot, words: int):
     for doc_id in sorted(snapshot.documents):
         doc = snapshot.documents[doc_id]
         for start, end in paragraph_chunks(doc.text, words):
-            chunks.append(LCDocument(page_content=doc.text[start:end],
-                                     metadata={"doc_id": doc_id, "start": start, "end": end}))
+            chunks.append(
+                LCDocument(page_content=doc.text[start:end], metadata={"doc_id": doc_id, "start": start, "end": end})
+            )
     return chunks
 
 
@@ -102,15 +103,21 @@ def complete_sentences(text: str) -> str:
     keeps what it fully says, never half a claim."""
     text = text.strip()
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-    return text[:ends[-1]] if ends else ""
+    return text[: ends[-1]] if ends else ""
 
 
 def raw_rows(testset) -> list[dict]:
     """ragas's output as plain rows, kept beside the test set so that converting it again
     (`policyqa eval generate --from-raw`) needs no new generation."""
-    return [{"user_input": item.eval_sample.user_input, "reference": item.eval_sample.reference,
-             "reference_contexts": list(item.eval_sample.reference_contexts or []),
-             "synthesizer_name": item.synthesizer_name} for item in testset.samples]
+    return [
+        {
+            "user_input": item.eval_sample.user_input,
+            "reference": item.eval_sample.reference,
+            "reference_contexts": list(item.eval_sample.reference_contexts or []),
+            "synthesizer_name": item.synthesizer_name,
+        }
+        for item in testset.samples
+    ]
 
 
 def to_samples(rows: list[dict], snapshot) -> tuple[list[Sample], dict[str, str], list[dict]]:
@@ -143,8 +150,16 @@ def to_samples(rows: list[dict], snapshot) -> tuple[list[Sample], dict[str, str]
             continue
         seen.add(question.lower())
         kind = "multi_hop" if "multi_hop" in synthesizer else "fact"
-        samples.append(Sample(id=sid, user_input=question, reference=reference, reference_contexts=contexts,
-                              reference_doc_ids=doc_ids, kind=kind))
+        samples.append(
+            Sample(
+                id=sid,
+                user_input=question,
+                reference=reference,
+                reference_contexts=contexts,
+                reference_doc_ids=doc_ids,
+                kind=kind,
+            )
+        )
         synthesizers[sid] = synthesizer
     return samples, synthesizers, dropped
 
@@ -164,13 +179,15 @@ def generate(settings: Settings, options: GenerateOptions) -> Path:
     chunks = corpus_chunks(snapshot, options.chunk_words)
     out = options.out or TESTSET_DIR / f"{options.name}.jsonl"
     started = time.perf_counter()
-    with judge_endpoint(settings, url=options.judge_url, model=options.judge_model, size=options.judge_size,
-                        n_ctx=8192) as endpoint:
+    with judge_endpoint(
+        settings, url=options.judge_url, model=options.judge_model, size=options.judge_size, n_ctx=8192
+    ) as endpoint:
         calls = CallLog(None)
         # References run to several sentences: the judge's 400-character string bound cut
         # them mid-word in the first committed generation.
-        llm = make_ragas_llm(endpoint, max_tokens=options.max_tokens, timeout=options.timeout, log=calls,
-                             max_string=REFERENCE_CHARS)
+        llm = make_ragas_llm(
+            endpoint, max_tokens=options.max_tokens, timeout=options.timeout, log=calls, max_string=REFERENCE_CHARS
+        )
         embeddings = _embeddings(settings)
         generator = TestsetGenerator(llm=llm, embedding_model=embeddings)
         run_config = RunConfig(timeout=options.timeout, max_workers=1, max_retries=2, seed=options.seed)
@@ -180,16 +197,23 @@ def generate(settings: Settings, options: GenerateOptions) -> Path:
         from ragas.testset.graph import KnowledgeGraph, Node, NodeType
         from ragas.testset.transforms import apply_transforms
 
-        kg = KnowledgeGraph(nodes=[Node(type=NodeType.CHUNK, properties={"page_content": c.page_content,
-                                                                          "document_metadata": c.metadata})
-                                   for c in chunks])
+        kg = KnowledgeGraph(
+            nodes=[
+                Node(type=NodeType.CHUNK, properties={"page_content": c.page_content, "document_metadata": c.metadata})
+                for c in chunks
+            ]
+        )
         apply_transforms(kg, transforms, run_config=run_config)
         generator.knowledge_graph = kg
         distribution = default_query_distribution(llm, kg)
         try:
-            testset = generator.generate(testset_size=options.size, query_distribution=distribution,
-                                         num_personas=options.num_personas, run_config=run_config,
-                                         raise_exceptions=False)
+            testset = generator.generate(
+                testset_size=options.size,
+                query_distribution=distribution,
+                num_personas=options.num_personas,
+                run_config=run_config,
+                raise_exceptions=False,
+            )
         except ValueError as exc:
             raise GenerationError(f"ragas could not generate questions from the knowledge graph: {exc}") from exc
         judge_info = endpoint.public()
@@ -204,20 +228,23 @@ def generate(settings: Settings, options: GenerateOptions) -> Path:
         "embeddings": settings.embed_model,
         "corpus_hash": corpus_hash(snapshot),
         "git": git_commit(),
-        "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()
-                    if k not in ("judge_url",)},
+        "options": {
+            k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items() if k not in ("judge_url",)
+        },
         "input": {
             "chunks": len(chunks),
             "chunking": f"paragraph-aligned spans of the cleaned documents, ~{options.chunk_words} words "
-                        "(ragas's HeadlineSplitter finds no headlines in these articles)",
+            "(ragas's HeadlineSplitter finds no headlines in these articles)",
             "method": "TestsetGenerator.generate on a KnowledgeGraph of CHUNK nodes built with "
-                      "default_transforms_for_prechunked (summary, themes, NER, embeddings, "
-                      "cosine-similarity and entity-overlap relationships)",
+            "default_transforms_for_prechunked (summary, themes, NER, embeddings, "
+            "cosine-similarity and entity-overlap relationships)",
         },
         "knowledge_graph": {"nodes": len(kg.nodes), "relationships": len(kg.relationships)},
-        "llm_calls": {"count": len(calls.calls),
-                      "seconds": round(sum(c.get("seconds") or 0 for c in calls.calls), 1),
-                      "failed": [c for c in calls.calls if c.get("error") or c.get("status") != 200]},
+        "llm_calls": {
+            "count": len(calls.calls),
+            "seconds": round(sum(c.get("seconds") or 0 for c in calls.calls), 1),
+            "failed": [c for c in calls.calls if c.get("error") or c.get("status") != 200],
+        },
         "personas": [p.model_dump() for p in (generator.persona_list or [])],
         "query_distribution": {q.name: round(w, 3) for q, w in distribution},
         "review": {"status": "unreviewed", "dropped": [], "notes": ""},

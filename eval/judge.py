@@ -46,8 +46,7 @@ class JudgeEndpoint:
 
     def public(self) -> dict:
         """What a report may show: no key."""
-        return {"url": self.base_url, "model": self.model, "dialect": self.dialect,
-                "label": self.label or self.model}
+        return {"url": self.base_url, "model": self.model, "dialect": self.dialect, "label": self.label or self.model}
 
 
 def free_port() -> int:
@@ -58,8 +57,7 @@ def free_port() -> int:
 
 def list_models(base_url: str, api_key: str = "not-needed", timeout: float = 5.0) -> list[str]:
     """GET {base_url}/models; raises JudgeUnavailableError with what to do."""
-    request = urllib.request.Request(base_url.rstrip("/") + "/models",
-                                     headers={"Authorization": f"Bearer {api_key}"})
+    request = urllib.request.Request(base_url.rstrip("/") + "/models", headers={"Authorization": f"Bearer {api_key}"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             data = json.loads(response.read().decode("utf-8"))
@@ -95,9 +93,15 @@ def _die_with_parent() -> None:
 class LocalJudgeServer:
     """`python -m llama_cpp.server` on 127.0.0.1 for the duration of a `with` block."""
 
-    def __init__(self, model_path: Path, threads: int, n_ctx: int = 4096,
-                 port: int | None = None, startup_timeout: float = 120.0,
-                 log_path: Path | None = None):
+    def __init__(
+        self,
+        model_path: Path,
+        threads: int,
+        n_ctx: int = 4096,
+        port: int | None = None,
+        startup_timeout: float = 120.0,
+        log_path: Path | None = None,
+    ):
         self.model_path = Path(model_path)
         self.threads = threads
         self.n_ctx = n_ctx
@@ -112,47 +116,80 @@ class LocalJudgeServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def endpoint(self) -> JudgeEndpoint:
-        return JudgeEndpoint(base_url=self.base_url, model="judge", dialect="llama.cpp",
-                             label=f"local: {self.model_path.stem}")
+        return JudgeEndpoint(
+            base_url=self.base_url, model="judge", dialect="llama.cpp", label=f"local: {self.model_path.stem}"
+        )
 
     def start(self) -> JudgeEndpoint:
         if not self.model_path.is_file():
-            raise JudgeUnavailableError(f"judge model {self.model_path} is not a file; run `policyqa model assemble --all`")
+            raise JudgeUnavailableError(
+                f"judge model {self.model_path} is not a file; run `policyqa model assemble --all`"
+            )
         if self.log_path is None:
             fd, name = tempfile.mkstemp(prefix="policyqa-judge-", suffix=".log")
             os.close(fd)
             self.log_path = Path(name)
         self._log = open(self.log_path, "wb")
         cmd = [
-            sys.executable, "-m", "llama_cpp.server",
-            "--model", str(self.model_path), "--model_alias", "judge",
-            "--host", "127.0.0.1", "--port", str(self.port),
-            "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads),
-            "--n_threads_batch", str(self.threads), "--n_batch", "256",
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(self.model_path),
+            "--model_alias",
+            "judge",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            str(self.n_ctx),
+            "--n_threads",
+            str(self.threads),
+            "--n_threads_batch",
+            str(self.threads),
+            "--n_batch",
+            "256",
             # Prompt states in RAM: ragas prompts share long instruction+example
             # prefixes, so the next call only evaluates what differs.
-            "--cache", "true", "--cache_type", "ram", "--cache_size", str(512 * 1024 * 1024),
-            "--seed", "0", "--verbose", "false",
+            "--cache",
+            "true",
+            "--cache_type",
+            "ram",
+            "--cache_size",
+            str(512 * 1024 * 1024),
+            "--seed",
+            "0",
+            "--verbose",
+            "false",
         ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env,
-                                      stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        self._proc = subprocess.Popen(
+            cmd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
         deadline = time.monotonic() + self.startup_timeout
         while True:
             if self._proc.poll() is not None:
                 tail = self._tail()
                 self.stop()
                 raise JudgeUnavailableError(
-                    f"the local judge server exited with code {self._proc.returncode} while starting:\n{tail}")
+                    f"the local judge server exited with code {self._proc.returncode} while starting:\n{tail}"
+                )
             try:
                 list_models(self.base_url, timeout=2.0)
                 return self.endpoint()
-            except JudgeUnavailableError:
+            except JudgeUnavailableError as exc:
                 if time.monotonic() > deadline:
                     tail = self._tail()
                     self.stop()
                     raise JudgeUnavailableError(
-                        f"the local judge server did not answer within {self.startup_timeout:.0f} s:\n{tail}")
+                        f"the local judge server did not answer within {self.startup_timeout:.0f} s:\n{tail}"
+                    ) from exc
                 time.sleep(0.5)
 
     def _tail(self, lines: int = 15) -> str:
@@ -190,19 +227,30 @@ def local_judge_model(settings: Settings, size: str = "default") -> Path:
 
 
 @contextlib.contextmanager
-def judge_endpoint(settings: Settings, url: str | None = None, model: str | None = None,
-                   api_key: str | None = None, size: str = "default", n_ctx: int = 4096,
-                   log_path: Path | None = None):
+def judge_endpoint(
+    settings: Settings,
+    url: str | None = None,
+    model: str | None = None,
+    api_key: str | None = None,
+    size: str = "default",
+    n_ctx: int = 4096,
+    log_path: Path | None = None,
+):
     """Yield a reachable JudgeEndpoint: the given URL (checked), or a local server."""
     if url:
-        endpoint = JudgeEndpoint(base_url=url.rstrip("/"), model=model or "judge",
-                                 api_key=api_key or os.environ.get("POLICYQA_JUDGE_API_KEY") or "not-needed",
-                                 dialect="openai", label=model or url)
+        endpoint = JudgeEndpoint(
+            base_url=url.rstrip("/"),
+            model=model or "judge",
+            api_key=api_key or os.environ.get("POLICYQA_JUDGE_API_KEY") or "not-needed",
+            dialect="openai",
+            label=model or url,
+        )
         check_endpoint(endpoint)
         yield endpoint
         return
-    server = LocalJudgeServer(local_judge_model(settings, size), threads=settings.llm_threads,
-                              n_ctx=n_ctx, log_path=log_path)
+    server = LocalJudgeServer(
+        local_judge_model(settings, size), threads=settings.llm_threads, n_ctx=n_ctx, log_path=log_path
+    )
     with server as endpoint:
         yield endpoint
 
@@ -269,15 +317,21 @@ def _transport(dialect: str, log: CallLog, max_string: int = MAX_STRING):
                     body["response_format"] = {"type": "json_object", "schema": bound_schema(schema, max_string)}
                     content = json.dumps(body).encode("utf-8")
                     headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
-                    request = httpx.Request(request.method, request.url, headers=headers, content=content,
-                                            extensions=request.extensions)
+                    request = httpx.Request(
+                        request.method, request.url, headers=headers, content=content, extensions=request.extensions
+                    )
             started = time.perf_counter()
             try:
                 response = await self.inner.handle_async_request(request)
             except httpx.HTTPError as exc:
                 # openai reports all of these as "Connection error": keep the cause.
-                log.add({"seconds": round(time.perf_counter() - started, 2), "status": None,
-                         "error": f"{type(exc).__name__}: {exc}"})
+                log.add(
+                    {
+                        "seconds": round(time.perf_counter() - started, 2),
+                        "status": None,
+                        "error": f"{type(exc).__name__}: {exc}",
+                    }
+                )
                 raise
             if not chat:
                 return response
@@ -286,13 +340,19 @@ def _transport(dialect: str, log: CallLog, max_string: int = MAX_STRING):
             try:
                 data = json.loads(content)
                 usage = data.get("usage") or {}
-                record.update(prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens"),
-                              finish_reason=(data.get("choices") or [{}])[0].get("finish_reason"))
+                record.update(
+                    prompt_tokens=usage.get("prompt_tokens"),
+                    completion_tokens=usage.get("completion_tokens"),
+                    finish_reason=(data.get("choices") or [{}])[0].get("finish_reason"),
+                )
             except ValueError:
                 pass
             log.add(record)
-            headers = [(k, v) for k, v in response.headers.items()
-                       if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+            headers = [
+                (k, v)
+                for k, v in response.headers.items()
+                if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+            ]
             return httpx.Response(response.status_code, headers=headers, content=content, request=request)
 
         async def aclose(self) -> None:
@@ -301,8 +361,14 @@ def _transport(dialect: str, log: CallLog, max_string: int = MAX_STRING):
     return JudgeTransport()
 
 
-def make_ragas_llm(endpoint: JudgeEndpoint, max_tokens: int = 512, timeout: float = 300.0,
-                   structured: str = "auto", log: CallLog | None = None, max_string: int = MAX_STRING):
+def make_ragas_llm(
+    endpoint: JudgeEndpoint,
+    max_tokens: int = 512,
+    timeout: float = 300.0,
+    structured: str = "auto",
+    log: CallLog | None = None,
+    max_string: int = MAX_STRING,
+):
     """A ragas InstructorLLM for the endpoint, via `llm_factory`.
 
     structured: "schema" (JSON-schema constrained decoding), "json" (ragas's default JSON
@@ -321,8 +387,9 @@ def make_ragas_llm(endpoint: JudgeEndpoint, max_tokens: int = 512, timeout: floa
     http_client = httpx.AsyncClient(transport=transport, timeout=timeout)
     # Two retries: the openai client retries only connection errors, timeouts, 429 and 5xx,
     # and a judge call lost to a dropped connection would otherwise be a NaN score.
-    client = AsyncOpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key, http_client=http_client,
-                         max_retries=2, timeout=timeout)
+    client = AsyncOpenAI(
+        base_url=endpoint.base_url, api_key=endpoint.api_key, http_client=http_client, max_retries=2, timeout=timeout
+    )
     llm = llm_factory(endpoint.model, client=client, max_tokens=max_tokens, temperature=0.0, top_p=1.0)
     if structured == "schema":
         llm.client = instructor.from_openai(client, mode=instructor.Mode.JSON_SCHEMA)

@@ -7,7 +7,7 @@ ID-based ragas metrics both use this, so the definition lives in one place.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from eval.testsets import Sample
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 from eval.metrics import METRICS
 
@@ -43,18 +43,23 @@ def _delta(run, previous, name: str) -> float | None:
 
 # -- SVG charts ---------------------------------------------------------------------------
 
+
 def bar_chart(run, previous=None) -> str:
     """Horizontal bars per metric (0..1), threshold ticks, previous run as a thin bar."""
     names = _metric_names(run)
     checks = _gate_checks(run)
     row, label_w, bar_w = 26, 210, 420
     height = row * len(names) + 40
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 170}" height="{height}" '
-           f'role="img" aria-label="mean score per metric">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 170}" height="{height}" '
+        f'role="img" aria-label="mean score per metric">'
+    ]
     for x in range(0, 11, 2):
         gx = label_w + bar_w * x / 10
-        out.append(f'<line x1="{gx}" y1="10" x2="{gx}" y2="{height - 22}" stroke="#eee"/>'
-                   f'<text x="{gx}" y="{height - 8}" font-size="10" text-anchor="middle">{x / 10:.1f}</text>')
+        out.append(
+            f'<line x1="{gx}" y1="10" x2="{gx}" y2="{height - 22}" stroke="#eee"/>'
+            f'<text x="{gx}" y="{height - 8}" font-size="10" text-anchor="middle">{x / 10:.1f}</text>'
+        )
     for i, name in enumerate(names):
         s = run.summary[name]
         y = 12 + i * row
@@ -63,23 +68,31 @@ def bar_chart(run, previous=None) -> str:
         color = BAD if check.get("status") == "fail" else (GOOD if check.get("status") == "pass" else "#1565c0")
         out.append(f'<text x="{label_w - 6}" y="{y + 13}" font-size="12" text-anchor="end">{e(info.title)}</text>')
         if s.mean is not None:
-            out.append(f'<rect x="{label_w}" y="{y + 2}" width="{bar_w * max(0.0, min(1.0, s.mean)):.1f}" height="14" fill="{color}">'
-                       f'<title>{e(name)}: {s.mean:.3f} (n={s.scored})</title></rect>')
+            out.append(
+                f'<rect x="{label_w}" y="{y + 2}" width="{bar_w * max(0.0, min(1.0, s.mean)):.1f}" height="14" fill="{color}">'
+                f"<title>{e(name)}: {s.mean:.3f} (n={s.scored})</title></rect>"
+            )
         if previous is not None and name in previous.summary and previous.summary[name].mean is not None:
             pm = previous.summary[name].mean
-            out.append(f'<rect x="{label_w}" y="{y + 17}" width="{bar_w * max(0.0, min(1.0, pm)):.1f}" height="4" fill="{PREV}">'
-                       f'<title>previous run: {pm:.3f}</title></rect>')
+            out.append(
+                f'<rect x="{label_w}" y="{y + 17}" width="{bar_w * max(0.0, min(1.0, pm)):.1f}" height="4" fill="{PREV}">'
+                f"<title>previous run: {pm:.3f}</title></rect>"
+            )
         for bound in ("min", "max"):
             t = check.get(bound)
             if t is not None:
                 tx = label_w + bar_w * t
-                out.append(f'<line x1="{tx:.1f}" y1="{y}" x2="{tx:.1f}" y2="{y + 22}" stroke="#000" stroke-width="2">'
-                           f'<title>{bound} threshold {t}</title></line>')
+                out.append(
+                    f'<line x1="{tx:.1f}" y1="{y}" x2="{tx:.1f}" y2="{y + 22}" stroke="#000" stroke-width="2">'
+                    f"<title>{bound} threshold {t}</title></line>"
+                )
         note = fmt(s.mean) + (f"  n={s.scored}")
         if s.failed:
             note += f"  failed={s.failed}"
-        out.append(f'<text x="{label_w + bar_w + 8}" y="{y + 13}" font-size="11" '
-                   f'fill="{BAD if s.failed else "#333"}">{e(note)}</text>')
+        out.append(
+            f'<text x="{label_w + bar_w + 8}" y="{y + 13}" font-size="11" '
+            f'fill="{BAD if s.failed else "#333"}">{e(note)}</text>'
+        )
     out.append("</svg>")
     return "".join(out)
 
@@ -92,21 +105,25 @@ def comparison_chart(run, previous) -> str:
     row, label_w, half = 24, 210, 200
     height = row * len(names) + 30
     cx = label_w + half
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + 2 * half + 80}" height="{height}" '
-           f'role="img" aria-label="change against the previous run">',
-           f'<line x1="{cx}" y1="4" x2="{cx}" y2="{height - 18}" stroke="#333"/>',
-           f'<text x="{cx - half}" y="{height - 4}" font-size="10">-0.5</text>',
-           f'<text x="{cx + half - 20}" y="{height - 4}" font-size="10">+0.5</text>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + 2 * half + 80}" height="{height}" '
+        f'role="img" aria-label="change against the previous run">',
+        f'<line x1="{cx}" y1="4" x2="{cx}" y2="{height - 18}" stroke="#333"/>',
+        f'<text x="{cx - half}" y="{height - 4}" font-size="10">-0.5</text>',
+        f'<text x="{cx + half - 20}" y="{height - 4}" font-size="10">+0.5</text>',
+    ]
     for i, name in enumerate(names):
         d = _delta(run, previous, name)
         better = d >= 0 if METRICS[name].higher_is_better else d <= 0
         y = 6 + i * row
         w = min(half, abs(d) * 2 * half)
         x = cx if d >= 0 else cx - w
-        out.append(f'<text x="{label_w - 6}" y="{y + 12}" font-size="12" text-anchor="end">{e(METRICS[name].title)}</text>'
-                   f'<rect x="{x:.1f}" y="{y + 2}" width="{max(w, 1):.1f}" height="14" fill="{GOOD if better else BAD}">'
-                   f'<title>{e(name)}: {d:+.3f}</title></rect>'
-                   f'<text x="{cx + half + 6}" y="{y + 12}" font-size="11">{d:+.3f}</text>')
+        out.append(
+            f'<text x="{label_w - 6}" y="{y + 12}" font-size="12" text-anchor="end">{e(METRICS[name].title)}</text>'
+            f'<rect x="{x:.1f}" y="{y + 2}" width="{max(w, 1):.1f}" height="14" fill="{GOOD if better else BAD}">'
+            f"<title>{e(name)}: {d:+.3f}</title></rect>"
+            f'<text x="{cx + half + 6}" y="{y + 12}" font-size="11">{d:+.3f}</text>'
+        )
     out.append("</svg>")
     return "".join(out)
 
@@ -120,11 +137,15 @@ def histogram(values: list[float], bins: int = 10, width: int = 180, height: int
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 14}" role="img">']
     for i, c in enumerate(counts):
         h = (height - 4) * c / top
-        out.append(f'<rect x="{i * bw + 1:.1f}" y="{height - h:.1f}" width="{bw - 2:.1f}" height="{h:.1f}" fill="#5c6bc0">'
-                   f'<title>{i / bins:.1f}–{(i + 1) / bins:.1f}: {c}</title></rect>')
-    out.append(f'<line x1="0" y1="{height}" x2="{width}" y2="{height}" stroke="#333"/>'
-               f'<text x="0" y="{height + 12}" font-size="10">0</text>'
-               f'<text x="{width - 8}" y="{height + 12}" font-size="10">1</text></svg>')
+        out.append(
+            f'<rect x="{i * bw + 1:.1f}" y="{height - h:.1f}" width="{bw - 2:.1f}" height="{h:.1f}" fill="#5c6bc0">'
+            f"<title>{i / bins:.1f}–{(i + 1) / bins:.1f}: {c}</title></rect>"
+        )
+    out.append(
+        f'<line x1="0" y1="{height}" x2="{width}" y2="{height}" stroke="#333"/>'
+        f'<text x="0" y="{height + 12}" font-size="10">0</text>'
+        f'<text x="{width - 8}" y="{height + 12}" font-size="10">1</text></svg>'
+    )
     return "".join(out)
 
 
@@ -159,10 +180,23 @@ def _settings_rows(run) -> Iterable[tuple[str, str]]:
     yield "test set", f"{run.testset} ({info.get('questions')} questions, {info.get('testset_file', '')})"
     yield "backend", info.get("backend", "")
     yield "generator", info.get("generator", "")
-    yield "judge", " ".join(str(x) for x in [judge.get("label", ""), judge.get("url", ""),
-                                            f"structured={judge['structured']}" if "structured" in judge else ""] if x)
+    yield (
+        "judge",
+        " ".join(
+            str(x)
+            for x in [
+                judge.get("label", ""),
+                judge.get("url", ""),
+                f"structured={judge['structured']}" if "structured" in judge else "",
+            ]
+            if x
+        ),
+    )
     yield "embeddings", info.get("embed_model", "")
-    yield "corpus hash", f"{info.get('corpus_hash')} (index generation {info.get('index_generation')}, {info.get('documents')} documents)"
+    yield (
+        "corpus hash",
+        f"{info.get('corpus_hash')} (index generation {info.get('index_generation')}, {info.get('documents')} documents)",
+    )
     yield "git commit", f"{info.get('commit')}{' (uncommitted changes)' if info.get('dirty') else ''}"
     yield "machine", f"{info.get('cpus')} CPUs, {info.get('llm_threads')} LLM threads, Python {info.get('python')}"
     yield "time", ", ".join(f"{k} {v:.0f} s" for k, v in run.timings.items())
@@ -173,12 +207,17 @@ def render_html(run, previous=None) -> str:
     names = _metric_names(run)
     checks = _gate_checks(run)
     gate = run.gate or {}
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>PolicyQA eval {e(run.run_id)}</title>"
-             f"<style>{CSS}</style></head><body>",
-             f"<h1>PolicyQA evaluation {e(run.run_id)} — {e(run.testset)} ({e(run.mode)})</h1>"]
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>PolicyQA eval {e(run.run_id)}</title>"
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>PolicyQA evaluation {e(run.run_id)} — {e(run.testset)} ({e(run.mode)})</h1>",
+    ]
     if run.judge_problems:
-        parts.append("<p class='banner bad'>The judge failed too often; judge metrics are not trustworthy and the run fails:<br>"
-                     + "<br>".join(e(p) for p in run.judge_problems) + "</p>")
+        parts.append(
+            "<p class='banner bad'>The judge failed too often; judge metrics are not trustworthy and the run fails:<br>"
+            + "<br>".join(e(p) for p in run.judge_problems)
+            + "</p>"
+        )
     if gate:
         if gate.get("passed"):
             parts.append("<p class='banner ok'>Release gate passed.</p>")
@@ -189,8 +228,10 @@ def render_html(run, previous=None) -> str:
     parts += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _settings_rows(run)]
     parts.append("</table>")
 
-    parts.append("<h2>Metrics</h2><table><tr><th>metric</th><th>group</th><th>mean</th><th>scored</th>"
-                 "<th>failed</th><th>n/a</th><th>threshold</th><th>gate</th><th>previous</th><th>change</th></tr>")
+    parts.append(
+        "<h2>Metrics</h2><table><tr><th>metric</th><th>group</th><th>mean</th><th>scored</th>"
+        "<th>failed</th><th>n/a</th><th>threshold</th><th>gate</th><th>previous</th><th>change</th></tr>"
+    )
     for name in names:
         s, info, c = run.summary[name], METRICS[name], checks.get(name, {})
         bound = " ".join(f"{k} {c[k]}" for k in ("min", "max") if c.get(k) is not None)
@@ -201,28 +242,37 @@ def render_html(run, previous=None) -> str:
             f"<td>{e(info.group)}</td><td class='num'>{fmt(s.mean)}</td><td class='num'>{s.scored}</td>"
             f"<td class='num {'fail' if s.failed else ''}'>{s.failed}</td><td class='num'>{s.not_applicable}</td>"
             f"<td>{e(bound)}</td><td class='{e(c.get('status', ''))}'>{e(c.get('status', ''))} {e(c.get('note', ''))}</td>"
-            f"<td class='num'>{fmt(prev)}</td><td class='num'>{'' if d is None else f'{d:+.3f}'}</td></tr>")
+            f"<td class='num'>{fmt(prev)}</td><td class='num'>{'' if d is None else f'{d:+.3f}'}</td></tr>"
+        )
     parts.append("</table>")
 
-    parts.append("<h2>Mean score per metric</h2><p class='small'>Bars: this run (green = meets its threshold, "
-                 "red = misses it, blue = no threshold); thin grey bar: previous run; black tick: threshold.</p>")
+    parts.append(
+        "<h2>Mean score per metric</h2><p class='small'>Bars: this run (green = meets its threshold, "
+        "red = misses it, blue = no threshold); thin grey bar: previous run; black tick: threshold.</p>"
+    )
     parts.append(bar_chart(run, previous))
     parts.append("<h2>Change against the previous run</h2>")
     if previous is None:
         parts.append("<p>No earlier run on this test set in the results folder.</p>")
     else:
-        parts.append(f"<p class='small'>Previous run: {e(previous.run_id)} ({e(previous.mode)}, backend "
-                     f"{e(previous.info.get('backend'))}, commit {e(str(previous.info.get('commit'))[:12])}). "
-                     "Green = better, red = worse.</p>")
+        parts.append(
+            f"<p class='small'>Previous run: {e(previous.run_id)} ({e(previous.mode)}, backend "
+            f"{e(previous.info.get('backend'))}, commit {e(str(previous.info.get('commit'))[:12])}). "
+            "Green = better, red = worse.</p>"
+        )
         parts.append(comparison_chart(run, previous))
     parts.append("<h2>Score distributions</h2><div class='hists'>")
     for name in names:
         s = run.summary[name]
-        parts.append(f"<div><b>{e(METRICS[name].title)}</b><br>{histogram(s.values)}<br>"
-                     f"n={s.scored}{f', failed={s.failed}' if s.failed else ''}</div>")
+        parts.append(
+            f"<div><b>{e(METRICS[name].title)}</b><br>{histogram(s.values)}<br>"
+            f"n={s.scored}{f', failed={s.failed}' if s.failed else ''}</div>"
+        )
     parts.append("</div>")
 
-    failures = [(q, n, q.scores[n]) for q in run.questions for n in names if n in q.scores and q.scores[n].status == "failed"]
+    failures = [
+        (q, n, q.scores[n]) for q in run.questions for n in names if n in q.scores and q.scores[n].status == "failed"
+    ]
     parts.append(f"<h2>Failed scores ({len(failures)})</h2>")
     if failures:
         parts.append("<table><tr><th>question</th><th>metric</th><th>reason</th></tr>")
@@ -231,10 +281,13 @@ def render_html(run, previous=None) -> str:
     else:
         parts.append("<p>None.</p>")
 
-    parts.append("<h2>Per question</h2><p class='small'>Red: failed to score or a wrong verdict/refusal; orange: "
-                 f"score below {LOW}; grey: not applicable. Hover a cell for the reason.</p><table><tr>"
-                 "<th>id</th><th>question</th><th>answer</th><th>citations</th>"
-                 + "".join(f"<th title='{e(METRICS[n].meaning)}'>{e(n)}</th>" for n in names) + "<th>s</th></tr>")
+    parts.append(
+        "<h2>Per question</h2><p class='small'>Red: failed to score or a wrong verdict/refusal; orange: "
+        f"score below {LOW}; grey: not applicable. Hover a cell for the reason.</p><table><tr>"
+        "<th>id</th><th>question</th><th>answer</th><th>citations</th>"
+        + "".join(f"<th title='{e(METRICS[n].meaning)}'>{e(n)}</th>" for n in names)
+        + "<th>s</th></tr>"
+    )
     for q in run.questions:
         a = q.answer
         history = "".join(f"<div class='small'>{e(t.role)}: {e(t.content)}</div>" for t in q.history)
@@ -243,12 +296,16 @@ def render_html(run, previous=None) -> str:
             cites = ""
         else:
             status = a.status + (f", verdict {a.verdict}" if a.verdict else "")
-            answer_html = (f"<div>{e(a.text)}</div><div class='small'>{e(status)}; {e(a.backend)}"
-                           f"{'; ' + e(a.fallback_reason) if a.fallback_reason else ''}</div>")
+            answer_html = (
+                f"<div>{e(a.text)}</div><div class='small'>{e(status)}; {e(a.backend)}"
+                f"{'; ' + e(a.fallback_reason) if a.fallback_reason else ''}</div>"
+            )
             cites = "".join(
                 f"<div><b>[{c.marker}]</b> {e(c.passage.doc_id)}"
-                + "".join(f"<blockquote>{e(x.text)}</blockquote>" for x in c.quotes[:2]) + "</div>"
-                for c in a.citations)
+                + "".join(f"<blockquote>{e(x.text)}</blockquote>" for x in c.quotes[:2])
+                + "</div>"
+                for c in a.citations
+            )
         cells = []
         for n in names:
             s = q.scores.get(n)
@@ -258,19 +315,25 @@ def render_html(run, previous=None) -> str:
             f"<tr><td>{e(q.id)}<br><span class='small'>{e(q.kind)}</span></td>"
             f"<td class='q'>{history}{e(q.question)}<div class='small'>reference: {e(q.reference)}</div></td>"
             f"<td class='answer'>{answer_html}</td><td class='answer'>{cites}</td>{''.join(cells)}"
-            f"<td class='num'>{q.seconds:.1f}</td></tr>")
+            f"<td class='num'>{q.seconds:.1f}</td></tr>"
+        )
     parts.append("</table>")
 
-    parts.append("<h2>What the metrics mean</h2><table><tr><th>metric</th><th>computed by</th><th>applies to</th><th>meaning</th></tr>")
+    parts.append(
+        "<h2>What the metrics mean</h2><table><tr><th>metric</th><th>computed by</th><th>applies to</th><th>meaning</th></tr>"
+    )
     for name in METRICS:
         info = METRICS[name]
-        parts.append(f"<tr><td>{e(info.title)}<br><span class='small'>{e(name)}</span></td><td>{e(info.ragas_class or 'PolicyQA')}</td>"
-                     f"<td>{e(info.applies_to)}</td><td>{e(info.meaning)}</td></tr>")
+        parts.append(
+            f"<tr><td>{e(info.title)}<br><span class='small'>{e(name)}</span></td><td>{e(info.ragas_class or 'PolicyQA')}</td>"
+            f"<td>{e(info.applies_to)}</td><td>{e(info.meaning)}</td></tr>"
+        )
     parts.append("</table></body></html>\n")
     return "".join(parts)
 
 
 # -- Markdown -----------------------------------------------------------------------------------
+
 
 def _md(text) -> str:
     return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
@@ -282,26 +345,38 @@ def render_markdown(run, previous=None) -> str:
     gate = run.gate or {}
     lines = [f"# PolicyQA evaluation {run.run_id}: {run.testset} ({run.mode})", ""]
     if run.judge_problems:
-        lines += ["**The judge failed too often; the run fails:**", ""] + [f"- {_md(p)}" for p in run.judge_problems] + [""]
+        lines += (
+            ["**The judge failed too often; the run fails:**", ""] + [f"- {_md(p)}" for p in run.judge_problems] + [""]
+        )
     if gate:
-        lines.append("**Release gate: passed**" if gate.get("passed")
-                     else f"**Release gate: FAILED** ({', '.join(gate.get('failing', []))})")
+        lines.append(
+            "**Release gate: passed**"
+            if gate.get("passed")
+            else f"**Release gate: FAILED** ({', '.join(gate.get('failing', []))})"
+        )
         lines.append("")
     lines += ["| setting | value |", "|---|---|"] + [f"| {k} | {_md(v)} |" for k, v in _settings_rows(run)] + [""]
-    lines += ["| metric | mean | scored | failed | n/a | threshold | gate | previous | change |",
-              "|---|---:|---:|---:|---:|---|---|---:|---:|"]
+    lines += [
+        "| metric | mean | scored | failed | n/a | threshold | gate | previous | change |",
+        "|---|---:|---:|---:|---:|---|---|---:|---:|",
+    ]
     for name in names:
         s, c = run.summary[name], checks.get(name, {})
         bound = " ".join(f"{k} {c[k]}" for k in ("min", "max") if c.get(k) is not None)
         prev = previous.summary[name].mean if previous is not None and name in previous.summary else None
         d = _delta(run, previous, name)
-        lines.append(f"| {name} | {fmt(s.mean)} | {s.scored} | {s.failed} | {s.not_applicable} | {bound} | "
-                     f"{c.get('status', '')} {_md(c.get('note', ''))} | {fmt(prev)} | {'' if d is None else f'{d:+.3f}'} |")
+        lines.append(
+            f"| {name} | {fmt(s.mean)} | {s.scored} | {s.failed} | {s.not_applicable} | {bound} | "
+            f"{c.get('status', '')} {_md(c.get('note', ''))} | {fmt(prev)} | {'' if d is None else f'{d:+.3f}'} |"
+        )
     lines.append("")
     flagged = []
     for q in run.questions:
-        bad = [f"{n}={'failed' if s.status == 'failed' else fmt(s.value, 2)}" for n in names
-               if (s := q.scores.get(n)) is not None and _cell_class(n, s) in ("fail", "low")]
+        bad = [
+            f"{n}={'failed' if s.status == 'failed' else fmt(s.value, 2)}"
+            for n in names
+            if (s := q.scores.get(n)) is not None and _cell_class(n, s) in ("fail", "low")
+        ]
         if bad or q.error:
             flagged.append(f"- **{q.id}** ({q.kind}) {_md(q.question)} — {', '.join(bad) or _md(q.error)}")
     lines += [f"## Questions with failed or low scores ({len(flagged)})", ""] + (flagged or ["None."]) + [""]

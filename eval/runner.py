@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 import platform
 import subprocess
@@ -107,6 +106,7 @@ class RunResult(BaseModel):
 
 # -- selection -------------------------------------------------------------------------
 
+
 def select(samples: list[Sample], quick: bool, limit: int | None) -> list[Sample]:
     """--quick: a fixed sample covering every question kind (round-robin over kinds in
     file order); --limit: the first N of what remains."""
@@ -118,12 +118,21 @@ def select(samples: list[Sample], quick: bool, limit: int | None) -> list[Sample
 
 # -- run facts ----------------------------------------------------------------------------
 
+
 def git_commit() -> dict[str, Any]:
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              cwd=PROJECT_ROOT, timeout=10).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                                    capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=10).stdout.strip())
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=10
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                capture_output=True,
+                text=True,
+                cwd=PROJECT_ROOT,
+                timeout=10,
+            ).stdout.strip()
+        )
     except (OSError, subprocess.SubprocessError):
         head, dirty = "", False
     return {"commit": head or "unknown", "dirty": dirty}
@@ -150,7 +159,7 @@ def new_run_dir(root: Path) -> Path:
     return path
 
 
-def previous_run(root: Path, current: Path | None, testset: str) -> "RunResult | None":
+def previous_run(root: Path, current: Path | None, testset: str) -> RunResult | None:
     """The newest earlier run on the same test set, for the comparison charts."""
     if not root.is_dir():
         return None
@@ -183,6 +192,7 @@ def latest_run_dir(root: Path = RESULTS_ROOT) -> Path | None:
 
 # -- the run --------------------------------------------------------------------------------
 
+
 def _bar(iterable, show: bool, **kwargs):
     from tqdm import tqdm
 
@@ -194,9 +204,15 @@ def answer_all(assistant, samples: list[Sample], backend: str, show: bool) -> li
     bar = _bar(samples, show, desc="answering", unit="q")
     for sample in bar:
         started = time.perf_counter()
-        record = QuestionResult(id=sample.id, kind=sample.kind, question=sample.user_input,
-                                history=sample.history, reference=sample.reference,
-                                expected_verdict=sample.expected_verdict, required_facts=sample.required_facts)
+        record = QuestionResult(
+            id=sample.id,
+            kind=sample.kind,
+            question=sample.user_input,
+            history=sample.history,
+            reference=sample.reference,
+            expected_verdict=sample.expected_verdict,
+            required_facts=sample.required_facts,
+        )
         try:
             record.answer = assistant.ask(sample.user_input, history=sample.history, backend=backend)
         except PolicyQAError as exc:  # a bad question is a result, not a crash
@@ -207,22 +223,25 @@ def answer_all(assistant, samples: list[Sample], backend: str, show: bool) -> li
 
 
 def _embeddings(settings: Settings):
-    from index.embedding import resolve_model_path
     from ragas.embeddings import HuggingFaceEmbeddings
 
-    return HuggingFaceEmbeddings(model=str(resolve_model_path(settings.embed_model)), device="cpu",
-                                 local_files_only=True)
+    from index.embedding import resolve_model_path
+
+    return HuggingFaceEmbeddings(
+        model=str(resolve_model_path(settings.embed_model)), device="cpu", local_files_only=True
+    )
 
 
-async def score_local(records: list[QuestionResult], samples: list[Sample], snapshot, embeddings,
-                      show: bool) -> None:
+async def score_local(records: list[QuestionResult], samples: list[Sample], snapshot, embeddings, show: bool) -> None:
     from eval.metrics import LocalScorers
     from eval.references import reference_spans
 
     scorers = LocalScorers(embeddings)
     for record, sample in _bar(list(zip(records, samples)), show, desc="no-LLM metrics", unit="q"):
         if record.answer is None:
-            record.scores.update({m: Score.failed(record.error or "no answer") for m in METRICS if METRICS[m].group != "judge"})
+            record.scores.update(
+                {m: Score.failed(record.error or "no answer") for m in METRICS if METRICS[m].group != "judge"}
+            )
             continue
         record.scores.update(await scorers.score(sample, record.answer, reference_spans(sample, snapshot)))
 
@@ -240,9 +259,17 @@ def stratified(samples: list[Sample], n: int) -> set[str]:
     return set(picked)
 
 
-async def score_judge(records: list[QuestionResult], samples: list[Sample], llm, embeddings,
-                      metrics: list[str], timeout: float, concurrency: int, show: bool,
-                      sample: int | None = None) -> dict[str, float]:
+async def score_judge(
+    records: list[QuestionResult],
+    samples: list[Sample],
+    llm,
+    embeddings,
+    metrics: list[str],
+    timeout: float,
+    concurrency: int,
+    show: bool,
+    sample: int | None = None,
+) -> dict[str, float]:
     from eval.metrics import JudgeScorers, run_judge_call
 
     scorers = JudgeScorers(llm, embeddings)
@@ -287,14 +314,19 @@ def run(settings: Settings, options: RunOptions) -> tuple[RunResult, Path]:
     t_start = time.perf_counter()
     path = testset_path(options.testset)
     if not path.is_file():
-        raise EvalError(f"no test set {options.testset!r} (looked for {path}); "
-                        f"available: {', '.join(testset_names(path.parent)) or 'none'}")
+        raise EvalError(
+            f"no test set {options.testset!r} (looked for {path}); "
+            f"available: {', '.join(testset_names(path.parent)) or 'none'}"
+        )
     samples = select(load_testset(options.testset), options.quick, options.limit)
     if not samples:
         raise EvalError(f"test set {options.testset!r} has no questions to run")
     thresholds = load_thresholds(options.thresholds_file)
-    max_fail = options.max_judge_failure_rate if options.max_judge_failure_rate is not None \
+    max_fail = (
+        options.max_judge_failure_rate
+        if options.max_judge_failure_rate is not None
         else thresholds.max_judge_failure_rate
+    )
     backend = options.backend or settings.backend
     settings = settings.override(backend=backend)
     judge_metrics = [] if options.quick or not options.judge else list(options.metrics or DEFAULT_JUDGE_METRICS)
@@ -312,8 +344,10 @@ def run(settings: Settings, options: RunOptions) -> tuple[RunResult, Path]:
         assistant = Assistant(settings, load_generator=backend != "extractive")
         timings["load"] = time.perf_counter() - t0
         if not assistant.generator_ready(backend):
-            raise EvalError(f"the {backend} generator is not available ({assistant.generator_status(backend)}); "
-                            "an eval would only measure the extractive fallback. Fix it or pass --backend extractive")
+            raise EvalError(
+                f"the {backend} generator is not available ({assistant.generator_status(backend)}); "
+                "an eval would only measure the extractive fallback. Fix it or pass --backend extractive"
+            )
         generator = assistant.generator_status(backend)
         t0 = time.perf_counter()
         records = answer_all(assistant, samples, backend, options.show_progress)
@@ -325,16 +359,31 @@ def run(settings: Settings, options: RunOptions) -> tuple[RunResult, Path]:
         timings["local_metrics"] = time.perf_counter() - t0
         if endpoint is not None:
             calls = CallLog(run_dir / "judge-calls.jsonl")
-            llm = make_ragas_llm(endpoint, max_tokens=options.judge_max_tokens,
-                                 timeout=options.judge_timeout, structured=options.judge_structured, log=calls)
+            llm = make_ragas_llm(
+                endpoint,
+                max_tokens=options.judge_max_tokens,
+                timeout=options.judge_timeout,
+                structured=options.judge_structured,
+                log=calls,
+            )
             concurrency = options.judge_concurrency or (1 if endpoint.dialect == "llama.cpp" else 4)
             t0 = time.perf_counter()
             sample = options.judge_sample
             if sample is None and endpoint.dialect == "llama.cpp":
                 sample = LOCAL_JUDGE_SAMPLE
-            per_metric = asyncio.run(score_judge(records, samples, llm, embeddings, judge_metrics,
-                                                 options.judge_timeout, concurrency, options.show_progress,
-                                                 sample or None))
+            per_metric = asyncio.run(
+                score_judge(
+                    records,
+                    samples,
+                    llm,
+                    embeddings,
+                    judge_metrics,
+                    options.judge_timeout,
+                    concurrency,
+                    options.show_progress,
+                    sample or None,
+                )
+            )
             timings["judging"] = time.perf_counter() - t0
             timings.update({f"judge.{k}": v for k, v in per_metric.items()})
             judge_info["structured"] = options.judge_structured
@@ -362,11 +411,18 @@ def run(settings: Settings, options: RunOptions) -> tuple[RunResult, Path]:
         "llm_threads": settings.llm_threads,
         **git_commit(),
     }
-    result = RunResult(run_id=run_dir.name, mode="quick" if options.quick else "full" if judge_metrics else "no-judge", testset=options.testset
-                       if not Path(options.testset).suffix else Path(options.testset).stem,
-                       started_at=started_at, info=info, settings=settings.public_dict(), questions=records,
-                       summary=summary, timings={k: round(v, 2) for k, v in timings.items()},
-                       judge_problems=problems)
+    result = RunResult(
+        run_id=run_dir.name,
+        mode="quick" if options.quick else "full" if judge_metrics else "no-judge",
+        testset=options.testset if not Path(options.testset).suffix else Path(options.testset).stem,
+        started_at=started_at,
+        info=info,
+        settings=settings.public_dict(),
+        questions=records,
+        summary=summary,
+        timings={k: round(v, 2) for k, v in timings.items()},
+        judge_problems=problems,
+    )
     from eval.gate import evaluate_gate
 
     result.gate = evaluate_gate(result, options.thresholds_file).model_dump()
@@ -414,8 +470,13 @@ class _maybe_judge:
             return self.options.judge_endpoint
         from eval.judge import judge_endpoint
 
-        self._cm = judge_endpoint(self.settings, url=self.options.judge_url, model=self.options.judge_model,
-                                  size=self.options.judge_size, log_path=self.run_dir / "judge-server.log")
+        self._cm = judge_endpoint(
+            self.settings,
+            url=self.options.judge_url,
+            model=self.options.judge_model,
+            size=self.options.judge_size,
+            log_path=self.run_dir / "judge-server.log",
+        )
         return self._cm.__enter__()
 
     def __exit__(self, *exc):

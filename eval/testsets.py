@@ -13,8 +13,21 @@ from assistant.types import Turn
 
 TESTSET_DIR = Path(__file__).resolve().parent / "testsets"
 
-Kind = Literal["fact", "number", "date", "duration", "amount", "name", "list", "definition", "explanation",
-               "yesno", "multi_hop", "followup", "unanswerable"]
+Kind = Literal[
+    "fact",
+    "number",
+    "date",
+    "duration",
+    "amount",
+    "name",
+    "list",
+    "definition",
+    "explanation",
+    "yesno",
+    "multi_hop",
+    "followup",
+    "unanswerable",
+]
 Split = Literal["dev", "heldout"]
 
 
@@ -65,4 +78,6 @@ def load_testset(name: str = "gold") -> list[Sample]:
 
 def save_testset(samples: list[Sample], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(s.model_dump(mode="json"), ensure_ascii=False) + "\n" for s in samples), encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(s.model_dump(mode="json"), ensure_ascii=False) + "\n" for s in samples), encoding="utf-8"
+    )

@@ -19,10 +19,10 @@ import errno
 import fcntl
 import os
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -95,9 +95,7 @@ def build_lock(index_dir: Path) -> Iterator[None]:
         except BlockingIOError:
             fh.seek(0)
             owner = fh.read().strip() or "another process"
-            raise BuildLockedError(
-                f"another index build is running ({owner}); wait for it to finish"
-            ) from None
+            raise BuildLockedError(f"another index build is running ({owner}); wait for it to finish") from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()}")
@@ -137,17 +135,19 @@ def build_index(
     index_dir = settings.index_dir
     corpus = Path(corpus_dir or settings.corpus_dir)
     if not corpus.is_dir():
-        raise PolicyQAError(
-            f"the corpus folder {corpus} does not exist; pass --corpus DIR or set POLICYQA_CORPUS_DIR"
-        )
+        raise PolicyQAError(f"the corpus folder {corpus} does not exist; pass --corpus DIR or set POLICYQA_CORPUS_DIR")
     check_writable(index_dir)
     with build_lock(index_dir):
         try:
             current = None if rebuild else read_current(index_dir)
         except IndexFormatError:
             current = None  # written by another version: replaced whole
-        config = chunk_config(settings.chunk_words, settings.chunk_overlap_sentences, settings.contextual_chunks,
-                              settings.sentence_vectors)
+        config = chunk_config(
+            settings.chunk_words,
+            settings.chunk_overlap_sentences,
+            settings.contextual_chunks,
+            settings.sentence_vectors,
+        )
         loaded = load_corpus(corpus, settings.max_document_mb)
         report.issues = loaded.issues
         report.timings["load"] = time.perf_counter() - started
@@ -169,7 +169,9 @@ def build_index(
         report.updated = sorted(d for d in docs if d in old_hashes and old_hashes[d] != hashes[d])
         report.removed = sorted(d for d in (current.doc_hashes if current else {}) if d not in docs)
         report.documents = len(docs)
-        report.changed = bool(report.added or report.updated or report.removed) or current is None or not same_collection
+        report.changed = (
+            bool(report.added or report.updated or report.removed) or current is None or not same_collection
+        )
         if not report.changed:
             if (index_dir / GC_PENDING).exists():  # a build died between commit and cleanup
                 report.deleted_vectors = _sweep(settings, current)
@@ -241,22 +243,27 @@ def _write_generation(settings, current, docs, hashes, config, report, progress)
     report.timings["embed"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     (settings.index_dir / GC_PENDING).write_text(store.name + "\n")
-    store.upsert(pending_ids, vectors, pending_texts, pending_meta,
-                 progress=_counter(progress, "storing", len(pending_ids)))
+    store.upsert(
+        pending_ids, vectors, pending_texts, pending_meta, progress=_counter(progress, "storing", len(pending_ids))
+    )
     report.timings["store"] = time.perf_counter() - t0
     report.embedded_chunks = len(pending_ids)
 
     t0 = time.perf_counter()
-    sentences = _sentence_vectors(settings, embedder, current, docs, records, progress) \
-        if settings.sentence_vectors else None
+    sentences = (
+        _sentence_vectors(settings, embedder, current, docs, records, progress) if settings.sentence_vectors else None
+    )
     report.timings["sentences"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    lexical = LexicalIndex.build([
-        indexed_text(docs[r.doc_id].title, r.section, docs[r.doc_id].text[r.start:r.end])
-        if settings.contextual_chunks else docs[r.doc_id].text[r.start:r.end]
-        for r in records
-    ])
+    lexical = LexicalIndex.build(
+        [
+            indexed_text(docs[r.doc_id].title, r.section, docs[r.doc_id].text[r.start : r.end])
+            if settings.contextual_chunks
+            else docs[r.doc_id].text[r.start : r.end]
+            for r in records
+        ]
+    )
     snapshot = Snapshot(
         path=settings.index_dir,
         generation=_next_generation(settings.index_dir),
@@ -284,8 +291,14 @@ def _write_generation(settings, current, docs, hashes, config, report, progress)
     report.generation = snapshot.generation
 
 
-def _sentence_vectors(settings: Settings, embedder, current: Snapshot | None, docs: dict[str, Document],
-                      records: list[ChunkRecord], progress: Progress | None) -> SentenceVectors:
+def _sentence_vectors(
+    settings: Settings,
+    embedder,
+    current: Snapshot | None,
+    docs: dict[str, Document],
+    records: list[ChunkRecord],
+    progress: Progress | None,
+) -> SentenceVectors:
     """Sentence vectors for every chunk: copied from the generation before for chunks it
     had (chunk ids embed the content hash), embedded for the rest (index/sentences.py)."""
     old = current.sentences if current is not None else None
@@ -300,7 +313,7 @@ def _sentence_vectors(settings: Settings, embedder, current: Snapshot | None, do
             owners += [r.id] * len(old_rows[r.id])
             continue
         doc = docs[r.doc_id]
-        made = sentence_texts(doc.title, r.section, doc.text[r.start:r.end], settings.contextual_chunks)
+        made = sentence_texts(doc.title, r.section, doc.text[r.start : r.end], settings.contextual_chunks)
         texts += made
         new_owners += [r.id] * len(made)
     if progress:

@@ -23,9 +23,42 @@ from dataclasses import dataclass
 from index.documents import Block, Chunk, Document
 
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "co", "corp", "inc", "ltd", "no",
-    "vs", "etc", "e.g", "i.e", "u.s", "u.k", "jan", "feb", "mar", "apr", "jun", "jul",
-    "aug", "sep", "sept", "oct", "nov", "dec", "art", "sec", "para", "fig", "approx",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sr",
+    "jr",
+    "st",
+    "co",
+    "corp",
+    "inc",
+    "ltd",
+    "no",
+    "vs",
+    "etc",
+    "e.g",
+    "i.e",
+    "u.s",
+    "u.k",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "art",
+    "sec",
+    "para",
+    "fig",
+    "approx",
 }
 # End punctuation, optional closing quotes/brackets, whitespace, then a likely sentence
 # start; after full-width CJK punctuation no space is needed (none is written).
@@ -53,7 +86,7 @@ class ChunkSpan:
 
 def _is_abbreviation(text: str, dot: int) -> bool:
     # Look back a short window only: searching text[:dot] made chunking quadratic.
-    word = re.search(r"([\w.]+)\.$", text[max(0, dot - 40): dot + 1])
+    word = re.search(r"([\w.]+)\.$", text[max(0, dot - 40) : dot + 1])
     if not word:
         return False
     token = word.group(1).lower()
@@ -74,11 +107,11 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
             spans.append(Span(begin, line_start + match.start() + len(match.group().rstrip())))
             begin = line_start + match.end()
         spans.append(Span(begin, line_start + len(line.group())))
-    return [_trim(text, s) for s in spans if text[s.start:s.end].strip()]
+    return [_trim(text, s) for s in spans if text[s.start : s.end].strip()]
 
 
 def _trim(text: str, span: Span) -> Span:
-    piece = text[span.start:span.end]
+    piece = text[span.start : span.end]
     lead = len(piece) - len(piece.lstrip())
     trail = len(piece) - len(piece.rstrip())
     return Span(span.start + lead, span.end - trail)
@@ -91,10 +124,7 @@ def _words(text: str, span: Span) -> int:
 def _cut_long(text: str, span: Span, limit: int) -> list[Span]:
     """Split an over-long sentence into word-boundary pieces of about `limit` words."""
     words = list(_WORD.finditer(text, span.start, span.end))
-    return [
-        Span(words[i].start(), words[min(i + limit, len(words)) - 1].end())
-        for i in range(0, len(words), limit)
-    ]
+    return [Span(words[i].start(), words[min(i + limit, len(words)) - 1].end()) for i in range(0, len(words), limit)]
 
 
 def line_blocks(text: str) -> tuple[Block, ...]:
@@ -129,7 +159,7 @@ def sections(text: str, blocks: tuple[Block, ...], title: str = "") -> list[_Sec
         if block.kind == "heading":
             if current.blocks:
                 out.append(current)
-            heading = text[block.start:block.end]
+            heading = text[block.start : block.end]
             stack = [(lvl, h) for lvl, h in stack if lvl < block.level] + [(block.level, heading)]
             path = tuple(h for _, h in stack)
             if title and (not path or path[0].casefold() != title.casefold()):
@@ -170,7 +200,7 @@ def _units(text: str, section: _Section, chunk_words: int) -> list[_Unit]:
             for n, s in enumerate(sentences):
                 pieces = _cut_long(text, s, chunk_words) if _words(text, s) > 2 * chunk_words else [s]
                 units += [_Unit(p.start, p.end, _words(text, p), sentence=True) for p in pieces]
-                if n == 0 and len(sentences) > 1 and _run_in_heading(text[s.start:s.end]):
+                if n == 0 and len(sentences) > 1 and _run_in_heading(text[s.start : s.end]):
                     units[-1].glue = True
             if units and text[units[-1].end - 1] == ":":
                 units[-1].glue = True  # "For bereavement, you can use:" introduces what follows
@@ -214,13 +244,14 @@ def _pack(units: list[_Unit], chunk_words: int, overlap: int) -> list[Span]:
         while back > i + 1 and j - back < overlap and units[back - 1].sentence:
             back -= 1
         i = back
-        while i < j and sum(u.words for u in units[i:j + 1]) > chunk_words:
+        while i < j and sum(u.words for u in units[i : j + 1]) > chunk_words:
             i += 1
     return chunks
 
 
-def chunk_spans(text: str, chunk_words: int, overlap_sentences: int = 0,
-                blocks: tuple[Block, ...] | None = None, title: str = "") -> list[ChunkSpan]:
+def chunk_spans(
+    text: str, chunk_words: int, overlap_sentences: int = 0, blocks: tuple[Block, ...] | None = None, title: str = ""
+) -> list[ChunkSpan]:
     blocks = blocks if blocks else line_blocks(text)
     parts = sections(text, blocks, title)
     out: list[ChunkSpan] = []
@@ -232,8 +263,12 @@ def chunk_spans(text: str, chunk_words: int, overlap_sentences: int = 0,
             continue
         units = _units(text, part, chunk_words)
         if carried is not None and units:
-            units[0] = _Unit(carried.start, units[0].end, units[0].words + _words(text, Span(carried.start, carried.end)),
-                             sentence=False)
+            units[0] = _Unit(
+                carried.start,
+                units[0].end,
+                units[0].words + _words(text, Span(carried.start, carried.end)),
+                sentence=False,
+            )
             carried = None
         section = SECTION_SEPARATOR.join(p for p in part.path if p)
         out += [ChunkSpan(s.start, s.end, section) for s in _pack(units, chunk_words, overlap_sentences)]
@@ -242,13 +277,15 @@ def chunk_spans(text: str, chunk_words: int, overlap_sentences: int = 0,
 
 def chunk_config(chunk_words: int, overlap_sentences: int, contextual: bool = False, sentences: bool = False) -> str:
     """Part of every document hash: changing the chunker re-chunks everything."""
-    return (f"sections-v4:words={chunk_words}:overlap={overlap_sentences}:contextual={int(contextual)}"
-            f":sentences={int(sentences)}")
+    return (
+        f"sections-v4:words={chunk_words}:overlap={overlap_sentences}:contextual={int(contextual)}"
+        f":sentences={int(sentences)}"
+    )
 
 
 def chunk_document(doc: Document, chunk_words: int, overlap_sentences: int = 0) -> list[Chunk]:
     return [
-        Chunk(doc_id=doc.id, index=n, start=s.start, end=s.end, text=doc.text[s.start:s.end], section=s.section)
+        Chunk(doc_id=doc.id, index=n, start=s.start, end=s.end, text=doc.text[s.start : s.end], section=s.section)
         for n, s in enumerate(chunk_spans(doc.text, chunk_words, overlap_sentences, doc.blocks, doc.title))
     ]
 

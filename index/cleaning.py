@@ -13,9 +13,7 @@ import unicodedata
 from index.structure import Piece
 
 # The tail of an <img ...> tag cut off at its start, e.g. `alt text" src="x.jpg" />`.
-_LEADING_TAG_TAIL = re.compile(
-    r"""^[^<>\n]*?["']?(?:\s*[\w:-]+\s*=\s*(?:"[^"]*"|'[^']*'))+\s*/?>"""
-)
+_LEADING_TAG_TAIL = re.compile(r"""^[^<>\n]*?["']?(?:\s*[\w:-]+\s*=\s*(?:"[^"]*"|'[^']*'))+\s*/?>""")
 # A complete media tag at the start of the text: <img ...>, <figure>, <picture> ...
 _LEADING_MEDIA_TAG = re.compile(r"^\s*<(?:img|figure|picture|source|br|hr)\b[^<>]*>", re.I)
 # Photo captions: "… Photo:VCG", "… [Photo/Xinhua]", "(Photo: Reuters)", "Photo by X".
@@ -31,9 +29,7 @@ _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 def _strip_controls(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
-    )
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
 
 
 # Debris is a tag fragment, never longer than this; looking further would let the
@@ -47,7 +43,7 @@ def strip_leading_debris(first_line: str) -> str:
     for pattern in (_LEADING_TAG_TAIL, _LEADING_MEDIA_TAG):
         match = pattern.match(head)
         if match:
-            return first_line[match.end():]
+            return first_line[match.end() :]
     return first_line
 
 
@@ -75,7 +71,7 @@ def clean_text(text: str) -> str:
     lines = [_SPACES.sub(" ", line).strip() for line in _strip_controls(text).split("\n")]
     lines = [line for line in lines if line]
     first, end, head = _article_bounds(lines)
-    return "\n".join([head, *lines[first + 1:end]] if first < end else [])
+    return "\n".join([head, *lines[first + 1 : end]] if first < end else [])
 
 
 def clean_pieces(pieces: list[Piece]) -> list[Piece]:
@@ -84,4 +80,4 @@ def clean_pieces(pieces: list[Piece]) -> list[Piece]:
     if first >= end:
         return []
     lead = pieces[first]
-    return [Piece(lead.kind, head, lead.level, lead.group), *pieces[first + 1:end]]
+    return [Piece(lead.kind, head, lead.level, lead.group), *pieces[first + 1 : end]]

@@ -41,7 +41,7 @@ class Copies:
 
 def shingles(text: str) -> set[int]:
     words = _WORD.findall(text.casefold())
-    grams = (zlib.crc32(" ".join(words[i:i + SHINGLE]).encode()) for i in range(max(1, len(words) - SHINGLE + 1)))
+    grams = (zlib.crc32(" ".join(words[i : i + SHINGLE]).encode()) for i in range(max(1, len(words) - SHINGLE + 1)))
     return {g for g in grams if g % SAMPLE == 0}
 
 
@@ -62,7 +62,7 @@ def find_copies(documents: list[Document]) -> Copies:
         if len(ids) < 2 or len(ids) > 50:  # a boilerplate line shared by many says nothing
             continue
         for i, a in enumerate(ids):
-            for b in ids[i + 1:]:
+            for b in ids[i + 1 :]:
                 key = (a, b) if a < b else (b, a)
                 shared[key] = shared.get(key, 0) + 1
     out = Copies()
@@ -74,13 +74,20 @@ def find_copies(documents: list[Document]) -> Copies:
         if min(in_a, in_b) >= COPY and _format(a) != _format(b) and not out.skipped & {a.id, b.id}:
             keep, drop = sorted((a, b), key=_preference)
             out.skipped.add(drop.id)
-            out.issues.append(LoadIssue(drop.source, f"the same text as {keep.source} in another format; kept that one"))
+            out.issues.append(
+                LoadIssue(drop.source, f"the same text as {keep.source} in another format; kept that one")
+            )
     for a, b, in_a, in_b in pairs:
         if max(in_a, in_b) >= OVERLAP and not out.skipped & {a.id, b.id}:
             part, whole = (a, b) if in_a >= in_b else (b, a)
-            out.issues.append(LoadIssue(
-                part.source, f"shares {max(in_a, in_b):.0%} of its text with {whole.source} "
-                "(another version, or a document reusing its text); both kept", skipped=False))
+            out.issues.append(
+                LoadIssue(
+                    part.source,
+                    f"shares {max(in_a, in_b):.0%} of its text with {whole.source} "
+                    "(another version, or a document reusing its text); both kept",
+                    skipped=False,
+                )
+            )
     return out
 
 

@@ -12,8 +12,8 @@ import os
 import queue
 import signal
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -69,13 +69,14 @@ class Embedder:
     def _encode(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             return self.model.encode(
-                texts, batch_size=self.batch_size, normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=False,
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
             ).astype(np.float32, copy=False)
 
-    def embed_documents(
-        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
-    ) -> np.ndarray:
+    def embed_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed in batches, reporting progress; workers > 1 spreads batches over processes.
 
         Texts are encoded longest first, as `encode` does within one call, so every batch
@@ -86,7 +87,7 @@ class Embedder:
             return out
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         step = self.batch_size * 4  # a few batches per slice: progress and work-sharing unit
-        slices = [order[i:i + step] for i in range(0, len(order), step)]
+        slices = [order[i : i + step] for i in range(0, len(order), step)]
         if self.workers > 1 and len(texts) >= PARALLEL_MIN_TEXTS:
             _embed_parallel(self, texts, slices, out, progress)
             return out
@@ -102,9 +103,9 @@ class Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
-            return self.model.encode(
-                [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-            )[0].astype(np.float32)
+            return self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)[
+                0
+            ].astype(np.float32)
 
 
 # --- parallel embedding -------------------------------------------------------------
@@ -144,8 +145,11 @@ def _worker_main(model_path: str, batch_size: int, threads: int, parent: int, jo
         n, texts = job
         try:
             vectors = model.encode(
-                texts, batch_size=batch_size, normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=False,
+                texts,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
             ).astype(np.float32, copy=False)
             results.put((n, vectors, None))
         except Exception as exc:  # reported to the parent, which re-does the slice
@@ -162,7 +166,8 @@ def _embed_parallel(embedder: Embedder, texts, slices, out: np.ndarray, progress
         ctx.Process(
             target=_worker_main,
             args=(str(embedder.path), embedder.batch_size, threads, os.getpid(), jobs, results),
-            daemon=True, name=f"policyqa-embed-{k}",
+            daemon=True,
+            name=f"policyqa-embed-{k}",
         )
         for k in range(embedder.workers - 1)
     ]

@@ -11,13 +11,53 @@ import re
 
 from index.structure import Piece, strip_templates
 
-_CHROME = ["script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "head",
-           "button", "select", "svg", "iframe"]
+_CHROME = [
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "head",
+    "button",
+    "select",
+    "svg",
+    "iframe",
+]
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _BLOCKS = {
-    "p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd", "table", "thead", "tbody",
-    "tfoot", "tr", "td", "th", "blockquote", "pre", "figure", "figcaption", "address", "details", "summary",
-    "hr", "body", "html", *_HEADINGS,
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "address",
+    "details",
+    "summary",
+    "hr",
+    "body",
+    "html",
+    *_HEADINGS,
 }
 _WS = re.compile(r"\s+")
 

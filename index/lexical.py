@@ -11,9 +11,9 @@ import logging
 import math
 import re
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -58,7 +58,7 @@ class LexicalIndex:
         self.doc_freq = doc_freq  # chunks containing each stemmed term: IDF for the evidence gate
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> "LexicalIndex":
+    def build(cls, texts: Sequence[str]) -> LexicalIndex:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it forces DEBUG on import
@@ -83,7 +83,7 @@ class LexicalIndex:
         (folder / "meta.json").write_text(json.dumps({"size": self.size, "doc_freq": self.doc_freq}))
 
     @classmethod
-    def load(cls, folder: Path) -> "LexicalIndex":
+    def load(cls, folder: Path) -> LexicalIndex:
         import bm25s
 
         meta = json.loads((folder / "meta.json").read_text())

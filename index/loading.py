@@ -85,7 +85,7 @@ def split_front_matter(text: str) -> tuple[dict, str, list[str]]:
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text, []
-    language, block, body = match.group(1), match.group(2), text[match.end():]
+    language, block, body = match.group(1), match.group(2), text[match.end() :]
     if language not in ("", "yaml"):
         # Another language's data block: only whether it generates pages matters.
         return ({"pagination": True} if re.search(r"\bpagination\s*:", block) else {}), body, []
@@ -158,8 +158,17 @@ def _parse_pdf(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
             raise BadFile("the PDF is encrypted")
         text = "\n".join((page.extract_text() or "") for page in reader.pages)
         info = reader.metadata or {}
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError, OSError, ArithmeticError) as exc:
+    except (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        OSError,
+        ArithmeticError,
+    ) as exc:
         raise BadFile(f"not a readable PDF ({type(exc).__name__}: {exc})") from None
     meta = {
         "title": info.get("/Title"),
@@ -197,7 +206,9 @@ def load_file(path: Path, root: Path, max_bytes: int) -> tuple[Document | None, 
         return None, [LoadIssue(rel, "empty file")]
     if size > max_bytes:
         limit = max_bytes / 1_000_000
-        return None, [LoadIssue(rel, f"{size / 1_000_000:.1f} MB is over the {limit:g} MB limit (POLICYQA_MAX_DOCUMENT_MB)")]
+        return None, [
+            LoadIssue(rel, f"{size / 1_000_000:.1f} MB is over the {limit:g} MB limit (POLICYQA_MAX_DOCUMENT_MB)")
+        ]
     try:
         meta, pieces, warnings = _parse(path, path.read_bytes())
     except BadFile as exc:
@@ -215,7 +226,7 @@ def load_file(path: Path, root: Path, max_bytes: int) -> tuple[Document | None, 
     clean = {k: _field(meta, k) for k in _META_FIELDS}
     title = clean["title"]
     if not title and blocks and blocks[0].kind == "heading" and blocks[0].level == 1:
-        title = text[blocks[0].start:blocks[0].end]  # the document's own headline
+        title = text[blocks[0].start : blocks[0].end]  # the document's own headline
     doc = Document(
         id=slugify(clean["id"]) if clean["id"] else path_id(rel),
         text=text,
@@ -234,7 +245,8 @@ def load_file(path: Path, root: Path, max_bytes: int) -> tuple[Document | None, 
 def corpus_files(folder: Path) -> list[Path]:
     """Every file under the folder except hidden ones and READMEs, in a stable order."""
     return sorted(
-        p for p in folder.rglob("*")
+        p
+        for p in folder.rglob("*")
         if (p.is_file() or (p.is_symlink() and not p.exists()))  # a dangling link is reported
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
         and not p.name.upper().startswith("README")
@@ -267,7 +279,9 @@ def load_corpus(folder: Path, max_document_mb: float = 10.0) -> LoadResult:
     for path in corpus_files(folder):
         rel = path.relative_to(folder).as_posix()
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            result.issues.append(LoadIssue(rel, f"unsupported file type {path.suffix or '(none)'}; use .md, .txt, .html or .pdf"))
+            result.issues.append(
+                LoadIssue(rel, f"unsupported file type {path.suffix or '(none)'}; use .md, .txt, .html or .pdf")
+            )
             continue
         try:
             doc, issues = load_file(path, folder, int(max_document_mb * 1_000_000))

@@ -17,7 +17,10 @@ from index.structure import SOFT_BREAK, Piece, strip_templates
 
 _DATETIME_ATTRIBUTE = re.compile(r"""\{:[^}\n]*\bdatetime\s*=\s*["']?(\d{4}-\d{2}-\d{2})""")
 _BLOCK_OPENERS = {
-    "bullet_list_open", "ordered_list_open", "table_open", "blockquote_open",
+    "bullet_list_open",
+    "ordered_list_open",
+    "table_open",
+    "blockquote_open",
 }
 
 

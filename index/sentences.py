@@ -26,7 +26,7 @@ def sentence_texts(title: str, section: str, text: str, contextual: bool) -> lis
     """The sentences of one chunk's text that get a vector of their own."""
     out = []
     for span in split_sentences(text):
-        sentence = text[span.start:span.end]
+        sentence = text[span.start : span.end]
         if len(sentence.split()) >= MIN_WORDS:
             out.append(indexed_text(title, section, sentence) if contextual else sentence)
     return out
@@ -41,7 +41,7 @@ class SentenceVectors:
         self._rows_in_snapshot: np.ndarray | None = None  # each row's chunk position, once known
 
     @classmethod
-    def empty(cls, dim: int) -> "SentenceVectors":
+    def empty(cls, dim: int) -> SentenceVectors:
         return cls(np.zeros((0, dim), dtype=np.float32), [])
 
     def rows_of(self) -> dict[str, list[int]]:
@@ -54,7 +54,7 @@ class SentenceVectors:
         np.savez(folder / FILE, vectors=self.vectors.astype(np.float16), owners=np.asarray(self.owners, dtype=object))
 
     @classmethod
-    def load(cls, folder: Path) -> "SentenceVectors | None":
+    def load(cls, folder: Path) -> SentenceVectors | None:
         path = folder / FILE
         if not path.exists():
             return None
@@ -68,8 +68,9 @@ class SentenceVectors:
         if not len(self.owners):
             return best
         if self._rows_in_snapshot is None:
-            self._rows_in_snapshot = np.fromiter((position.get(o, -1) for o in self.owners), dtype=np.int64,
-                                                 count=len(self.owners))
+            self._rows_in_snapshot = np.fromiter(
+                (position.get(o, -1) for o in self.owners), dtype=np.int64, count=len(self.owners)
+            )
         sims = self.vectors @ np.asarray(query, dtype=np.float32)
         known = self._rows_in_snapshot >= 0
         np.maximum.at(best, self._rows_in_snapshot[known], sims[known])

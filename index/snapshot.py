@@ -54,14 +54,14 @@ class Snapshot:
     stats: dict = field(default_factory=dict)
     store: str = "embedded"  # index.store.store_identity of where the vectors are
     lexical: LexicalIndex | None = field(default=None, repr=False)
-    sentences: "SentenceVectors | None" = field(default=None, repr=False)
+    sentences: SentenceVectors | None = field(default=None, repr=False)
 
     @cached_property
     def position(self) -> dict[str, int]:
         return {c.id: i for i, c in enumerate(self.chunks)}
 
     def text(self, chunk: ChunkRecord) -> str:
-        return self.documents[chunk.doc_id].text[chunk.start:chunk.end]
+        return self.documents[chunk.doc_id].text[chunk.start : chunk.end]
 
     def text_span(self, doc_id: str, start: int, end: int) -> str:
         return self.documents[doc_id].text[start:end]
@@ -95,14 +95,12 @@ class Snapshot:
             "collection": self.collection,
             "store": self.store,
             "stats": self.stats,
-            "documents": [
-                {**doc.stored(), "hash": self.doc_hashes[doc.id]} for doc in self.documents.values()
-            ],
+            "documents": [{**doc.stored(), "hash": self.doc_hashes[doc.id]} for doc in self.documents.values()],
             "chunks": [[c.id, c.doc_id, c.index, c.start, c.end, c.section] for c in self.chunks],
         }
 
     @classmethod
-    def from_json(cls, path: Path, data: dict) -> "Snapshot":
+    def from_json(cls, path: Path, data: dict) -> Snapshot:
         docs = {d["id"]: Document(**{k: v for k, v in d.items() if k != "hash"}) for d in data["documents"]}
         return cls(
             path=path,
@@ -179,14 +177,13 @@ def read_current(index_dir: Path) -> Snapshot | None:
 def open_snapshot(settings: Settings) -> Snapshot:
     snapshot = read_current(settings.index_dir)
     if snapshot is None:
-        raise IndexMissingError(
-            f"no index at {settings.index_dir}: run `policyqa index build` first"
-        )
+        raise IndexMissingError(f"no index at {settings.index_dir}: run `policyqa index build` first")
     return snapshot
 
 
-def commit(index_dir: Path, snapshot: Snapshot, lexical: LexicalIndex, keep: int = 2,
-           sentences: SentenceVectors | None = None) -> Snapshot:
+def commit(
+    index_dir: Path, snapshot: Snapshot, lexical: LexicalIndex, keep: int = 2, sentences: SentenceVectors | None = None
+) -> Snapshot:
     """Write the generation completely, then point CURRENT at it; prune old ones."""
     snapshots = index_dir / "snapshots"
     snapshots.mkdir(parents=True, exist_ok=True)

@@ -6,8 +6,9 @@ function downloads an ONNX model. Telemetry is off in both modes.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
@@ -142,26 +143,31 @@ class VectorStore:
             offset += page
 
     def upsert(
-        self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metadatas: Sequence[dict],
+        self,
+        ids: Sequence[str],
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        metadatas: Sequence[dict],
         progress: Callable[[int], None] | None = None,
     ) -> None:
         step = self.max_batch
         for i in range(0, len(ids), step):
             self._guard(
-                "writing vectors", self.collection.upsert,
-                ids=list(ids[i:i + step]),
-                embeddings=vectors[i:i + step],
-                documents=list(texts[i:i + step]),
-                metadatas=list(metadatas[i:i + step]),
+                "writing vectors",
+                self.collection.upsert,
+                ids=list(ids[i : i + step]),
+                embeddings=vectors[i : i + step],
+                documents=list(texts[i : i + step]),
+                metadatas=list(metadatas[i : i + step]),
             )
             if progress:
-                progress(len(ids[i:i + step]))
+                progress(len(ids[i : i + step]))
 
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
         step = self.max_batch
         for i in range(0, len(ids), step):
-            self._guard("deleting vectors", self.collection.delete, ids=ids[i:i + step])
+            self._guard("deleting vectors", self.collection.delete, ids=ids[i : i + step])
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         got = self._guard("reading vectors", self.collection.get, ids=list(ids), include=["embeddings"])
@@ -169,7 +175,11 @@ class VectorStore:
 
     def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[Hit]:
         got = self._guard(
-            "vector search", self.collection.query,
-            query_embeddings=[vector], n_results=n, where=where, include=["distances"],
+            "vector search",
+            self.collection.query,
+            query_embeddings=[vector],
+            n_results=n,
+            where=where,
+            include=["distances"],
         )
         return [Hit(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0])]

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from index.documents import Block, BlockKind
 
@@ -51,7 +51,8 @@ def strip_templates(text: str) -> str:
 def _printable(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "".join(
-        ch for ch in text
+        ch
+        for ch in text
         if ch in "\n\t" or ch == SOFT_BREAK or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
     )
 
@@ -78,8 +79,9 @@ def _render(piece: Piece, paragraphs: bool) -> list[str]:
     return [_SPACES.sub(" ", line).strip() for line in text.split("\n") if line.strip()]
 
 
-def assemble(pieces: list[Piece], clean: Callable[[list[Piece]], list[Piece]] | None = None
-             ) -> tuple[str, tuple[Block, ...]]:
+def assemble(
+    pieces: list[Piece], clean: Callable[[list[Piece]], list[Piece]] | None = None
+) -> tuple[str, tuple[Block, ...]]:
     """The cleaned text (one block per line) and the exact span of every block in it.
 
     `clean` sees the blocks line by line, after soft breaks are resolved, and may drop

@@ -29,9 +29,7 @@ def _config_file() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="POLICYQA_", extra="forbid", validate_assignment=True, frozen=False
-    )
+    model_config = SettingsConfigDict(env_prefix="POLICYQA_", extra="forbid", validate_assignment=True, frozen=False)
 
     # --- where things live -------------------------------------------------------
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Index, models, feedback, uploads.")
@@ -46,13 +44,17 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(32, ge=1, le=4096, description="Texts per embedding batch.")
     embed_workers: int = Field(1, ge=1, le=64, description="Worker processes for embedding.")
     chunk_words: int = Field(100, ge=10, le=2000, description="Target chunk size in words.")
-    chunk_overlap_sentences: int = Field(1, ge=0, le=10, description="Sentences a chunk repeats from the one before it.")
+    chunk_overlap_sentences: int = Field(
+        1, ge=0, le=10, description="Sentences a chunk repeats from the one before it."
+    )
     contextual_chunks: bool = Field(
-        True, description="Embed and BM25-index each chunk with its document title and section path in front "
+        True,
+        description="Embed and BM25-index each chunk with its document title and section path in front "
         "(the passage shown and quoted stays the chunk itself). Measured with and without in `policyqa bench retrieval`.",
     )
     sentence_vectors: bool = Field(
-        True, description="Also embed each chunk's sentences; dense retrieval scores a chunk by the better of its own "
+        True,
+        description="Also embed each chunk's sentences; dense retrieval scores a chunk by the better of its own "
         "vector and its best sentence's. Measured in `policyqa bench retrieval`; costs about twice the embedding time.",
     )
     max_document_mb: float = Field(10.0, gt=0, description="Larger corpus files are skipped.")
@@ -68,47 +70,69 @@ class Settings(BaseSettings):
     fusion: Literal["rrf", "score"] = Field("score", description="How dense and BM25 lists are merged.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (with fusion = rrf).")
     novelty: float = Field(
-        0.5, ge=0.0, le=1.0,
+        0.5,
+        ge=0.0,
+        le=1.0,
         description="Re-ranking boost for the question's names, dates and numbers the passages above lack (0: off).",
     )
     min_evidence: float = Field(
-        0.17, ge=0.0, le=1.0,
+        0.17,
+        ge=0.0,
+        le=1.0,
         description="Evidence strength (best dense similarity and joint coverage of the question's terms) below "
         "which a question is refused. Calibrated on the dev parts of all benchmark corpora together.",
     )
     min_relevance: float = Field(
-        0.2, ge=0.0, le=1.0,
+        0.2,
+        ge=0.0,
+        le=1.0,
         description="With a generator that gives token probabilities: its probability that the passages hold the "
         "answer, below which the question is refused (0: not asked). Calibrated on the dev parts of all benchmark "
         "corpora together (`policyqa bench calibrate`): the highest value that refuses no more answerable questions.",
     )
     min_support_judge: float = Field(
-        0.5, ge=0.0, le=1.0,
+        0.5,
+        ge=0.0,
+        le=1.0,
         description="The generator's probability that a cited passage states an answer sentence, below which the "
         "sentence is re-attributed or dropped. Calibrated on the dev parts of all benchmark corpora.",
     )
     min_support_lexical: float = Field(
-        0.55, ge=0.0, le=1.0,
+        0.55,
+        ge=0.0,
+        le=1.0,
         description="Without generator probabilities: lexical coverage averaged with embedding similarity, below "
         "which an answer sentence is re-attributed or dropped. Calibrated on the dev parts of all benchmark corpora.",
     )
     verify_with_generator: bool = Field(
-        False, description="Score each answer sentence's support with the generator's own probabilities when it "
+        False,
+        description="Score each answer sentence's support with the generator's own probabilities when it "
         "gives them (local backend); off: lexical and embedding support only.",
     )
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are an error, not cut.")
     query_threads: int = Field(1, ge=1, le=64, description="Torch threads in a serving process.")
-    history_token_budget: int = Field(300, ge=0, description="Conversation history kept for a follow-up (approximate tokens).")
-    condense_with_llm: bool = Field(
-        False, description="Let a loaded generator rewrite follow-ups; off: the rule-based rewrite was as good "
-        "on the gold follow-ups and 3 s faster to evidence (README, benchmarks/results/answers-followups-*)."
+    history_token_budget: int = Field(
+        300, ge=0, description="Conversation history kept for a follow-up (approximate tokens)."
     )
-    context_token_budget: int = Field(900, ge=100, description="Passage text handed to the answer step (approximate tokens).")
+    condense_with_llm: bool = Field(
+        False,
+        description="Let a loaded generator rewrite follow-ups; off: the rule-based rewrite was as good "
+        "on the gold follow-ups and 3 s faster to evidence (README, benchmarks/results/answers-followups-*).",
+    )
+    context_token_budget: int = Field(
+        900, ge=100, description="Passage text handed to the answer step (approximate tokens)."
+    )
 
     # --- answer generation -----------------------------------------------------------
-    backend: Backend = Field("local", description="Answer generator: local (llama.cpp), openai, ollama or extractive (no LLM).")
+    backend: Backend = Field(
+        "local", description="Answer generator: local (llama.cpp), openai, ollama or extractive (no LLM)."
+    )
     llm_model_path: Path | None = Field(None, description="GGUF file; default: the assembled one.")
-    llm_threads: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="CPU threads for the local model (default: all cores).")
+    llm_threads: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="CPU threads for the local model (default: all cores).",
+    )
     llm_context: int = Field(4096, ge=512, description="Context window of the local model, in tokens.")
     llm_max_tokens: int = Field(256, ge=16, description="Longest answer generated, in tokens.")
     llm_timeout: float = Field(120.0, gt=0, description="Seconds before a backend counts as down.")
@@ -120,7 +144,8 @@ class Settings(BaseSettings):
 
     # --- app -------------------------------------------------------------------------
     examples: tuple[str, ...] = Field(
-        (), description="Example questions the app offers; empty: the bullet list under an 'Example questions' "
+        (),
+        description="Example questions the app offers; empty: the bullet list under an 'Example questions' "
         "heading in the corpus folder's README.md, if it has one.",
     )
     host: str = Field("127.0.0.1", description="Interface the app binds to (loopback by default).")
@@ -147,7 +172,7 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path | None) -> Path | None:
         return value.expanduser().resolve() if value is not None else None
 
-    def override(self, **changes: Any) -> "Settings":
+    def override(self, **changes: Any) -> Settings:
         """A validated copy with some fields changed; the original is untouched."""
         values = self.model_dump()
         values.update({k: v for k, v in changes.items() if v is not None})

@@ -74,6 +74,8 @@ SHARED_CORPORA = PROJECT_ROOT.parent / "shared" / "corpora"
 @pytest.fixture(scope="session")
 def shared_corpora() -> Path:
     return SHARED_CORPORA
+
+
 HANDBOOK_FILES = [
     "travel-and-leave/leave.md",
     "travel-and-leave/paid-parental-leave.md",
@@ -113,8 +115,9 @@ def shared_subcollection(tmp_path_factory, name: str, files: list[str]) -> Path:
 def _built(tmp_path_factory, corpus: Path) -> Settings:
     from index import build_index
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), corpus_dir=corpus, model_dir=MODELS,
-                        backend="extractive")
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("data"), corpus_dir=corpus, model_dir=MODELS, backend="extractive"
+    )
     build_index(settings)
     return settings
 

@@ -113,13 +113,22 @@ def test_filters_reach_retrieval(server):
 
 CASES = [
     (WUHAN, "new-measures-20-cities", "50%"),
-    ("How many foreign-invested enterprises were approved to pilot value-added telecom services?",
-     "foreign-firms-166-approved", "166"),
+    (
+        "How many foreign-invested enterprises were approved to pilot value-added telecom services?",
+        "foreign-firms-166-approved",
+        "166",
+    ),
     ("How many pilot tasks does the Plan propose in total?", "new-measures-20-cities", "155"),
-    ("How many foreign-invested companies were licensed to operate telecom businesses as of September?",
-     "miit-pilot-four-areas", "2,220"),
-    ("Which multinationals are affiliated with the 13 foreign-invested enterprises approved for the pilot?",
-     "miit-first-batch-13", "Airbus"),
+    (
+        "How many foreign-invested companies were licensed to operate telecom businesses as of September?",
+        "miit-pilot-four-areas",
+        "2,220",
+    ),
+    (
+        "Which multinationals are affiliated with the 13 foreign-invested enterprises approved for the pilot?",
+        "miit-first-batch-13",
+        "Airbus",
+    ),
     ("Who is Ma Jihua?", "gt-miit-pilot-approvals", "Ma Jihua"),
     ("What is the foreign ownership cap for domestic internet VPN services?", "new-measures-20-cities", "50%"),
     ("What is the capital of France?", None, None),
@@ -154,7 +163,7 @@ def test_login_is_required_when_auth_is_set(assistant, built_settings):
     from pydantic import SecretStr
 
     with serving(assistant, built_settings.override(auth=SecretStr("alice:s3cret"))) as (url, _):
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017 (the client raises its own error types, by version)
             client(url).predict(WUHAN, api_name="/ask")
         _, (_, _, answer) = ask(client(url, auth=("alice", "s3cret")), WUHAN)
         assert answer["status"] == "grounded"

@@ -22,8 +22,14 @@ from policyqa.settings import PROJECT_ROOT, Settings
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PAYLOAD = "<img src=x onerror=alert(1)>"
 WUHAN = "Can I own 100% of a VPN service in Wuhan?"
 ANSWERED = "#pqa-chat .pqa-answer-grounded, #pqa-chat .pqa-answer-refused, #pqa-chat .pqa-answer-error"
@@ -43,8 +49,9 @@ def app_settings(tmp_path_factory, base_settings) -> Settings:
     root = tmp_path_factory.mktemp("browser")
     corpus = root / "corpus"
     shutil.copytree(PROJECT_ROOT / "corpus", corpus)
-    settings = base_settings.override(data_dir=root / "data", corpus_dir=corpus, port=free_port(),
-                                      host="127.0.0.1", backend="extractive")
+    settings = base_settings.override(
+        data_dir=root / "data", corpus_dir=corpus, port=free_port(), host="127.0.0.1", backend="extractive"
+    )
     build_index(settings)
     return settings
 
@@ -79,8 +86,7 @@ def page(browser, server):
     page = context.new_page()
     page.set_default_timeout(20_000)
     outside, dialogs = [], []
-    page.on("request", lambda r: outside.append(r.url)
-            if not r.url.startswith((server, "data:", "blob:")) else None)
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(server)
     page.wait_for_selector("#pqa-question textarea")
@@ -169,8 +175,11 @@ def test_upload_a_document_and_ask_about_it_markup_stays_text(page, app_settings
         encoding="utf-8",
     )
     titled = tmp_path / "titled.md"
-    titled.write_text(f'---\ntitle: "{PAYLOAD} Quarterly glossary"\n---\nThe glossary defines a quokka bond as a '
-                      "twelve-month municipal note issued by the Zephyr treasury.\n", encoding="utf-8")
+    titled.write_text(
+        f'---\ntitle: "{PAYLOAD} Quarterly glossary"\n---\nThe glossary defines a quokka bond as a '
+        "twelve-month municipal note issued by the Zephyr treasury.\n",
+        encoding="utf-8",
+    )
     fake = tmp_path / "fake.pdf"
     fake.write_text("not really a pdf", encoding="utf-8")
 

@@ -14,9 +14,12 @@ LAYERS = {
     "policyqa": 0,
     "index": 1,
     "assistant": 2,
-    "eval": 3, "webui": 3,
-    "app": 4, "benchmarks": 4,
-    "policyqa.cli": 5, "policyqa.commands": 5,
+    "eval": 3,
+    "webui": 3,
+    "app": 4,
+    "benchmarks": 4,
+    "policyqa.cli": 5,
+    "policyqa.commands": 5,
 }
 PACKAGES = ["policyqa", "index", "assistant", "eval", "webui", "benchmarks"]
 
@@ -65,4 +68,9 @@ def test_the_check_sees_an_upward_import(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from policyqa.commands.index import run_build\n", encoding="utf-8")
     assert imports(sample) == ["policyqa.commands.index"]
-    assert layer_of("policyqa.commands.index") > layer_of("app") > layer_of("assistant.api") > layer_of("policyqa.settings")
+    assert (
+        layer_of("policyqa.commands.index")
+        > layer_of("app")
+        > layer_of("assistant.api")
+        > layer_of("policyqa.settings")
+    )

@@ -26,10 +26,9 @@ def rating_of(liked: object) -> str:
     return str(liked)
 
 
-def feedback_record(answer: Answer, liked: object, *, top_k: int | None = None,
-                    filters: dict | None = None) -> dict:
+def feedback_record(answer: Answer, liked: object, *, top_k: int | None = None, filters: dict | None = None) -> dict:
     return {
-        "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "rating": rating_of(liked),
         "question": answer.question,
         "standalone_query": answer.standalone_query,
@@ -70,7 +69,7 @@ class FeedbackLog:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             while line:
-                line = line[os.write(fd, line):]
+                line = line[os.write(fd, line) :]
             os.fsync(fd)
         finally:
             os.close(fd)  # closing releases the lock

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 import uuid
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from assistant.types import Answer, Citation, Evidence, Passage
 
@@ -34,6 +34,7 @@ def source_id(uid: str, marker: int) -> str:
 
 
 # -- pieces ---------------------------------------------------------------------------
+
 
 def merge_spans(spans: Iterable[tuple[int, int]], length: int) -> list[tuple[int, int]]:
     """Clip spans to [0, length], drop empty ones, merge overlaps; sorted."""
@@ -98,8 +99,7 @@ def link_markers(escaped_text: str, uid: str, markers: set[int]) -> str:
         if not all(n in markers for n in numbers):
             return match.group(0)
         return "".join(
-            f'<a class="pqa-cite" href="#{source_id(uid, n)}" title="Show source {n}">[{n}]</a>'
-            for n in numbers
+            f'<a class="pqa-cite" href="#{source_id(uid, n)}" title="Show source {n}">[{n}]</a>' for n in numbers
         )
 
     return _MARKERS.sub(repl, escaped_text)
@@ -113,7 +113,7 @@ def source_html(citation: Citation, uid: str) -> str:
     meta = source_meta(p)
     url = safe_url(p.url)
     quote_html = "".join(f'<span class="pqa-src-quote"><mark class="pqa-quote">{esc(q)}</mark></span>' for q in quotes)
-    foot = [f'<code>{esc(p.doc_id)}</code>', f"characters {p.start:,}–{p.end:,}"]
+    foot = [f"<code>{esc(p.doc_id)}</code>", f"characters {p.start:,}–{p.end:,}"]
     if url:
         foot.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">{esc(url)}</a>')
     return (
@@ -144,6 +144,7 @@ def _seconds(answer: Answer) -> str:
 
 
 # -- whole messages -------------------------------------------------------------------
+
 
 def question_html(question: str) -> str:
     return f'<div class="pqa-question">{esc(question)}</div>'
@@ -208,8 +209,10 @@ def pending_html(evidence: Evidence | None, text: str = "") -> str:
 
 
 def stopped_html() -> str:
-    return ('<div class="pqa-answer pqa-answer-stopped"><div class="pqa-badges">'
-            '<span class="pqa-badge pqa-stopped">Stopped</span></div></div>')
+    return (
+        '<div class="pqa-answer pqa-answer-stopped"><div class="pqa-badges">'
+        '<span class="pqa-badge pqa-stopped">Stopped</span></div></div>'
+    )
 
 
 def error_html(message: str) -> str:
@@ -228,10 +231,14 @@ def status_html(status: dict, generator: str) -> str:
     return (
         '<div class="pqa-status">'
         f'<span class="pqa-dot {dot}"></span><span><b>Model</b> {esc(generator)}</span>'
-        f'<span><b>Index</b> {int(status.get("documents", 0))} documents · {int(status.get("chunks", 0))} chunks</span>'
-        f'<span><b>Built</b> {esc(built)} (generation {esc(status.get("generation", "?"))})</span>'
-        f'<span><b>Embeddings</b> {esc(status.get("embed_model", ""))}</span>'
-        + ('<span class="pqa-status-note">answers are evidence-only until the model has loaded</span>' if loading else "")
+        f"<span><b>Index</b> {int(status.get('documents', 0))} documents · {int(status.get('chunks', 0))} chunks</span>"
+        f"<span><b>Built</b> {esc(built)} (generation {esc(status.get('generation', '?'))})</span>"
+        f"<span><b>Embeddings</b> {esc(status.get('embed_model', ''))}</span>"
+        + (
+            '<span class="pqa-status-note">answers are evidence-only until the model has loaded</span>'
+            if loading
+            else ""
+        )
         + "</div>"
     )
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from index.loading import HTML_SUFFIXES, PDF_SUFFIXES, SUPPORTED_SUFFIXES
 

@@ -14,7 +14,8 @@ llama-index `LLM` (`.llm`) for code that wants the llama-index interface.
 
 from __future__ import annotations
 
-from typing import Iterator, Protocol, runtime_checkable
+from collections.abc import Iterator
+from typing import Protocol, runtime_checkable
 
 from policyqa.errors import BackendError, ModelUnavailableError
 from policyqa.settings import Settings
@@ -30,9 +31,7 @@ class Generator(Protocol):
     backend: str  # "local" | "openai" | "ollama"
     supports_grammar: bool  # True if `grammar` constrains decoding (else only the prompt asks)
 
-    def stream_chat(
-        self, messages: list[dict], max_tokens: int, grammar: str | None = None
-    ) -> Iterator[str]:
+    def stream_chat(self, messages: list[dict], max_tokens: int, grammar: str | None = None) -> Iterator[str]:
         """Yield text pieces as they are generated. `messages` are {"role", "content"}
         dicts; `grammar` is GBNF text that constrains decoding where the backend can.
         Raises BackendError (possibly mid-stream) on any failure, or after

@@ -20,8 +20,9 @@ import math
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -43,9 +44,7 @@ class LocalGenerator:
         try:
             from llama_cpp import Llama, LlamaRAMCache
         except ImportError as exc:  # pragma: no cover - the install step builds it
-            raise ModelUnavailableError(
-                f"llama-cpp-python is not installed ({exc}); run `make install`"
-            ) from exc
+            raise ModelUnavailableError(f"llama-cpp-python is not installed ({exc}); run `make install`") from exc
         path = Path(model_path) if model_path else resolve_model(settings)
         self.path = path
         self.name = f"local: {path.stem}"
@@ -96,9 +95,7 @@ class LocalGenerator:
             grammar = self._grammars[text] = LlamaGrammar.from_string(text, verbose=False)
         return grammar
 
-    def stream_chat(
-        self, messages: list[dict], max_tokens: int, grammar: str | None = None
-    ) -> Iterator[str]:
+    def stream_chat(self, messages: list[dict], max_tokens: int, grammar: str | None = None) -> Iterator[str]:
         deadline = time.monotonic() + self.timeout
         if not self._lock.acquire(timeout=self.timeout):
             raise BackendError(f"the local model stayed busy for more than {self.timeout:.0f} s")
@@ -115,8 +112,7 @@ class LocalGenerator:
                     yield piece
                 if time.monotonic() > deadline:
                     raise BackendError(
-                        f"the local model did not finish within {self.timeout:.0f} s "
-                        "(POLICYQA_LLM_TIMEOUT)"
+                        f"the local model did not finish within {self.timeout:.0f} s (POLICYQA_LLM_TIMEOUT)"
                     )
         except BackendError:
             raise
@@ -182,6 +178,7 @@ def _chat_formatter(llm):
 
 def _yes_no_tokens(llm) -> tuple[list[int], list[int]]:
     """Token ids that start a "yes" or a "no" reply, in the spellings a model uses."""
+
     def first(word: str) -> int | None:
         ids = llm.tokenize(word.encode("utf-8"), add_bos=False, special=False)
         return ids[0] if len(ids) == 1 else None
@@ -208,7 +205,7 @@ def _llama_index_llm_class():
         _generator: Any = PrivateAttr()
 
         @classmethod
-        def wrap(cls, generator: LocalGenerator, max_tokens: int = 256) -> "_LocalLLM":
+        def wrap(cls, generator: LocalGenerator, max_tokens: int = 256) -> _LocalLLM:
             llm = cls(max_tokens=max_tokens)
             llm._generator = generator
             return llm

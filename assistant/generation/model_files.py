@@ -13,9 +13,9 @@ import hashlib
 import importlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from policyqa.errors import ModelUnavailableError
 from policyqa.settings import Settings
@@ -203,9 +203,7 @@ def resolve_model(settings: Settings, key: str = "default") -> Path:
     if settings.llm_model_path is not None and key == "default":
         path = Path(settings.llm_model_path).expanduser()
         if not path.is_file():
-            raise ModelUnavailableError(
-                f"POLICYQA_LLM_MODEL_PATH points at {path}, which is not a file"
-            )
+            raise ModelUnavailableError(f"POLICYQA_LLM_MODEL_PATH points at {path}, which is not a file")
         return path
     spec = MODELS[key]
     path = target_path(settings, key)
@@ -228,13 +226,15 @@ def status(settings: Settings) -> list[dict]:
             parts_ok = len(part_paths(spec)) == spec.parts
         except ModelUnavailableError:
             parts_ok = False
-        rows.append({
-            "model": key,
-            "description": spec.description,
-            "path": str(path),
-            "assembled": path.is_file(),
-            "verified": path.is_file() and is_verified(path, spec),
-            "size": spec.size,
-            "parts_installed": parts_ok,
-        })
+        rows.append(
+            {
+                "model": key,
+                "description": spec.description,
+                "path": str(path),
+                "assembled": path.is_file(),
+                "verified": path.is_file() and is_verified(path, spec),
+                "size": spec.size,
+                "parts_installed": parts_ok,
+            }
+        )
     return rows

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from policyqa.errors import BackendError, ModelUnavailableError
 from policyqa.settings import Settings
@@ -37,9 +37,7 @@ class OllamaGenerator:
 
     def __init__(self, settings: Settings):
         if not settings.ollama_model:
-            raise ModelUnavailableError(
-                "the ollama backend needs POLICYQA_OLLAMA_MODEL (e.g. qwen2.5:7b-instruct)"
-            )
+            raise ModelUnavailableError("the ollama backend needs POLICYQA_OLLAMA_MODEL (e.g. qwen2.5:7b-instruct)")
         self.base_url = settings.ollama_url.rstrip("/")
         self.model = settings.ollama_model
         self.timeout = settings.llm_timeout
@@ -70,9 +68,7 @@ class OllamaGenerator:
     def llm(self):
         return self._client(self._default_max_tokens)
 
-    def stream_chat(
-        self, messages: list[dict], max_tokens: int, grammar: str | None = None
-    ) -> Iterator[str]:
+    def stream_chat(self, messages: list[dict], max_tokens: int, grammar: str | None = None) -> Iterator[str]:
         from llama_index.core.llms import ChatMessage
 
         chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from policyqa.errors import BackendError, ModelUnavailableError
 from policyqa.settings import Settings
@@ -23,9 +24,8 @@ log = logging.getLogger(__name__)
 
 def describe_error(exc: BaseException, where: str, timeout: float) -> str:
     """One line a person can act on, never a traceback; never includes the API key."""
-    import openai
-
     import httpx
+    import openai
 
     # A timeout mid-stream surfaces as httpx's own exception, not openai's wrapper.
     if isinstance(exc, (openai.APITimeoutError, httpx.TimeoutException, TimeoutError)):
@@ -93,9 +93,7 @@ class OpenAICompatGenerator:
                 self.name = f"openai: {self._model} at {self.base_url}"
         return self._model
 
-    def stream_chat(
-        self, messages: list[dict], max_tokens: int, grammar: str | None = None
-    ) -> Iterator[str]:
+    def stream_chat(self, messages: list[dict], max_tokens: int, grammar: str | None = None) -> Iterator[str]:
         import openai
         from llama_index.core.llms import ChatMessage
 
@@ -123,7 +121,9 @@ class OpenAICompatGenerator:
                 raise
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 if attempt is not None and self._grammar_ok is None:
-                    log.info("%s does not take grammars (HTTP %s); asking by prompt only", self.base_url, exc.status_code)
+                    log.info(
+                        "%s does not take grammars (HTTP %s); asking by prompt only", self.base_url, exc.status_code
+                    )
                     self._grammar_ok = False
                     continue
                 raise BackendError(describe_error(exc, self.base_url, self.timeout)) from exc

@@ -56,7 +56,9 @@ def source_line(passage) -> str:
 def render_answer(answer) -> str:
     lines = [textwrap.fill(answer.text, 100)]
     if answer.refused:
-        lines.append("(not answered from the corpus" + (f": {answer.fallback_reason})" if answer.fallback_reason else ")"))
+        lines.append(
+            "(not answered from the corpus" + (f": {answer.fallback_reason})" if answer.fallback_reason else ")")
+        )
     elif answer.fallback_reason:
         lines.append(f"(note: {answer.fallback_reason})")
     for citation in answer.citations:
@@ -92,13 +94,27 @@ def run_retrieve(args, settings: Settings) -> int:
     analysis, found = assistant.search(args.question, filters=_filters(args), top_k=args.top_k)
     decision = policy.before(analysis, found.passages, found.strength, assistant.settings)
     if args.json:
-        print(json.dumps({"query": analysis.search_text, "yes_no": analysis.yes_no, "kind": analysis.kind,
-                          "strength": found.strength, "answerable": decision.answer, "refusal": decision.reason,
-                          "passages": [p.model_dump() for p in found.passages]}, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "query": analysis.search_text,
+                    "yes_no": analysis.yes_no,
+                    "kind": analysis.kind,
+                    "strength": found.strength,
+                    "answerable": decision.answer,
+                    "refusal": decision.reason,
+                    "passages": [p.model_dump() for p in found.passages],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return 0
     kind = "yes/no" if analysis.yes_no else analysis.kind
-    print(f"query: {analysis.search_text} ({kind})\nevidence: {found.strength:.3f} "
-          f"({'answerable' if decision.answer else decision.reason})")
+    print(
+        f"query: {analysis.search_text} ({kind})\nevidence: {found.strength:.3f} "
+        f"({'answerable' if decision.answer else decision.reason})"
+    )
     for n, p in enumerate(found.passages, 1):
         scores = " ".join(f"{k}={v:.3f}" for k, v in p.scores.items())
         print(f"\n{n}. score={p.score:.3f} {scores}\n   {source_line(p)} ({p.doc_id} {p.start}-{p.end})")
@@ -111,8 +127,10 @@ def run_chat(args, settings: Settings) -> int:
 
     assistant = _assistant(args, settings)
     chat = assistant.chat(filters=_filters(args))
-    print(f"PolicyQA chat over {len(assistant.snapshot.documents)} documents ({assistant.generator_status()}). "
-          "Empty line or Ctrl-D quits; /new starts over.")
+    print(
+        f"PolicyQA chat over {len(assistant.snapshot.documents)} documents ({assistant.generator_status()}). "
+        "Empty line or Ctrl-D quits; /new starts over."
+    )
     while True:
         try:
             question = input("\nyou> ").strip()

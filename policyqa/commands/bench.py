@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 from policyqa.settings import Settings
 
@@ -26,20 +26,32 @@ def _scale_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sizes", default="1000,10000,100000", help="chunk counts, comma separated")
     p.add_argument("--queries", type=int, default=200, help="timed queries per size and mode")
     p.add_argument("--modes", default="embedded,server", help="embedded and/or server")
-    p.add_argument("--real", type=int, default=10000,
-                   help="chunks embedded for real; larger sizes derive the rest from these (see scale.py)")
+    p.add_argument(
+        "--real",
+        type=int,
+        default=10000,
+        help="chunks embedded for real; larger sizes derive the rest from these (see scale.py)",
+    )
 
 
 def _corpus_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--testset", default="gold", help="test set name or path (default gold)")
-    p.add_argument("--corpus", default="", help="corpus folder the test set is about (default: POLICYQA_CORPUS_DIR); "
-                   "indexed into a data directory of its own under data/corpora/")
+    p.add_argument(
+        "--corpus",
+        default="",
+        help="corpus folder the test set is about (default: POLICYQA_CORPUS_DIR); "
+        "indexed into a data directory of its own under data/corpora/",
+    )
 
 
 def _retrieval_args(p: argparse.ArgumentParser) -> None:
     _corpus_args(p)
-    p.add_argument("--compare-context", dest="compare_context", action="store_true",
-                   help="also run the full pipeline over chunks indexed without their section path")
+    p.add_argument(
+        "--compare-context",
+        dest="compare_context",
+        action="store_true",
+        help="also run the full pipeline over chunks indexed without their section path",
+    )
 
 
 def _answers_args(p: argparse.ArgumentParser) -> None:
@@ -58,17 +70,28 @@ def _coldstart_args(p: argparse.ArgumentParser) -> None:
 
 
 def _calibrate_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--results", default="answers,answers-18f,answers-mozilla",
-                   help="answer-bench results of dev runs, comma separated (names under benchmarks/results/ or paths)")
+    p.add_argument(
+        "--results",
+        default="answers,answers-18f,answers-mozilla",
+        help="answer-bench results of dev runs, comma separated (names under benchmarks/results/ or paths)",
+    )
     p.add_argument("--backend", default="local", help="the backend whose judgements are calibrated")
-    p.add_argument("--max-false-refusals", dest="max_false_refusals", type=float, default=0.05,
-                   help="share of answerable questions a threshold may refuse (default 0.05)")
+    p.add_argument(
+        "--max-false-refusals",
+        dest="max_false_refusals",
+        type=float,
+        default=0.05,
+        help="share of answerable questions a threshold may refuse (default 0.05)",
+    )
 
 
 BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "ingest": ("ingest throughput vs raw encode and stock llama-index; incremental rebuilds", _ingest_args),
     "scale": ("retrieval latency and memory at 1k/10k/100k chunks, embedded vs server", _scale_args),
-    "retrieval": ("retrieval quality and latency on a test set, per split, beside llama-index's retrievers", _retrieval_args),
+    "retrieval": (
+        "retrieval quality and latency on a test set, per split, beside llama-index's retrievers",
+        _retrieval_args,
+    ),
     "answers": ("answer verdicts, facts, citations, refusals and latency per backend", _answers_args),
     "coldstart": ("process start to first answer, CLI and app, per backend", _coldstart_args),
     "calibrate": ("answerability thresholds from dev-split answer runs of every corpus", _calibrate_args),

@@ -11,30 +11,53 @@ BACKENDS = ["local", "openai", "ollama", "extractive"]
 
 
 def register(sub) -> None:
-    ev = sub.add_parser("eval", help="evaluate answers with ragas; release gate").add_subparsers(dest="action", required=True)
+    ev = sub.add_parser("eval", help="evaluate answers with ragas; release gate").add_subparsers(
+        dest="action", required=True
+    )
 
     run = ev.add_parser("run", help="answer a test set and score it (full run = the release command)")
     run.add_argument("--testset", default="gold", help="name under eval/testsets/ or a .jsonl path (default: gold)")
     run.add_argument("--backend", choices=BACKENDS, help="answer generator (default: POLICYQA_BACKEND)")
-    run.add_argument("--quick", action="store_true",
-                     help="no-LLM metrics only, on a fixed sample of 16 questions, two of each kind (CI)")
-    run.add_argument("--no-judge", action="store_true",
-                     help="no-LLM metrics on every question, no judge (a release candidate's quick check)")
+    run.add_argument(
+        "--quick",
+        action="store_true",
+        help="no-LLM metrics only, on a fixed sample of 16 questions, two of each kind (CI)",
+    )
+    run.add_argument(
+        "--no-judge",
+        action="store_true",
+        help="no-LLM metrics on every question, no judge (a release candidate's quick check)",
+    )
     run.add_argument("--limit", type=int, help="only the first N questions (after --quick sampling)")
-    run.add_argument("--judge-url", help="an OpenAI-compatible judge (…/v1); default: start the local model on loopback; "
-                                         "API key from POLICYQA_JUDGE_API_KEY")
+    run.add_argument(
+        "--judge-url",
+        help="an OpenAI-compatible judge (…/v1); default: start the local model on loopback; "
+        "API key from POLICYQA_JUDGE_API_KEY",
+    )
     run.add_argument("--judge-model", help="model name at --judge-url")
     run.add_argument("--judge-small", action="store_true", help="local judge: the 0.5B model instead of the 1.5B")
-    run.add_argument("--judge-structured", choices=["auto", "schema", "json"], default="auto",
-                     help="schema: JSON-schema constrained decoding; json: ragas's JSON mode (auto: schema for the local judge)")
+    run.add_argument(
+        "--judge-structured",
+        choices=["auto", "schema", "json"],
+        default="auto",
+        help="schema: JSON-schema constrained decoding; json: ragas's JSON mode (auto: schema for the local judge)",
+    )
     run.add_argument("--judge-concurrency", type=int, help="parallel judge calls (default 1 local, 4 remote)")
     run.add_argument("--judge-timeout", type=float, default=1200.0, help="seconds per question and metric")
-    run.add_argument("--metrics", help="comma-separated judge metrics (default: response_groundedness,factual_correctness,"
-                                       "context_precision,response_relevancy; also: faithfulness, context_recall)")
-    run.add_argument("--judge-sample", type=int,
-                     help="judge metrics on only N answerable questions (round robin over question kinds); no-LLM "
-                          "metrics on all (default: 8 with the local judge, all with --judge-url; 0: all)")
-    run.add_argument("--gate", action="store_true", help="exit non-zero if a threshold in eval/thresholds.toml is missed")
+    run.add_argument(
+        "--metrics",
+        help="comma-separated judge metrics (default: response_groundedness,factual_correctness,"
+        "context_precision,response_relevancy; also: faithfulness, context_recall)",
+    )
+    run.add_argument(
+        "--judge-sample",
+        type=int,
+        help="judge metrics on only N answerable questions (round robin over question kinds); no-LLM "
+        "metrics on all (default: 8 with the local judge, all with --judge-url; 0: all)",
+    )
+    run.add_argument(
+        "--gate", action="store_true", help="exit non-zero if a threshold in eval/thresholds.toml is missed"
+    )
     run.add_argument("--thresholds", type=Path, help="thresholds file (default: eval/thresholds.toml)")
     run.add_argument("--results-dir", type=Path, help="where run folders go (default: eval/results)")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -53,9 +76,12 @@ def register(sub) -> None:
     gen.add_argument("--judge-small", action="store_true", help="local LLM: the 0.5B model")
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--out", type=Path, help="write here instead of eval/testsets/<name>.jsonl")
-    gen.add_argument("--from-raw", action="store_true",
-                     help="no generation: convert the kept ragas output (<name>.raw.jsonl) again, "
-                          "applying the review in <name>.meta.json")
+    gen.add_argument(
+        "--from-raw",
+        action="store_true",
+        help="no generation: convert the kept ragas output (<name>.raw.jsonl) again, "
+        "applying the review in <name>.meta.json",
+    )
     gen.set_defaults(handler=run_generate)
 
 
@@ -63,12 +89,21 @@ def run_eval(args, settings: Settings) -> int:
     from eval.runner import RESULTS_ROOT, RunOptions, run
 
     options = RunOptions(
-        testset=args.testset, backend=args.backend, quick=args.quick, judge=not args.no_judge, limit=args.limit,
-        judge_url=args.judge_url, judge_model=args.judge_model,
-        judge_size="small" if args.judge_small else "default", judge_structured=args.judge_structured,
-        judge_concurrency=args.judge_concurrency, judge_timeout=args.judge_timeout, judge_sample=args.judge_sample,
+        testset=args.testset,
+        backend=args.backend,
+        quick=args.quick,
+        judge=not args.no_judge,
+        limit=args.limit,
+        judge_url=args.judge_url,
+        judge_model=args.judge_model,
+        judge_size="small" if args.judge_small else "default",
+        judge_structured=args.judge_structured,
+        judge_concurrency=args.judge_concurrency,
+        judge_timeout=args.judge_timeout,
+        judge_sample=args.judge_sample,
         metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None,
-        results_root=args.results_dir or RESULTS_ROOT, thresholds_file=args.thresholds,
+        results_root=args.results_dir or RESULTS_ROOT,
+        thresholds_file=args.thresholds,
         show_progress=not args.no_progress,
     )
     result, run_dir = run(settings, options)
@@ -121,10 +156,18 @@ def run_generate(args, settings: Settings) -> int:
         out = reconvert(settings, args.out or TESTSET_DIR / f"{args.name}.jsonl")
         print(f"wrote {out}")
         return 0
-    out = generate(settings, GenerateOptions(size=args.size, name=args.name, judge_url=args.judge_url,
-                                             judge_model=args.judge_model,
-                                             judge_size="small" if args.judge_small else "default",
-                                             seed=args.seed, out=args.out))
+    out = generate(
+        settings,
+        GenerateOptions(
+            size=args.size,
+            name=args.name,
+            judge_url=args.judge_url,
+            judge_model=args.judge_model,
+            judge_size="small" if args.judge_small else "default",
+            seed=args.seed,
+            out=args.out,
+        ),
+    )
     print(f"wrote {out}")
     return 0
 

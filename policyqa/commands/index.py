@@ -47,7 +47,9 @@ def run_status(args, settings: Settings) -> int:
         "chunks": len(snap.chunks),
     }
     if args.json:
-        docs = [doc.meta() | {"chunks": sum(c.doc_id == doc.id for c in snap.chunks)} for doc in snap.documents.values()]
+        docs = [
+            doc.meta() | {"chunks": sum(c.doc_id == doc.id for c in snap.chunks)} for doc in snap.documents.values()
+        ]
         print(json.dumps(info | {"document_list": docs}, indent=2, ensure_ascii=False))
         return 0
     for key, value in info.items():

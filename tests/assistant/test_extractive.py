@@ -33,7 +33,7 @@ def assert_quotes_are_exact(answer: Answer, snapshot) -> None:
         doc = snapshot.documents[citation.passage.doc_id]
         assert citation.quotes
         for quote in citation.quotes:
-            assert doc.text[quote.start:quote.end] == quote.text
+            assert doc.text[quote.start : quote.end] == quote.text
             assert citation.passage.start <= quote.start < quote.end <= citation.passage.end
 
 

@@ -191,10 +191,25 @@ def llama_server(base_settings, tmp_path_factory):
     port = free_port()
     log = open(tmp_path_factory.mktemp("server") / "server.log", "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "2048", "--n_threads", str(os.cpu_count() or 1),
-         "--model_alias", "small-test"],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+            "--n_threads",
+            str(os.cpu_count() or 1),
+            "--model_alias",
+            "small-test",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
@@ -301,8 +316,13 @@ class _GarbageHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         for word in ["Zorp ", "glim ", "the ", "moon ", "is ", "made ", "of ", "77 ", "cheeses ", "[9]."]:
-            chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "garbage",
-                     "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}]}
+            chunk = {
+                "id": "x",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": "garbage",
+                "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}],
+            }
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
         self.wfile.write(b"data: [DONE]\n\n")
 
@@ -330,8 +350,9 @@ def test_a_backend_returning_garbage_falls_back_to_the_extractive_answer(base_se
 
 
 def test_ollama_down_gives_a_clear_message(base_settings, assistant):
-    settings = base_settings.override(backend="ollama", ollama_url=f"http://127.0.0.1:{free_port()}",
-                                      ollama_model="qwen2.5:1.5b")
+    settings = base_settings.override(
+        backend="ollama", ollama_url=f"http://127.0.0.1:{free_port()}", ollama_model="qwen2.5:1.5b"
+    )
     gen = load_generator(settings)
     with pytest.raises(BackendError, match="cannot reach Ollama"):
         list(gen.stream_chat([{"role": "user", "content": "hi"}], 4))

@@ -27,14 +27,17 @@ def test_asked_quantities_carry_their_units():
     assert asked_quantities("Can I own 100% of a VPN service in Wuhan?") == [(100.0, "%")]
 
 
-@pytest.mark.parametrize("question, sentence, verdict", [
-    ("Can I carry over 300 hours of leave into next year?", CAP_NOUN, "no"),
-    ("Can I carry over 300 hours of annual leave?", CARRY_OVER, "no"),
-    ("Can I carry over 200 hours of leave into next year?", CAP_NOUN, "yes"),
-    ("Can I own 100% of a VPN service in Wuhan?", VPN, "no"),
-    ("Can a foreign investor own 50% of a VPN service?", VPN, "yes"),
-    ("It has been 8 months since the moderation decision. Can I still appeal it?", APPEAL, "no"),
-])
+@pytest.mark.parametrize(
+    "question, sentence, verdict",
+    [
+        ("Can I carry over 300 hours of leave into next year?", CAP_NOUN, "no"),
+        ("Can I carry over 300 hours of annual leave?", CARRY_OVER, "no"),
+        ("Can I carry over 200 hours of leave into next year?", CAP_NOUN, "yes"),
+        ("Can I own 100% of a VPN service in Wuhan?", VPN, "no"),
+        ("Can a foreign investor own 50% of a VPN service?", VPN, "yes"),
+        ("It has been 8 months since the moderation decision. Can I still appeal it?", APPEAL, "no"),
+    ],
+)
 def test_a_quantity_beyond_or_within_a_limit_decides(question, sentence, verdict):
     decided = limit_verdict(analyze(question), [sentence])
     assert decided is not None and decided.verdict == verdict and decided.limit.sentence == sentence
@@ -47,13 +50,17 @@ def test_a_limit_about_something_else_decides_nothing():
 
 def test_open_questions_and_conflicting_limits_decide_nothing():
     assert limit_verdict(analyze("How many hours of leave can I carry over?"), [CAP_NOUN]) is None
-    conflicting = ["There is a 240 hour limit on the hours of leave you carry over.",
-                   "There is a 400 hour limit on the hours of leave you carry over."]
+    conflicting = [
+        "There is a 240 hour limit on the hours of leave you carry over.",
+        "There is a 400 hour limit on the hours of leave you carry over.",
+    ]
     assert limit_verdict(analyze("Can I carry over 300 hours of leave?"), conflicting) is None
 
 
 def test_only_a_question_asking_permission_is_decided_by_a_limit():
-    exemption = "If you have a minor need that is expected to last less than 6 months, you do not need the full process."
+    exemption = (
+        "If you have a minor need that is expected to last less than 6 months, you do not need the full process."
+    )
     obliged = analyze("My need will last about 3 months. Do I have to go through the whole process?")
     assert obliged.yes_no and not obliged.permission
     assert limit_verdict(obliged, [exemption]) is None

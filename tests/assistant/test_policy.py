@@ -55,8 +55,10 @@ def test_a_stated_limit_decides_the_verdict_and_brings_its_sentence():
 
 def test_the_generator_verdict_stands_only_with_a_supported_sentence():
     question = analyze("Is sick leave capped?")
-    assert policy.after(question, [claim("There is no maximum amount of sick leave you can accrue.")], "no",
-                        None).verdict == "no"
+    assert (
+        policy.after(question, [claim("There is no maximum amount of sick leave you can accrue.")], "no", None).verdict
+        == "no"
+    )
     assert policy.after(question, [], "no", None).refused
 
 

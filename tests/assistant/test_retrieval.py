@@ -27,8 +27,9 @@ def test_vpn_cities_question_ranks_the_city_list_first(assistant):
 
 def test_each_name_of_a_comparison_gets_its_passage(assistant):
     """Past the best passage, one that brings the question's other names and numbers moves up."""
-    question = ("How did the count of foreign-invested telecom companies change between September "
-                "and the end of February 2025?")
+    question = (
+        "How did the count of foreign-invested telecom companies change between September and the end of February 2025?"
+    )
     top3 = texts(assistant.retrieve(question)[:3])
     assert "As of September, 2,220 foreign-invested companies" in top3
     assert "over 2,400 foreign-invested telecommunications companies" in top3
@@ -38,7 +39,7 @@ def test_passages_quote_the_document_exactly(assistant):
     snapshot = assistant.snapshot
     for passage in assistant.retrieve("Which multinationals have affiliates among the 13 approved firms?"):
         doc = snapshot.documents[passage.doc_id]
-        assert doc.text[passage.start:passage.end] == passage.text
+        assert doc.text[passage.start : passage.end] == passage.text
         assert passage.title == doc.title and passage.date == doc.date
         assert 0.0 <= passage.score <= 1.5 and "rrf" in passage.scores
 
@@ -54,10 +55,13 @@ def test_the_policy_refuses_off_topic_questions(assistant):
         assert not decision.answer, (question, found.strength)
 
 
-@pytest.mark.parametrize("question, kind", [
-    ("How much is the licence fee for a foreign-invested VPN permit?", "an amount"),
-    ("How long does the MIIT take to process a foreign company's pilot application?", "a length of time"),
-])
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("How much is the licence fee for a foreign-invested VPN permit?", "an amount"),
+        ("How long does the MIIT take to process a foreign company's pilot application?", "a length of time"),
+    ],
+)
 def test_a_question_for_a_value_no_passage_states_is_refused(assistant, question, kind):
     found, decision = decide(assistant, question)
     assert found.strength >= assistant.settings.min_evidence
@@ -68,8 +72,9 @@ def test_a_question_for_a_value_no_passage_states_is_refused(assistant, question
 def test_the_policy_refuses_no_answerable_dev_question_before_generation(request, name):
     """Before generation only weak evidence or a missing value refuses; neither should
     hit a question the documents answer (dev parts only: held-out parts are not tuned on)."""
-    helper = request.getfixturevalue({"gold": "assistant", "typed": "assistant", "18f": "handbook_assistant",
-                                      "mozilla": "legal_assistant"}[name])
+    helper = request.getfixturevalue(
+        {"gold": "assistant", "typed": "assistant", "18f": "handbook_assistant", "mozilla": "legal_assistant"}[name]
+    )
     sources = {d.source for d in helper.snapshot.documents.values()} | set(helper.snapshot.documents)
     refused = []
     for sample in load_testset(name):
@@ -86,16 +91,28 @@ def test_the_policy_lets_answerable_questions_through(assistant):
     assert decision.answer and "155 pilot tasks" in texts(found.passages)
 
 
-@pytest.mark.parametrize("fixture, question, needle", [
-    ("handbook_assistant", "Is there an upper limit on how many vacation hours roll over into January?",
-     "carry over a maximum of 240 annual leave hours"),
-    ("handbook_assistant", "After my parental leave ends, must I keep working for a while?",
-     "return to work for at least 12 weeks"),
-    ("handbook_assistant", "Can my final day at work be a public holiday?", "cannot be a federal holiday"),
-    ("legal_assistant", "If I cancel my VPN subscription in the first month, do I get my money back?",
-     "you may request a refund"),
-    ("legal_assistant", "Which company runs the network behind Mozilla VPN?", "in partnership with Mullvad"),
-])
+@pytest.mark.parametrize(
+    "fixture, question, needle",
+    [
+        (
+            "handbook_assistant",
+            "Is there an upper limit on how many vacation hours roll over into January?",
+            "carry over a maximum of 240 annual leave hours",
+        ),
+        (
+            "handbook_assistant",
+            "After my parental leave ends, must I keep working for a while?",
+            "return to work for at least 12 weeks",
+        ),
+        ("handbook_assistant", "Can my final day at work be a public holiday?", "cannot be a federal holiday"),
+        (
+            "legal_assistant",
+            "If I cancel my VPN subscription in the first month, do I get my money back?",
+            "you may request a refund",
+        ),
+        ("legal_assistant", "Which company runs the network behind Mozilla VPN?", "in partnership with Mullvad"),
+    ],
+)
 def test_a_paraphrased_question_finds_its_passage_in_a_real_collection(request, fixture, question, needle):
     helper = request.getfixturevalue(fixture)
     assert needle in texts(helper.retrieve(question)[:3])
@@ -121,7 +138,9 @@ def test_follow_up_is_condensed_with_history(assistant):
 
 
 def test_filter_by_document(assistant):
-    passages = assistant.retrieve("How many companies were approved?", filters={"doc_ids": ["foreign-firms-166-approved"]})
+    passages = assistant.retrieve(
+        "How many companies were approved?", filters={"doc_ids": ["foreign-firms-166-approved"]}
+    )
     assert passages and {p.doc_id for p in passages} == {"foreign-firms-166-approved"}
     assert "166" in texts(passages)
 

@@ -21,9 +21,18 @@ def passage_with(snapshot, needle: str) -> Passage:
         text = snapshot.text(chunk)
         if needle in text:
             doc = snapshot.documents[chunk.doc_id]
-            return Passage(chunk_id=chunk.id, doc_id=doc.id, title=doc.title, section=chunk.section,
-                           publisher=doc.publisher, date=doc.date, text=text, start=chunk.start, end=chunk.end,
-                           score=0.5)
+            return Passage(
+                chunk_id=chunk.id,
+                doc_id=doc.id,
+                title=doc.title,
+                section=chunk.section,
+                publisher=doc.publisher,
+                date=doc.date,
+                text=text,
+                start=chunk.start,
+                end=chunk.end,
+                score=0.5,
+            )
     raise AssertionError(f"no chunk contains {needle!r}")
 
 
@@ -36,17 +45,21 @@ def verify(index, text, cited, judge=None):
 @pytest.fixture(scope="module")
 def handbook_index(handbook_assistant):
     snap = handbook_assistant.snapshot
-    passages = [passage_with(snap, "carry over a maximum of 240 annual leave hours"),
-                passage_with(snap, "return to work for at least 12 weeks"),
-                passage_with(snap, "There is no maximum amount of sick leave")]
+    passages = [
+        passage_with(snap, "carry over a maximum of 240 annual leave hours"),
+        passage_with(snap, "return to work for at least 12 weeks"),
+        passage_with(snap, "There is no maximum amount of sick leave"),
+    ]
     return EvidenceIndex(passages, analyze("How much leave can I carry over?"), handbook_assistant.embedder.embed_many)
 
 
 @pytest.fixture(scope="module")
 def legal_index(legal_assistant):
     snap = legal_assistant.snapshot
-    passages = [passage_with(snap, "30-Day Refund Policy"),
-                passage_with(snap, "Mozilla VPN is a Virtual Private Network in partnership with Mullvad")]
+    passages = [
+        passage_with(snap, "30-Day Refund Policy"),
+        passage_with(snap, "Mozilla VPN is a Virtual Private Network in partnership with Mullvad"),
+    ]
     return EvidenceIndex(passages, analyze("Can I get a refund?"), legal_assistant.embedder.embed_many)
 
 
@@ -67,23 +80,29 @@ def test_a_sentence_its_passage_states_is_supported_and_quoted_exactly(handbook_
         assert claim is not None and check.status == "supported", check
         quote = claim.quotes[cited[0]]
         passage = index.passages[cited[0] - 1]
-        assert passage.text[quote.start - passage.start:quote.end - passage.start] == quote.text
+        assert passage.text[quote.start - passage.start : quote.end - passage.start] == quote.text
 
 
-@pytest.mark.parametrize("fixture, text, missing", [
-    ("handbook_index", "You can carry over a maximum of 300 hours of annual leave.", "300"),
-    ("legal_index", "If you cancel within the first 60 days, you may request a refund.", "60"),
-    ("seed_index", "As of September, 2,400 foreign-invested companies had been licensed.", "2400"),
-])
+@pytest.mark.parametrize(
+    "fixture, text, missing",
+    [
+        ("handbook_index", "You can carry over a maximum of 300 hours of annual leave.", "300"),
+        ("legal_index", "If you cancel within the first 60 days, you may request a refund.", "60"),
+        ("seed_index", "As of September, 2,400 foreign-invested companies had been licensed.", "2400"),
+    ],
+)
 def test_a_wrong_number_is_dropped(request, fixture, text, missing):
     claim, check = verify(request.getfixturevalue(fixture), text, [1, 2])
     assert claim is None and check.status == "dropped" and missing in check.reason
 
 
-@pytest.mark.parametrize("fixture, text, name", [
-    ("legal_index", "Mozilla VPN is a Virtual Private Network in partnership with NordVPN.", "NordVPN"),
-    ("handbook_index", "Carrying over annual leave hours must be approved by Kathryn Smith.", "Kathryn"),
-])
+@pytest.mark.parametrize(
+    "fixture, text, name",
+    [
+        ("legal_index", "Mozilla VPN is a Virtual Private Network in partnership with NordVPN.", "NordVPN"),
+        ("handbook_index", "Carrying over annual leave hours must be approved by Kathryn Smith.", "Kathryn"),
+    ],
+)
 def test_a_wrong_name_is_dropped(request, fixture, text, name):
     claim, check = verify(request.getfixturevalue(fixture), text, [1])
     assert claim is None and name in check.reason
@@ -120,7 +139,9 @@ def test_markers_to_passages_that_do_not_exist_are_repaired(seed_index):
 
 def test_meta_framing_and_inline_markers_are_stripped():
     assert clean_claim("According to passage [2], the cap is 50% [2].") == ("The cap is 50%.", [2, 2])
-    assert clean_claim("The passages state that leave accrues every pay period.")[0] == "Leave accrues every pay period."
+    assert (
+        clean_claim("The passages state that leave accrues every pay period.")[0] == "Leave accrues every pay period."
+    )
     assert "passag" not in content_tokens("the passage says the documents mention leave")
 
 

@@ -15,4 +15,5 @@ def test_benchmark_page_and_readme_figures_match_the_result_files():
 
 def test_configuration_page_matches_the_settings():
     assert CONFIG_DOC.read_text(encoding="utf-8") == configuration(), (
-        "docs/configuration.md is stale: run `policyqa bench report`")
+        "docs/configuration.md is stale: run `policyqa bench report`"
+    )

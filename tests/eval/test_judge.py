@@ -21,21 +21,29 @@ pytestmark = [pytest.mark.llm, pytest.mark.server]
 def judge(built_settings, tmp_path_factory):
     from eval.judge import LocalJudgeServer, local_judge_model
 
-    server = LocalJudgeServer(local_judge_model(built_settings, "default"), threads=built_settings.llm_threads,
-                              log_path=tmp_path_factory.mktemp("judge") / "server.log")
+    server = LocalJudgeServer(
+        local_judge_model(built_settings, "default"),
+        threads=built_settings.llm_threads,
+        log_path=tmp_path_factory.mktemp("judge") / "server.log",
+    )
     endpoint = server.start()
     yield endpoint
     server.stop()
 
 
 def test_wrong_answer_scores_lower_on_groundedness(judge, built_settings):
-    from eval.judge import make_ragas_llm
     from ragas.metrics.collections import ResponseGroundedness
+
+    from eval.judge import make_ragas_llm
 
     gold = {s.id: s for s in load_testset("gold")}["g01"]
     context = gold.reference_contexts  # the passage sentence that answers the question
-    right = "The ministry approved 13 foreign-invested enterprises in Beijing, Shanghai, Hainan and Shenzhen for the pilot."
-    wrong = "The ministry rejected every application, and only 45 Brazilian banks in Guangzhou may offer telecom services."
+    right = (
+        "The ministry approved 13 foreign-invested enterprises in Beijing, Shanghai, Hainan and Shenzhen for the pilot."
+    )
+    wrong = (
+        "The ministry rejected every application, and only 45 Brazilian banks in Guangzhou may offer telecom services."
+    )
     metric = ResponseGroundedness(llm=make_ragas_llm(judge, max_tokens=32), max_retries=2)
 
     async def score(text: str) -> float:
@@ -72,8 +80,16 @@ def test_full_run_scores_every_metric_in_range(judge, built_settings, tmp_path):
 
     tiny = tmp_path / "tiny.jsonl"
     save_testset([s for s in load_testset("gold") if s.id == "g01"], tiny)
-    result, run_dir = run(built_settings, RunOptions(testset=str(tiny), backend="extractive", judge_endpoint=judge,
-                                                     results_root=tmp_path / "results", show_progress=False))
+    result, run_dir = run(
+        built_settings,
+        RunOptions(
+            testset=str(tiny),
+            backend="extractive",
+            judge_endpoint=judge,
+            results_root=tmp_path / "results",
+            show_progress=False,
+        ),
+    )
     assert set(result.summary) == set(DEFAULT_JUDGE_METRICS) | set(QUICK_METRICS)
     for name in DEFAULT_JUDGE_METRICS:
         summary = result.summary[name]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +18,20 @@ def quick_run(built_settings, tmp_path_factory):
     from policyqa.cli import main
 
     results = tmp_path_factory.mktemp("eval-results")
-    code = main(["--data-dir", str(built_settings.data_dir), "eval", "run", "--quick", "--backend", "extractive",
-                 "--results-dir", str(results), "--no-progress"])
+    code = main(
+        [
+            "--data-dir",
+            str(built_settings.data_dir),
+            "eval",
+            "run",
+            "--quick",
+            "--backend",
+            "extractive",
+            "--results-dir",
+            str(results),
+            "--no-progress",
+        ]
+    )
     runs = sorted(p for p in results.iterdir() if p.is_dir())
     return code, runs[-1], results
 
@@ -55,8 +66,22 @@ def test_no_judge_run_scores_every_question_of_the_synthetic_set(built_settings,
     """`--no-judge`: the no-LLM metrics on every question, the committed synthetic set."""
     from policyqa.cli import main
 
-    code = main(["--data-dir", str(built_settings.data_dir), "eval", "run", "--no-judge", "--testset", "synthetic",
-                 "--backend", "extractive", "--results-dir", str(tmp_path), "--no-progress"])
+    code = main(
+        [
+            "--data-dir",
+            str(built_settings.data_dir),
+            "eval",
+            "run",
+            "--no-judge",
+            "--testset",
+            "synthetic",
+            "--backend",
+            "extractive",
+            "--results-dir",
+            str(tmp_path),
+            "--no-progress",
+        ]
+    )
     data = json.loads((next(p for p in tmp_path.iterdir() if p.is_dir()) / "results.json").read_text())
     assert code == 0 and data["mode"] == "no-judge" and data["testset"] == "synthetic"
     assert len(data["questions"]) == len(load_testset("synthetic"))
@@ -70,17 +95,21 @@ def test_gate_fails_on_a_threshold_above_the_measured_score(quick_run, tmp_path,
     _, run_dir, _ = quick_run
     measured = json.loads((run_dir / "results.json").read_text())["summary"]["id_context_recall"]["mean"]
     strict = tmp_path / "strict.toml"
-    strict.write_text(f"[quick.metrics.id_context_recall]\nmin = {min(1.0, measured + 0.01):.4f}\n"
-                      f"[quick.metrics.semantic_similarity]\nmin = 0.0\n")
+    strict.write_text(
+        f"[quick.metrics.id_context_recall]\nmin = {min(1.0, measured + 0.01):.4f}\n"
+        f"[quick.metrics.semantic_similarity]\nmin = 0.0\n"
+    )
     assert main(["eval", "gate", str(run_dir), "--thresholds", str(strict)]) == 1
     out = capsys.readouterr()
     assert "id_context_recall" in out.err and "FAILED" in out.err
     assert "semantic_similarity" not in out.err.split("FAILED", 1)[1]
 
     lenient = tmp_path / "lenient.toml"
-    lenient.write_text(f"[quick.metrics.id_context_recall]\nmin = {measured - 0.01:.4f}\n"
-                       "[quick.metrics.faithfulness]\nmin = 0.9\n"  # not measured in quick mode: skipped
-                       "[metrics.id_context_recall]\nmin = 1.1\n")  # a full run's bound: not a quick run's
+    lenient.write_text(
+        f"[quick.metrics.id_context_recall]\nmin = {measured - 0.01:.4f}\n"
+        "[quick.metrics.faithfulness]\nmin = 0.9\n"  # not measured in quick mode: skipped
+        "[metrics.id_context_recall]\nmin = 1.1\n"
+    )  # a full run's bound: not a quick run's
     assert main(["eval", "gate", str(run_dir), "--thresholds", str(lenient)]) == 0
     assert "skipped" in capsys.readouterr().out
 
@@ -103,8 +132,19 @@ def test_the_quick_gate_passes_with_the_default_backend(built_settings, tmp_path
 
     monkeypatch.setenv("POLICYQA_MODEL_DIR", str(built_settings.model_dir))
 
-    code = main(["--data-dir", str(built_settings.data_dir), "eval", "run", "--quick", "--gate",
-                 "--results-dir", str(tmp_path), "--no-progress"])
+    code = main(
+        [
+            "--data-dir",
+            str(built_settings.data_dir),
+            "eval",
+            "run",
+            "--quick",
+            "--gate",
+            "--results-dir",
+            str(tmp_path),
+            "--no-progress",
+        ]
+    )
     data = json.loads((next(p for p in tmp_path.iterdir() if p.is_dir()) / "results.json").read_text())
     assert data["info"]["backend"] == "local"
     assert code == 0, data.get("gate")
@@ -114,8 +154,9 @@ def test_second_run_is_compared_with_the_first(quick_run, built_settings):
     from eval.runner import RunOptions, run
 
     _, first, results = quick_run
-    result, run_dir = run(built_settings, RunOptions(quick=True, backend="extractive", limit=3,
-                                                     results_root=results, show_progress=False))
+    result, run_dir = run(
+        built_settings, RunOptions(quick=True, backend="extractive", limit=3, results_root=results, show_progress=False)
+    )
     html = (run_dir / "report.html").read_text()
     assert f"Previous run: {first.name}" in html
     assert "change against the previous run" in html
@@ -126,8 +167,23 @@ def test_judge_that_is_down_gives_a_clear_error_before_answering(built_settings,
     from policyqa.cli import main
 
     url = f"http://127.0.0.1:{free_port()}/v1"
-    code = main(["--data-dir", str(built_settings.data_dir), "eval", "run", "--backend", "extractive",
-                 "--judge-url", url, "--judge-model", "x", "--results-dir", str(tmp_path), "--no-progress"])
+    code = main(
+        [
+            "--data-dir",
+            str(built_settings.data_dir),
+            "eval",
+            "run",
+            "--backend",
+            "extractive",
+            "--judge-url",
+            url,
+            "--judge-model",
+            "x",
+            "--results-dir",
+            str(tmp_path),
+            "--no-progress",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert f"the judge at {url} is not reachable" in err
@@ -137,8 +193,22 @@ def test_judge_that_is_down_gives_a_clear_error_before_answering(built_settings,
 def test_unknown_testset_and_bad_thresholds_are_clear_errors(built_settings, tmp_path, capsys):
     from policyqa.cli import main
 
-    assert main(["--data-dir", str(built_settings.data_dir), "eval", "run", "--quick", "--testset", "nope",
-                 "--results-dir", str(tmp_path)]) == 2
+    assert (
+        main(
+            [
+                "--data-dir",
+                str(built_settings.data_dir),
+                "eval",
+                "run",
+                "--quick",
+                "--testset",
+                "nope",
+                "--results-dir",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
     assert "no test set 'nope'" in capsys.readouterr().err
     bad = tmp_path / "bad.toml"
     bad.write_text("[metrics.not_a_metric]\nmin = 1\n")
@@ -163,16 +233,30 @@ def test_report_escapes_everything(tmp_path):
 
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     passage = Passage(chunk_id="c", doc_id=evil, text=evil, start=0, end=len(evil), score=0.5)
-    answer = Answer(question=evil, standalone_query=evil, text=evil + " [1]", status="grounded",
-                    citations=[Citation(marker=1, passage=passage, quotes=[Quote(text=evil, start=0, end=5)])],
-                    passages=[passage], backend=evil, fallback_reason=evil)
+    answer = Answer(
+        question=evil,
+        standalone_query=evil,
+        text=evil + " [1]",
+        status="grounded",
+        citations=[Citation(marker=1, passage=passage, quotes=[Quote(text=evil, start=0, end=5)])],
+        passages=[passage],
+        backend=evil,
+        fallback_reason=evil,
+    )
     scores = {"semantic_similarity": Score.of(0.2), "response_groundedness": Score.failed(evil)}
     q = QuestionResult(id=evil, kind="fact", question=evil, reference=evil, answer=answer, scores=scores)
-    run = RunResult(run_id=evil, mode="full", testset=evil, started_at=evil,
-                    info={"backend": evil, "judge": {"label": evil}, "generator": evil, "commit": evil},
-                    settings={}, questions=[q],
-                    summary={n: summarize(n, [s]) for n, s in scores.items()}, timings={"total": 1.0},
-                    judge_problems=[evil])
+    run = RunResult(
+        run_id=evil,
+        mode="full",
+        testset=evil,
+        started_at=evil,
+        info={"backend": evil, "judge": {"label": evil}, "generator": evil, "commit": evil},
+        settings={},
+        questions=[q],
+        summary={n: summarize(n, [s]) for n, s in scores.items()},
+        timings={"total": 1.0},
+        judge_problems=[evil],
+    )
     html = render_html(run, None)
     assert "<script" not in html.lower() and "<img" not in html.lower()
     assert "&lt;script&gt;" in html
@@ -197,8 +281,10 @@ def test_reference_ids_map_overlapping_passages():
     from eval.references import reference_ids, retrieved_ids
 
     spans = [("d1", 100, 200), ("d2", 0, 50)]
-    passages = [Passage(chunk_id=str(i), doc_id=d, text="x", start=s, end=e, score=0.1)
-                for i, (d, s, e) in enumerate([("d1", 150, 400), ("d1", 300, 500), ("d3", 0, 60)])]
+    passages = [
+        Passage(chunk_id=str(i), doc_id=d, text="x", start=s, end=e, score=0.1)
+        for i, (d, s, e) in enumerate([("d1", 150, 400), ("d1", 300, 500), ("d3", 0, 60)])
+    ]
     assert reference_ids(spans) == ["ref0", "ref1"]
     assert retrieved_ids(passages, spans) == ["ref0", "d1:300-500", "d3:0-60"]
 
@@ -213,8 +299,9 @@ def test_secrets_never_reach_the_results_or_reports(built_settings, tmp_path, ca
     secrets = {"openai_api_key": "sk-test-7c1d5e", "auth": "alice:pw-9f2b4a"}
     settings = built_settings.override(**secrets)
     with caplog.at_level(logging.DEBUG):
-        _, run_dir = run(settings, RunOptions(quick=True, backend="extractive", limit=2,
-                                              results_root=tmp_path, show_progress=False))
+        _, run_dir = run(
+            settings, RunOptions(quick=True, backend="extractive", limit=2, results_root=tmp_path, show_progress=False)
+        )
     written = "".join(p.read_text(errors="replace") for p in run_dir.rglob("*") if p.is_file())
     assert "**********" in written  # the settings are there, masked
     for value in secrets.values():

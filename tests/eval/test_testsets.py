@@ -38,5 +38,5 @@ def test_restatements_are_in_other_places_than_the_references(assistant):
     snapshot = assistant.snapshot
     for sample in load_testset("gold"):
         refs = reference_spans(sample, snapshot)
-        for span in evidence_spans(sample, snapshot)[len(refs):]:
+        for span in evidence_spans(sample, snapshot)[len(refs) :]:
             assert span not in refs, f"{sample.id}: a restatement repeats a reference context"

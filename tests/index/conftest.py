@@ -18,7 +18,7 @@ def write_doc(folder: Path, name: str, doc_id: str, body: str, title: str = "", 
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
-        f"---\nid: {doc_id}\ntitle: \"{title or doc_id}\"\npublisher: Test Press\ndate: {date}\n"
+        f'---\nid: {doc_id}\ntitle: "{title or doc_id}"\npublisher: Test Press\ndate: {date}\n'
         f"language: en\n---\n{body}\n",
         encoding="utf-8",
     )
@@ -131,7 +131,7 @@ def text_for():
 # separate process running the real build; the test SIGKILLs it. A child can be told to
 # pause at a named point (`pause_at`) so a kill lands exactly there, or run freely and be
 # killed after a random delay.
-ZYGOTE = r'''
+ZYGOTE = r"""
 import json, os, signal, sys, time
 
 def child(cmd):
@@ -192,7 +192,7 @@ if __name__ == "__main__":  # embedding workers re-import this file: keep that l
         if pid == 0:
             child(cmd)
         print(pid, flush=True)
-'''
+"""
 
 
 class Zygote:
@@ -204,21 +204,29 @@ class Zygote:
         script.write_text(ZYGOTE)
         self.tmp = tmp
         self.proc = subprocess.Popen(
-            [sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            [sys.executable, str(script)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert self.proc.stdout.readline().strip() == "ready"
         self.runs = 0
 
-    def start(self, settings: Settings, **options) -> "ChildBuild":
+    def start(self, settings: Settings, **options) -> ChildBuild:
         import json
 
         self.runs += 1
         events = self.tmp / f"events-{self.runs}.jsonl"
         events.touch()
         cmd = {
-            "settings": {"data_dir": str(settings.data_dir), "corpus_dir": str(settings.corpus_dir),
-                         "embed_workers": settings.embed_workers, "chunk_words": settings.chunk_words},
-            "events": str(events), **options,
+            "settings": {
+                "data_dir": str(settings.data_dir),
+                "corpus_dir": str(settings.corpus_dir),
+                "embed_workers": settings.embed_workers,
+                "chunk_words": settings.chunk_words,
+            },
+            "events": str(events),
+            **options,
         }
         self.proc.stdin.write(json.dumps(cmd) + "\n")
         self.proc.stdin.flush()

@@ -116,7 +116,7 @@ def test_snapshot_serves_texts_and_neighbours(small_corpus, settings_for):
     build_index(settings)
     snap = open_snapshot(settings)
     for chunk in snap.chunks:
-        assert snap.text(chunk) == snap.documents[chunk.doc_id].text[chunk.start:chunk.end]
+        assert snap.text(chunk) == snap.documents[chunk.doc_id].text[chunk.start : chunk.end]
         before, after = snap.neighbours(chunk)
         assert before is None or (before.doc_id == chunk.doc_id and before.index == chunk.index - 1)
         assert after is None or (after.doc_id == chunk.doc_id and after.index == chunk.index + 1)
@@ -142,7 +142,8 @@ def test_parallel_workers_give_the_same_index(small_corpus, settings_for, monkey
         from index.store import VectorStore
 
         got = VectorStore(settings, snap.collection, snap.dim).collection.get(
-            ids=[c.id for c in snap.chunks], include=["embeddings"])
+            ids=[c.id for c in snap.chunks], include=["embeddings"]
+        )
         order = {i: n for n, i in enumerate(got["ids"])}
         return np.asarray([got["embeddings"][order[c.id]] for c in snap.chunks])
 

@@ -43,15 +43,19 @@ class ChromaServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "ChromaServer":
+    def start(self) -> ChromaServer:
         log = open(self.path.parent / f"chroma-{self.port}.log", "ab")
         self.proc = subprocess.Popen(
             [str(CHROMA), "run", "--host", "127.0.0.1", "--port", str(self.port), "--path", str(self.path)],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False", **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False", **self.env},
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"chroma run exited: {(self.path.parent / f'chroma-{self.port}.log').read_text()[-2000:]}"
+            assert self.proc.poll() is None, (
+                f"chroma run exited: {(self.path.parent / f'chroma-{self.port}.log').read_text()[-2000:]}"
+            )
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
                 conn.request("GET", "/api/v2/heartbeat")
@@ -98,8 +102,9 @@ def test_build_through_the_env_variable(chroma, corpus_dir, tmp_path, monkeypatc
     assert not (settings.index_dir / "chroma").exists()
     import chromadb
 
-    remote = chromadb.HttpClient(host="127.0.0.1", port=chroma.port,
-                                 settings=chromadb.Settings(anonymized_telemetry=False))
+    remote = chromadb.HttpClient(
+        host="127.0.0.1", port=chroma.port, settings=chromadb.Settings(anonymized_telemetry=False)
+    )
     assert remote.get_collection(snap.collection).count() == len(snap.chunks)
 
 
@@ -178,6 +183,7 @@ def test_server_going_away_and_coming_back(small_corpus, tmp_path, assert_consis
 
 # --- token auth --------------------------------------------------------------------------------
 
+
 class TokenProxy:
     """A loopback reverse proxy that demands `Authorization: Bearer <token>`, the way an
     Envoy/nginx front of a Chroma 1.x server does; forwards everything else unchanged."""
@@ -205,7 +211,9 @@ class TokenProxy:
                     self.wfile.write(payload)
                     return
                 conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "authorization", "connection")}
+                headers = {
+                    k: v for k, v in self.headers.items() if k.lower() not in ("host", "authorization", "connection")
+                }
                 conn.request(self.command, self.path, body=body or None, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
@@ -262,13 +270,17 @@ def test_chroma_server_does_not_enforce_auth_itself(tmp_path):
     token-protected deployment needs a proxy in front (README, "Chroma server mode")."""
     import chromadb
 
-    server = ChromaServer(tmp_path / "db", env={
-        "CHROMA_SERVER_AUTHN_PROVIDER": "chromadb.auth.token_authn.TokenAuthenticationServerProvider",
-        "CHROMA_SERVER_AUTHN_CREDENTIALS": "s3cret-T0ken",
-    }).start()
+    server = ChromaServer(
+        tmp_path / "db",
+        env={
+            "CHROMA_SERVER_AUTHN_PROVIDER": "chromadb.auth.token_authn.TokenAuthenticationServerProvider",
+            "CHROMA_SERVER_AUTHN_CREDENTIALS": "s3cret-T0ken",
+        },
+    ).start()
     try:
-        client = chromadb.HttpClient(host="127.0.0.1", port=server.port,
-                                     settings=chromadb.Settings(anonymized_telemetry=False))
+        client = chromadb.HttpClient(
+            host="127.0.0.1", port=server.port, settings=chromadb.Settings(anonymized_telemetry=False)
+        )
         client.get_or_create_collection("no-token-needed", embedding_function=None)
         assert "no-token-needed" in [c.name for c in client.list_collections()]
     finally:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from index.chunking import chunk_config, chunk_document, chunk_spans, split_sentences
 from index.documents import Document
@@ -29,16 +31,16 @@ def check_spans(text: str, spans, chunk_words: int) -> None:
     assert spans or not text.strip()
     for a in spans:
         assert 0 <= a.start < a.end <= len(text)
-        piece = text[a.start:a.end]
+        piece = text[a.start : a.end]
         assert piece == piece.strip(), "chunks are trimmed"
     for a, b in zip(spans, spans[1:]):
         assert a.start < b.start and a.end < b.end, "ordered, and each chunk reaches past the last"
     # Nothing is lost: every word of the text is in some chunk.
     covered = [False] * len(text)
     for a in spans:
-        covered[a.start:a.end] = [True] * (a.end - a.start)
+        covered[a.start : a.end] = [True] * (a.end - a.start)
     for m in WORD.finditer(text):
-        assert all(covered[m.start():m.end()]), f"word {m.group()!r} at {m.start()} is in no chunk"
+        assert all(covered[m.start() : m.end()]), f"word {m.group()!r} at {m.start()} is in no chunk"
 
 
 @pytest.mark.parametrize("chunk_words, overlap", [(100, 1), (60, 1), (40, 0), (150, 2), (20, 3)])
@@ -49,7 +51,7 @@ def test_every_chunk_of_the_real_corpus_slices_back_exactly(corpus_docs, chunk_w
         assert [c.index for c in chunks] == list(range(len(chunks)))
         for chunk in chunks:
             assert chunk.doc_id == doc.id
-            assert doc.text[chunk.start:chunk.end] == chunk.text
+            assert doc.text[chunk.start : chunk.end] == chunk.text
         check_spans(doc.text, chunks, chunk_words)
         total += len(chunks)
     assert total >= len(corpus_docs)
@@ -84,9 +86,11 @@ def test_overlap_repeats_at_most_the_asked_sentences():
     assert len(sentences) == 20
     spans = chunk_spans(text, 21, 1)  # three 7-word sentences per chunk
     for a, b in zip(spans, spans[1:]):
-        shared = [x for x in sentences if a.start <= x.start and x.end <= a.end and b.start <= x.start and x.end <= b.end]
+        shared = [
+            x for x in sentences if a.start <= x.start and x.end <= a.end and b.start <= x.start and x.end <= b.end
+        ]
         assert len(shared) == 1
-    assert [words(text[s.start:s.end]) for s in spans] == [21] * 9 + [14]
+    assert [words(text[s.start : s.end]) for s in spans] == [21] * 9 + [14]
     assert len(chunk_spans(text, 21, 0)) == 7
 
 
@@ -96,7 +100,7 @@ def test_overlap_repeats_at_most_the_asked_sentences():
         ("Mr. Smith met Dr. Li. They talked.", ["Mr. Smith met Dr. Li.", "They talked."]),
         ("U.S. rules apply. See Art. 5 and No. 7 today.", ["U.S. rules apply.", "See Art. 5 and No. 7 today."]),
         ("The cap is 50.5 percent. It rose.", ["The cap is 50.5 percent.", "It rose."]),
-        ("He said \"Yes.\" Then he left!", ["He said \"Yes.\"", "Then he left!"]),
+        ('He said "Yes." Then he left!', ['He said "Yes."', "Then he left!"]),
         ("第一句。第二句！", ["第一句。", "第二句！"]),
         ("他说：“好。”然后走了。", ["他说：“好。”", "然后走了。"]),
         ("Line one\nLine two without stop\n\nLine three.", ["Line one", "Line two without stop", "Line three."]),
@@ -104,16 +108,16 @@ def test_overlap_repeats_at_most_the_asked_sentences():
     ],
 )
 def test_sentence_split(text, expected):
-    assert [text[s.start:s.end] for s in split_sentences(text)] == expected
+    assert [text[s.start : s.end] for s in split_sentences(text)] == expected
 
 
 def test_over_long_sentence_is_cut_at_words():
     text = "Intro sentence here. Then " + " ".join(f"w{n}" for n in range(250)) + ". Outro."
     spans = chunk_spans(text, 50, 0)
     check_spans(text, spans, 50)
-    assert max(words(text[s.start:s.end]) for s in spans) <= 100
-    assert text[spans[0].start:spans[0].end] == "Intro sentence here."
-    assert text[spans[1].start:spans[1].end].startswith("Then w0 w1")
+    assert max(words(text[s.start : s.end]) for s in spans) <= 100
+    assert text[spans[0].start : spans[0].end] == "Intro sentence here."
+    assert text[spans[1].start : spans[1].end].startswith("Then w0 w1")
 
 
 def test_chunk_ids_follow_content():
@@ -123,7 +127,10 @@ def test_chunk_ids_follow_content():
     config = chunk_config(100, 1)
     h = doc.content_hash(config)
     assert h == Document(id="d", text=doc.text).content_hash(config)  # stable
-    assert len({h, changed.content_hash(config), retitled.content_hash(config), doc.content_hash(chunk_config(60, 1))}) == 4
+    assert (
+        len({h, changed.content_hash(config), retitled.content_hash(config), doc.content_hash(chunk_config(60, 1))})
+        == 4
+    )
     [chunk] = chunk_document(doc, 100, 1)
     assert chunk.chunk_id(h) == f"d:{h}:0000"
 
@@ -138,7 +145,7 @@ def test_big_document_does_not_hang():
     text = "Mr. Smith went to Washington. He said no. " * 50_000  # 2.1 MB on one line
     spans = chunk_spans(text, 100, 1)
     assert len(spans) > 4_000
-    assert text[spans[-1].start:spans[-1].end].endswith("He said no.")
+    assert text[spans[-1].start : spans[-1].end].endswith("He said no.")
 
 
 sentence_text = st.lists(

@@ -71,7 +71,7 @@ def test_clean_articles_pass_through_unchanged(cleaned):
     [
         ('alt text" src="a.jpg" />Body starts here.', "Body starts here."),
         ("<img src='x.png' alt='y'>Body.", "Body."),
-        ("<figure class=\"wide\">Body.", "Body."),
+        ('<figure class="wide">Body.', "Body."),
         ("Plain first line.", "Plain first line."),
         ('He said x="5" is small.', 'He said x="5" is small.'),  # no closing '>': not a tag
     ],

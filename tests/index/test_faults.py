@@ -100,7 +100,10 @@ def test_killed_builds_leave_a_usable_index_and_the_next_build_completes(
 
     # Each pause point was reached and killed there.
     assert [o for o in outcomes if o[0] != "random"] == [
-        ("mid-upsert", "mid-upsert"), ("before-commit", "before-commit"), ("before-swap", "before-swap")]
+        ("mid-upsert", "mid-upsert"),
+        ("before-commit", "before-commit"),
+        ("before-swap", "before-swap"),
+    ]
 
     report = build_index(settings)  # completes the interrupted change
     assert report.changed and report.deleted_vectors >= 0
@@ -157,6 +160,7 @@ def test_lock_refuses_a_concurrent_build(small_corpus, settings_for):
 
 # --- corrupt or mismatched index --------------------------------------------------------------
 
+
 @pytest.fixture
 def built(small_corpus, settings_for):
     settings = settings_for(small_corpus)
@@ -171,12 +175,17 @@ def snapshot_dir(settings) -> Path:
 CORRUPTIONS = {
     "garbage snapshot.json": lambda s: (snapshot_dir(s) / "snapshot.json").write_bytes(b"\x00\xffnot json{"),
     "truncated snapshot.json": lambda s: (snapshot_dir(s) / "snapshot.json").write_text(
-        (snapshot_dir(s) / "snapshot.json").read_text()[:500]),
+        (snapshot_dir(s) / "snapshot.json").read_text()[:500]
+    ),
     "wrong format_version": lambda s: (snapshot_dir(s) / "snapshot.json").write_text(
-        json.dumps({**json.loads((snapshot_dir(s) / "snapshot.json").read_text()), "format_version": 99})),
+        json.dumps({**json.loads((snapshot_dir(s) / "snapshot.json").read_text()), "format_version": 99})
+    ),
     "snapshot.json is a list": lambda s: (snapshot_dir(s) / "snapshot.json").write_text("[1, 2]"),
     "missing field": lambda s: (snapshot_dir(s) / "snapshot.json").write_text(
-        json.dumps({k: v for k, v in json.loads((snapshot_dir(s) / "snapshot.json").read_text()).items() if k != "chunks"})),
+        json.dumps(
+            {k: v for k, v in json.loads((snapshot_dir(s) / "snapshot.json").read_text()).items() if k != "chunks"}
+        )
+    ),
     "BM25 files gone": lambda s: shutil.rmtree(snapshot_dir(s) / "bm25"),
     "CURRENT names a missing generation": lambda s: (s.index_dir / "CURRENT").write_text("gen-999999\n"),
     "CURRENT is garbage": lambda s: (s.index_dir / "CURRENT").write_bytes(b"\xff\xfe../../etc\n"),
@@ -223,6 +232,7 @@ def test_missing_index_says_to_build(tmp_path):
 
 
 # --- the data directory cannot be written -----------------------------------------------------
+
 
 def test_data_dir_under_a_regular_file(small_corpus, settings_for, tmp_path):
     blocker = tmp_path / "blocker"
@@ -304,6 +314,7 @@ def test_full_disk_keeps_the_old_index(small_corpus, settings_for, tmpfs, make_d
 
 # --- bad corpus files ------------------------------------------------------------------------
 
+
 def test_bad_files_are_reported_and_the_build_goes_on(corpus_dir, settings_for, assert_consistent, capsys):
     from policyqa.cli import main
 
@@ -330,9 +341,17 @@ def test_bad_files_are_reported_and_the_build_goes_on(corpus_dir, settings_for, 
     ]:
         assert line in out, line
     snap = assert_consistent(settings)
-    assert sorted(snap.documents) == sorted([
-        "bad-front-matter", "broken", "foreign-firms-166-approved", "gt-miit-pilot-approvals",
-        "miit-first-batch-13", "miit-pilot-four-areas", "new-measures-20-cities"])
+    assert sorted(snap.documents) == sorted(
+        [
+            "bad-front-matter",
+            "broken",
+            "foreign-firms-166-approved",
+            "gt-miit-pilot-approvals",
+            "miit-first-batch-13",
+            "miit-pilot-four-areas",
+            "new-measures-20-cities",
+        ]
+    )
     assert "7 documents" in out
 
 

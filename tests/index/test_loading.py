@@ -76,7 +76,7 @@ def load(folder: Path):
 
 def test_markdown_front_matter(tmp_path):
     (tmp_path / "a.md").write_text(
-        "---\nid: My Doc\ntitle: \"A: title\"\npublisher: Xinhua\ndate: 2025-02-24\n"
+        '---\nid: My Doc\ntitle: "A: title"\npublisher: Xinhua\ndate: 2025-02-24\n'
         "url: https://example.org/a\nlanguage: en\n# a comment\n---\nFirst line.\nSecond line.\n",
         encoding="utf-8",
     )
@@ -85,7 +85,12 @@ def test_markdown_front_matter(tmp_path):
     assert not issues
     assert doc.id == "my-doc"  # ids are slugs
     assert (doc.title, doc.publisher, doc.date, doc.url, doc.language) == (
-        "A: title", "Xinhua", "2025-02-24", "https://example.org/a", "en")
+        "A: title",
+        "Xinhua",
+        "2025-02-24",
+        "https://example.org/a",
+        "en",
+    )
     assert doc.text == "First line.\nSecond line."
 
 
@@ -112,7 +117,13 @@ def test_html_title_meta_and_body(tmp_path):
     assert not issues
     doc = docs["notice.html"]
     assert (doc.id, doc.title, doc.publisher, doc.date, doc.url, doc.language) == (
-        "notice", "Telecom Opening Notice", "Policy Daily", "2025-04-21", "https://example.org/notice", "en-GB")
+        "notice",
+        "Telecom Opening Notice",
+        "Policy Daily",
+        "2025-04-21",
+        "https://example.org/notice",
+        "en-GB",
+    )
     assert doc.text.splitlines() == [
         "Telecom Opening Notice",
         "The ministry allows wholly foreign-owned data centres & cloud services.",
@@ -126,7 +137,8 @@ def test_html_title_meta_and_body(tmp_path):
 
 def test_html_title_tag_when_no_meta(tmp_path):
     (tmp_path / "plain.htm").write_text(
-        "<html><head><title> Only a title </title></head><body><p>Text.</p></body></html>", encoding="utf-8")
+        "<html><head><title> Only a title </title></head><body><p>Text.</p></body></html>", encoding="utf-8"
+    )
     docs, _ = load(tmp_path)
     assert docs["plain.htm"].title == "Only a title"
     assert docs["plain.htm"].text == "Text."
@@ -163,16 +175,23 @@ def test_real_corpus_metadata():
     assert not result.issues
     docs = {d.id: d for d in result.documents}
     assert sorted(docs) == [
-        "foreign-firms-166-approved", "gt-miit-pilot-approvals", "miit-first-batch-13",
-        "miit-pilot-four-areas", "new-measures-20-cities",
+        "foreign-firms-166-approved",
+        "gt-miit-pilot-approvals",
+        "miit-first-batch-13",
+        "miit-pilot-four-areas",
+        "new-measures-20-cities",
     ]
-    assert (docs["gt-miit-pilot-approvals"].publisher, docs["gt-miit-pilot-approvals"].date) == ("Global Times", "2025-02-24")
+    assert (docs["gt-miit-pilot-approvals"].publisher, docs["gt-miit-pilot-approvals"].date) == (
+        "Global Times",
+        "2025-02-24",
+    )
     assert docs["new-measures-20-cities"].date == "2025-04-21"
     assert docs["foreign-firms-166-approved"].title.startswith("166 Foreign Firms Approved")
     assert all(d.language == "en" for d in docs.values())
 
 
 # --- bad files: each is reported with a reason; the others still load --------------------------
+
 
 def test_bad_files_are_reported_and_skipped(tmp_path):
     (tmp_path / "good.md").write_text("---\nid: good\n---\nA good document.\n", encoding="utf-8")
@@ -267,8 +286,13 @@ def test_unreadable_file_is_an_issue(tmp_path):
 
 @pytest.mark.parametrize(
     "value, iso",
-    [("2025-02-24", "2025-02-24"), ("2025-04-21T09:30:00+08:00", "2025-04-21"),
-     ("D:20250421093000+08'00'", "2025-04-21"), (None, None), ("", None)],
+    [
+        ("2025-02-24", "2025-02-24"),
+        ("2025-04-21T09:30:00+08:00", "2025-04-21"),
+        ("D:20250421093000+08'00'", "2025-04-21"),
+        (None, None),
+        ("", None),
+    ],
 )
 def test_normalize_date(value, iso):
     assert normalize_date(value) == iso

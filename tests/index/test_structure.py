@@ -80,7 +80,7 @@ def test_chunks_slice_the_cleaned_text_and_keep_their_section(messy):
     for words in (8, 20, 100):
         chunks = chunk_document(doc, words, 1)
         for chunk in chunks:
-            assert doc.text[chunk.start:chunk.end] == chunk.text
+            assert doc.text[chunk.start : chunk.end] == chunk.text
         sections = {c.section for c in chunks}
         assert "Travel rules > Receipts > Lodging" in sections
     whole = chunk_document(doc, 100, 1)
@@ -102,11 +102,13 @@ def test_real_documents_get_section_paths_and_no_heading_ends_a_chunk(handbook_c
     assert f"Leave types{SECTION_SEPARATOR}Types of leave{SECTION_SEPARATOR}Annual leave" in sections
     terms, _ = load_file(legal_corpus / "en/subscription_services_tos.md", legal_corpus, 10**7)
     assert terms.date == "2026-03-24"  # from the effective-date attribute
-    assert any(c.section.endswith("Subscribing to Mozilla Services > Your Payment") for c in chunk_document(terms, 100, 1))
+    assert any(
+        c.section.endswith("Subscribing to Mozilla Services > Your Payment") for c in chunk_document(terms, 100, 1)
+    )
     for folder in (handbook_corpus, legal_corpus):
         for doc in load_corpus(folder).documents:
             for chunk in chunk_document(doc, 100, 1):
-                assert doc.text[chunk.start:chunk.end] == chunk.text
+                assert doc.text[chunk.start : chunk.end] == chunk.text
                 assert not _ends_on_a_heading(doc, chunk), (doc.id, chunk.text[-80:])
 
 
@@ -125,7 +127,10 @@ def test_ids_are_unique_by_path_and_site_machinery_is_skipped(handbook_corpus, l
 def test_a_copy_in_another_format_is_detected_and_a_version_reported(legal_corpus):
     result = load_corpus(legal_corpus)
     skipped = {i.path: i.problem for i in result.issues if i.skipped}
-    assert "the same text as en/subscription_services_tos.md in another format" in skipped["en/pdf/subscription_services_tos.pdf"]
+    assert (
+        "the same text as en/subscription_services_tos.md in another format"
+        in skipped["en/pdf/subscription_services_tos.pdf"]
+    )
     warned = [i for i in result.issues if not i.skipped and i.path == "en/archive/mozilla_vpn_tos.md"]
     assert warned and "both kept" in warned[0].problem
     assert "en/archive/mozilla-vpn-tos" in {d.id for d in result.documents}
@@ -144,7 +149,11 @@ def test_a_declared_id_still_wins_and_may_not_be_taken_twice(tmp_path):
 
 def test_text_written_one_paragraph_per_line_keeps_its_lines(tmp_path):
     (tmp_path / "article.md").write_text(
-        "Headline Without A Full Stop\nFirst paragraph ends here.\nSecond paragraph ends here too.\n", encoding="utf-8")
+        "Headline Without A Full Stop\nFirst paragraph ends here.\nSecond paragraph ends here too.\n", encoding="utf-8"
+    )
     doc = load_corpus(tmp_path).documents[0]
-    assert doc.text.splitlines() == ["Headline Without A Full Stop", "First paragraph ends here.",
-                                     "Second paragraph ends here too."]
+    assert doc.text.splitlines() == [
+        "Headline Without A Full Stop",
+        "First paragraph ends here.",
+        "Second paragraph ends here too.",
+    ]

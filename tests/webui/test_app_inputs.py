@@ -30,8 +30,13 @@ def test_example_questions_come_from_settings_or_the_corpus_readme(tmp_path):
     from app import example_questions
     from policyqa.settings import Settings
 
-    (tmp_path / "README.md").write_text("# Our policies\n\nNot indexed.\n\n## Example questions\n\n"
-                                        "- How long is the notice period?\n- Who approves travel?\n\n## Other\n\n- no\n")
-    assert example_questions(Settings(corpus_dir=tmp_path)) == ["How long is the notice period?", "Who approves travel?"]
+    (tmp_path / "README.md").write_text(
+        "# Our policies\n\nNot indexed.\n\n## Example questions\n\n"
+        "- How long is the notice period?\n- Who approves travel?\n\n## Other\n\n- no\n"
+    )
+    assert example_questions(Settings(corpus_dir=tmp_path)) == [
+        "How long is the notice period?",
+        "Who approves travel?",
+    ]
     assert example_questions(Settings(corpus_dir=tmp_path, examples=("Mine?",))) == ["Mine?"]
     assert example_questions(Settings(corpus_dir=tmp_path / "nothing")) == []

@@ -10,11 +10,26 @@ from webui.feedback import FeedbackLog, feedback_record
 
 
 def make_answer() -> Answer:
-    p = Passage(chunk_id="doc:h:0001", doc_id="doc", title="T", publisher="P", date="2025-01-02",
-                text="The cap is 50%.", start=10, end=25, score=0.8)
-    return Answer(question="What is the cap?", standalone_query="What is the cap?", text="50% [1].",
-                  status="grounded", citations=[Citation(marker=1, passage=p, quotes=[Quote(text="The cap is 50%.", start=10, end=25)])],
-                  passages=[p], backend="local")
+    p = Passage(
+        chunk_id="doc:h:0001",
+        doc_id="doc",
+        title="T",
+        publisher="P",
+        date="2025-01-02",
+        text="The cap is 50%.",
+        start=10,
+        end=25,
+        score=0.8,
+    )
+    return Answer(
+        question="What is the cap?",
+        standalone_query="What is the cap?",
+        text="50% [1].",
+        status="grounded",
+        citations=[Citation(marker=1, passage=p, quotes=[Quote(text="The cap is 50%.", start=10, end=25)])],
+        passages=[p],
+        backend="local",
+    )
 
 
 def test_record_has_question_answer_citations_backend_time():

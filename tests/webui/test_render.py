@@ -14,8 +14,17 @@ PAYLOAD = "<img src=x onerror=alert(1)>"
 
 
 def passage(text: str, start: int = 100, **meta) -> Passage:
-    base = dict(chunk_id="d:h:0000", doc_id="doc-1", title="A title", publisher="Pub", date="2025-04-21",
-                text=text, start=start, end=start + len(text), score=0.9)
+    base = dict(
+        chunk_id="d:h:0000",
+        doc_id="doc-1",
+        title="A title",
+        publisher="Pub",
+        date="2025-04-21",
+        text=text,
+        start=start,
+        end=start + len(text),
+        score=0.9,
+    )
     return Passage(**{**base, **meta})
 
 
@@ -70,9 +79,17 @@ def test_answer_html_links_markers_to_sources_with_highlight():
     text = "Allowing foreign investment in VPN services (with foreign ownership capped at 50%). Listed cities."
     p = passage(text, start=500)
     quote = Quote(text=text[:84], start=500, end=584)
-    answer = Answer(question="q", standalone_query="q", text="No: the cap is 50% [1].", status="grounded",
-                    verdict="no", citations=[Citation(marker=1, passage=p, quotes=[quote])], passages=[p],
-                    backend="local", timings={"total": 2.5})
+    answer = Answer(
+        question="q",
+        standalone_query="q",
+        text="No: the cap is 50% [1].",
+        status="grounded",
+        verdict="no",
+        citations=[Citation(marker=1, passage=p, quotes=[quote])],
+        passages=[p],
+        backend="local",
+        timings={"total": 2.5},
+    )
     out = render.answer_html(answer, uid="abc")
     found = tags(out)
     link = [a for t, a in found if t == "a" and a.get("class") == "pqa-cite"]
@@ -85,8 +102,15 @@ def test_answer_html_links_markers_to_sources_with_highlight():
 
 def test_refused_answer_looks_different_and_lists_what_was_found():
     p = passage("Some unrelated text.")
-    answer = Answer(question="q", standalone_query="q", text="The corpus does not answer this question.",
-                    status="refused", passages=[p], backend="gate", fallback_reason="evidence 0.1 below 0.3")
+    answer = Answer(
+        question="q",
+        standalone_query="q",
+        text="The corpus does not answer this question.",
+        status="refused",
+        passages=[p],
+        backend="gate",
+        fallback_reason="evidence 0.1 below 0.3",
+    )
     out = render.answer_html(answer)
     assert "pqa-answer-refused" in out and "Not in the corpus" in out
     assert "pqa-cite" not in out and "pqa-source" not in out
@@ -97,12 +121,23 @@ def test_refused_answer_looks_different_and_lists_what_was_found():
 def test_corpus_markup_is_never_markup(field):
     p = passage(f"Before {PAYLOAD} after.", **({field: PAYLOAD} if field != "text" else {}))
     quote = Quote(text=p.text, start=p.start, end=p.end)
-    answer = Answer(question=PAYLOAD, standalone_query="q", text=f"Model said {PAYLOAD} [1].", status="grounded",
-                    citations=[Citation(marker=1, passage=p, quotes=[quote])], passages=[p],
-                    backend=PAYLOAD, fallback_reason=PAYLOAD)
-    for fragment in (render.answer_html(answer), render.refused_html(answer),
-                     render.pending_html(Evidence(standalone_query="q", passages=[p]), PAYLOAD),
-                     render.question_html(PAYLOAD), render.error_html(PAYLOAD)):
+    answer = Answer(
+        question=PAYLOAD,
+        standalone_query="q",
+        text=f"Model said {PAYLOAD} [1].",
+        status="grounded",
+        citations=[Citation(marker=1, passage=p, quotes=[quote])],
+        passages=[p],
+        backend=PAYLOAD,
+        fallback_reason=PAYLOAD,
+    )
+    for fragment in (
+        render.answer_html(answer),
+        render.refused_html(answer),
+        render.pending_html(Evidence(standalone_query="q", passages=[p]), PAYLOAD),
+        render.question_html(PAYLOAD),
+        render.error_html(PAYLOAD),
+    ):
         assert not [t for t, _ in tags(fragment) if t in ("img", "script", "iframe")]
         assert not any(k.startswith("on") for _, attrs in tags(fragment) for k in attrs)
         assert "&lt;img src=x onerror=alert(1)&gt;" in fragment
@@ -117,14 +152,28 @@ def test_only_http_urls_become_links():
 def test_fragments_have_no_blank_lines():
     """A blank line would end an HTML block and let a Markdown renderer loose on the rest."""
     p = passage("Line one.\n\nLine two.")
-    answer = Answer(question="q", standalone_query="q", text="a\n\nb [1]", status="grounded",
-                    citations=[Citation(marker=1, passage=p)], passages=[p])
+    answer = Answer(
+        question="q",
+        standalone_query="q",
+        text="a\n\nb [1]",
+        status="grounded",
+        citations=[Citation(marker=1, passage=p)],
+        passages=[p],
+    )
     assert "\n" not in render.answer_html(answer)
 
 
 def test_status_line_shows_model_and_index():
-    out = render.status_html({"documents": 5, "chunks": 33, "generation": 2, "built_at": "2025-05-01T10:20:30Z",
-                              "embed_model": "all-MiniLM-L6-v2"}, "local: loading…")
+    out = render.status_html(
+        {
+            "documents": 5,
+            "chunks": 33,
+            "generation": 2,
+            "built_at": "2025-05-01T10:20:30Z",
+            "embed_model": "all-MiniLM-L6-v2",
+        },
+        "local: loading…",
+    )
     text = re.sub(r"<[^>]+>", " ", out)
     assert "5 documents" in text and "33 chunks" in text and "2025-05-01 10:20" in text
     assert "loading" in text and "pqa-dot-loading" in out

@@ -12,18 +12,21 @@ from webui.uploads import UPLOADS_SUBDIR, check_content, safe_name, save_uploads
 MB = 1_000_000
 
 
-@pytest.mark.parametrize("original, expected", [
-    ("report.md", "report.md"),
-    ("../../etc/passwd.txt", "passwd.txt"),
-    ("..\\..\\windows\\evil.TXT", "evil.txt"),
-    ("/abs/path/notes.html", "notes.html"),
-    (".hidden.md", "hidden.md"),
-    ("spaces and ünïcödé.md", "spaces-and-unicode.md"),
-    ("", "document"),
-    ("..", "document"),
-    ("a" * 300 + ".pdf", "a" * 80 + ".pdf"),
-    ("weird;rm -rf $(x).md", "weird-rm-rf-x.md"),
-])
+@pytest.mark.parametrize(
+    "original, expected",
+    [
+        ("report.md", "report.md"),
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("..\\..\\windows\\evil.TXT", "evil.txt"),
+        ("/abs/path/notes.html", "notes.html"),
+        (".hidden.md", "hidden.md"),
+        ("spaces and ünïcödé.md", "spaces-and-unicode.md"),
+        ("", "document"),
+        ("..", "document"),
+        ("a" * 300 + ".pdf", "a" * 80 + ".pdf"),
+        ("weird;rm -rf $(x).md", "weird-rm-rf-x.md"),
+    ],
+)
 def test_safe_name(original, expected):
     assert safe_name(original) == expected
 
@@ -51,8 +54,15 @@ def test_save_uploads_never_overwrites_and_stays_inside(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     files = []
-    for n, (name, data) in enumerate([("note.md", b"one"), ("../../note.md", b"two"), ("bad.exe", b"x"),
-                                      ("big.txt", b"x" * 2000), ("fake.pdf", b"nope")]):
+    for n, (name, data) in enumerate(
+        [
+            ("note.md", b"one"),
+            ("../../note.md", b"two"),
+            ("bad.exe", b"x"),
+            ("big.txt", b"x" * 2000),
+            ("fake.pdf", b"nope"),
+        ]
+    ):
         path = src / f"f{n}"
         path.write_bytes(data)
         files.append((name, path))
