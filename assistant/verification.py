@@ -299,7 +299,8 @@ class EvidenceIndex:
         ("There is a maximum ..." of "There is no maximum ..., and ..."): lexical support
         cannot see a "not", so a near-copy of opposite polarity is caught here. The claim is
         compared with every run of the sentence's clauses, since a claim often restates one
-        clause of a longer sentence."""
+        clause of a longer sentence; the run it restates most closely decides, so a claim
+        that copies a sentence's first clauses is not judged by the negation of a later one."""
         tokens = content_tokens(claim)
         if not tokens:
             return None
@@ -308,13 +309,18 @@ class EvidenceIndex:
             if unit.passage not in passages:
                 continue
             clauses = [(content_tokens(c), len(_NEGATION.findall(c))) for c in _CLAUSE_BREAK.split(unit.text)]
+            best, flips = 0.0, False
             for i in range(len(clauses)):
                 words, negations = set(), 0
                 for clause_words, clause_negations in clauses[i:]:
                     words |= clause_words
                     negations += clause_negations
-                    if len(tokens & words) / max(len(tokens), len(words), 1) >= NEAR_COPY and negations % 2 != polarity:
-                        return unit
+                    shared = len(tokens & words) / max(len(tokens), len(words), 1)
+                    opposite = negations % 2 != polarity
+                    if shared > best or (shared == best and not opposite):
+                        best, flips = shared, opposite
+            if best >= NEAR_COPY and flips:
+                return unit
         return None
 
     def contributes(self, claim: str, n: int, others: Sequence[int]) -> bool:

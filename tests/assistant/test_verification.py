@@ -132,6 +132,28 @@ def test_a_clause_restated_with_its_negation_dropped_is_caught(handbook_index):
     assert claim is not None
 
 
+def test_polarity_is_read_from_the_clauses_a_claim_restates():
+    """A sentence with two negations: its exact copy keeps both and is no flip, though a
+    run of its clauses without the first one would look like a near-copy with one."""
+    sentence = (
+        "If the request does not require supporting medical documentation, the DM or LRAC will provide an RA "
+        "decision as soon as possible, but not to exceed 30 calendar days from the request date, unless "
+        "extenuating circumstances exist."
+    )
+    passage = Passage(
+        chunk_id="ra",
+        doc_id="ra",
+        title="Reasonable accommodations",
+        text=sentence,
+        start=0,
+        end=len(sentence),
+        score=0.5,
+    )
+    index = EvidenceIndex([passage], analyze("How soon is a decision due on a request?"), embed=None)
+    assert index.flipped(sentence, [1]) is None
+    assert index.flipped(sentence.replace("does not require", "does require"), [1]) is not None
+
+
 def test_markers_to_passages_that_do_not_exist_are_repaired(seed_index):
     claim, check = verify(seed_index, "Foreign ownership of domestic VPN services is capped at 50%.", [7])
     assert claim is not None and claim.markers == [1] and "do not exist" in check.reason
