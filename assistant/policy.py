@@ -9,8 +9,9 @@ together (one setting for every collection).
 
 After generation: a draft that opens by saying the passages lack what is asked is the
 generator declining (`declined`), a refusal. Then (`after`) nothing supported is a
-refusal; what is supported is the answer. A yes/no verdict is the one a stated limit gives (assistant/limits.py), else the
-generator's own verdict when a supported sentence stands behind it. An answer that asks
+refusal; what is supported is the answer. A yes/no verdict is the one a stated limit
+gives (assistant/limits.py), else the generator's own verdict when a supported sentence
+stands behind it. An answer that asks
 for a value and states none does not answer. Where a question asks two things and the
 supported sentences speak to one, the answer says plainly that the documents do not
 state the other.
