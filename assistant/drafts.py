@@ -37,8 +37,6 @@ _ABSENCE = re.compile(
     r"(?:mentioned|stated|specified|provided|given|listed|available|disclosed|discussed)\b"
     r"|\b(?:passages?|context|texts?|articles?|sources?|documents?|information)\b[^.]{0,30}?\b(?:do(?:es)?\s+not|don't|doesn't)\s+"
     r"(?:say|mention|contain|answer|specify|state|provide|include|give|discuss|list|describe)"
-    r"|^(?:it|they|this)\s+(?:does|do)\s*(?:not|n[’']t)\s+(?:explicitly\s+|directly\s+)?"
-    r"(?:mention|specify|say|state|discuss)\b"
     r"|\bno\s+(?:information|mention|details?|data)\s+(?:about|on|of|regarding|is|are)\b"
     r"|\b(?:passages?|context|texts?|articles?|sources?|documents?|information)\s+(?:provided\s+|given\s+)?"
     r"(?:is|are)\s+(?:only\s+)?about\b|\bthe\s+only\s+(?:information|mention|details?)\b"
