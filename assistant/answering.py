@@ -11,9 +11,8 @@
 
 The final Answer is authoritative: streamed text is a preview of the model's draft and
 may lose sentences in verification. Whatever goes wrong with the generator (down,
-timeout, empty output, text unrelated to the passages) the caller still gets the
-extractive answer and a one-line `fallback_reason`, never an exception from the backend;
-a draft about the passages of which nothing is supported is a refusal.
+timeout, garbage, nothing supported) the caller still gets the extractive answer and a
+one-line `fallback_reason`, never an exception from the backend.
 """
 
 from __future__ import annotations
@@ -229,7 +228,7 @@ def _from_draft(raw: str, ready: Prepared, settings: Settings, generator) -> tup
     backend = generator.backend
     if draft is None:
         return None, f"{name} returned an empty answer"
-    if draft.not_found or policy.declined(ready.analysis, draft.opens_with_absence):
+    if draft.not_found:
         return refusal(ready.analysis, ready.passages, backend, "the generator found no answer in the passages"), None
     kept, checks = verify_claims(
         draft.claims, ready.index, support_policy(settings), _support_judge(ready, raw, settings, generator)

@@ -19,9 +19,6 @@ class Draft:
     claims: list[Claim]
     verdict: str | None = None
     not_found: bool = False
-    # The first sentence says the passages lack something ("The passage does not provide
-    # the number for X. It only mentions ..."): what follows is what they say instead.
-    opens_with_absence: bool = False
 
 
 _NOT_FOUND = re.compile(
@@ -38,8 +35,6 @@ _ABSENCE = re.compile(
     r"|\b(?:passages?|context|texts?|articles?|sources?|documents?|information)\b[^.]{0,30}?\b(?:do(?:es)?\s+not|don't|doesn't)\s+"
     r"(?:say|mention|contain|answer|specify|state|provide|include|give|discuss|list|describe)"
     r"|\bno\s+(?:information|mention|details?|data)\s+(?:about|on|of|regarding|is|are)\b"
-    r"|\b(?:passages?|context|texts?|articles?|sources?|documents?|information)\s+(?:provided\s+|given\s+)?"
-    r"(?:is|are)\s+(?:only\s+)?about\b|\bthe\s+only\s+(?:information|mention|details?)\b"
     r"|\b(?:does|do)\s+not\s+(?:provide|give|contain|include|offer|have)\s+(?:any\s+)?(?:specific\s+)?"
     r"(?:information|details?|data|specifics)\b"
     r"|\b(?:question|answer)\s+is\s+not\s+(?:directly\s+)?(?:addressed|answered)\b"
@@ -97,10 +92,9 @@ def parse_draft(raw: str) -> Draft | None:
         # limit must not leave half a sentence in the answer.
         if len(piece.split()) >= 3 and piece.rstrip()[-1:] in ".!?":
             claims.append(Claim(_HEDGE_TAIL.sub("", piece.strip()), []))
-    claims = [c for c in claims if re.search(r"\w", c.text)]
-    absent = [bool(_NOT_FOUND.match(c.text) or _ABSENCE.search(c.text) or _POINTER.search(c.text)) for c in claims]
-    kept = [c for c, a in zip(claims, absent) if not a]
-    said_absent = any(absent)
-    if not kept and (verdict is None or said_absent):
+    claims = [c for c in claims if re.search(r"\w", c.text) and not _NOT_FOUND.match(c.text)]
+    kept = [c for c in claims if not (_ABSENCE.search(c.text) or _POINTER.search(c.text))]
+    said_absent, claims = len(kept) < len(claims), kept
+    if not claims and (verdict is None or said_absent):
         return Draft([], None, not_found=said_absent or bool(_NOT_FOUND.search(text)))
-    return Draft(kept, verdict, not_found=False, opens_with_absence=bool(absent) and absent[0])
+    return Draft(claims, verdict, not_found=False)

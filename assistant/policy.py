@@ -7,11 +7,9 @@ whether its passages state the answer, says no with a probability below the thre
 Each threshold is a setting, calibrated on the dev parts of all benchmark corpora
 together (one setting for every collection).
 
-After generation: a draft that opens by saying the passages lack what is asked is the
-generator declining (`declined`), a refusal. Then (`after`) nothing supported is a
-refusal; what is supported is the answer. A yes/no verdict is the one a stated limit
-gives (assistant/limits.py), else the generator's own verdict when a supported sentence
-stands behind it. An answer that asks
+After generation (`after`): nothing supported is a refusal; what is supported is the
+answer. A yes/no verdict is the one a stated limit gives (assistant/limits.py), else the
+generator's own verdict when a supported sentence stands behind it. An answer that asks
 for a value and states none does not answer. Where a question asks two things and the
 supported sentences speak to one, the answer says plainly that the documents do not
 state the other.
@@ -66,14 +64,6 @@ def before(
             f"(p={relevance:.2f} < {settings.min_relevance:.2f})"
         )
     return decision
-
-
-def declined(analysis: QueryAnalysis, opens_with_absence: bool) -> bool:
-    """Whether a draft is the generator declining: its first sentence says the passages
-    lack something, so its conclusion is that they do not answer, and the sentences after
-    it are what they say instead (context, not an answer). Only for a single question: of
-    a two-part one, the opening may concern one part, and the unanswered part is named."""
-    return opens_with_absence and len(analysis.parts) < 2
 
 
 @dataclass
