@@ -11,8 +11,9 @@
 
 The final Answer is authoritative: streamed text is a preview of the model's draft and
 may lose sentences in verification. Whatever goes wrong with the generator (down,
-timeout, garbage, nothing supported) the caller still gets the extractive answer and a
-one-line `fallback_reason`, never an exception from the backend.
+timeout, empty output, text unrelated to the passages) the caller still gets the
+extractive answer and a one-line `fallback_reason`, never an exception from the backend;
+a draft about the passages of which nothing is supported is a refusal.
 """
 
 from __future__ import annotations
