@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -172,6 +173,14 @@ class EvidenceIndex:
         self._unit_vectors: np.ndarray | None = None
         self._unmentioned: set[str] | None = None
 
+    @cached_property
+    def unit_clauses(self) -> list[list[tuple[set[str], int]]]:
+        """Each sentence's clauses as (content words, negations), for `flipped`; computed
+        once, on the first claim checked."""
+        return [
+            [(content_tokens(c), len(_NEGATION.findall(c))) for c in _CLAUSE_BREAK.split(u.text)] for u in self.units
+        ]
+
     @property
     def unit_vectors(self) -> np.ndarray | None:
         if self._unit_vectors is None and self.embed is not None and self.units:
@@ -305,10 +314,9 @@ class EvidenceIndex:
         if not tokens:
             return None
         polarity = len(_NEGATION.findall(claim)) % 2
-        for unit in self.units:
+        for unit, clauses in zip(self.units, self.unit_clauses):
             if unit.passage not in passages:
                 continue
-            clauses = [(content_tokens(c), len(_NEGATION.findall(c))) for c in _CLAUSE_BREAK.split(unit.text)]
             best, flips = 0.0, False
             for i in range(len(clauses)):
                 words, negations = set(), 0
@@ -365,6 +373,9 @@ def verify_claims(
         )
         scores: dict[int, float] = {}
 
+        def drop(reason: str, support: float = 0.0) -> None:
+            checks.append(SentenceCheck(text=text, cited=cited, status="dropped", support=support, reason=reason))
+
         def score(n: int) -> float:
             if n not in scores:
                 value = judge(text, n) if judge is not None else None
@@ -377,36 +388,18 @@ def verify_claims(
             return round(max((index.lexical_support(text, n, sims) for n in valid), default=0.0), 3)
 
         threshold = policy.judge_threshold if judge is not None else policy.lexical_threshold
-        missing = index.problems(text, valid)
         if len(content_tokens(text)) < MIN_CLAIM_TERMS:
-            checks.append(
-                SentenceCheck(text=text, cited=cited, status="dropped", reason="says nothing a passage could state")
-            )
+            drop("says nothing a passage could state")
             continue
         borrowed = content_tokens(text) & index.unmentioned
         if borrowed:
-            checks.append(
-                SentenceCheck(
-                    text=text,
-                    cited=cited,
-                    status="dropped",
-                    support=related(),
-                    reason=f"answers about {', '.join(sorted(borrowed))}, which no passage mentions",
-                )
-            )
+            drop(f"answers about {', '.join(sorted(borrowed))}, which no passage mentions", related())
             continue
         flipped = index.flipped(text, range(1, count + 1))
         if flipped is not None:
-            checks.append(
-                SentenceCheck(
-                    text=text,
-                    cited=cited,
-                    status="dropped",
-                    support=related(),
-                    reason=f'says the opposite of [{flipped.passage}]: "{flipped.text[:120]}"',
-                )
-            )
+            drop(f'says the opposite of [{flipped.passage}]: "{flipped.text[:120]}"', related())
             continue
+        missing = index.problems(text, valid)
         good = [n for n in valid if not index.problems(text, [n]) and score(n) >= threshold] if not missing else []
         if not good and valid and not missing and score(max(valid, key=score)) >= threshold:
             good = valid  # the passages together state it (a rule here, what it applies to there)
@@ -434,16 +427,7 @@ def verify_claims(
                 if extra is not None and max(score(n) for n in [*valid, extra]) >= threshold:
                     markers = [n for n in [*valid, extra] if index.contributes(text, n, [*valid, extra])] or [extra]
             if not markers:
-                best = max([*scores.values(), related()], default=0.0)
-                checks.append(
-                    SentenceCheck(
-                        text=text,
-                        cited=cited,
-                        status="dropped",
-                        support=round(best, 3),
-                        reason="; ".join([*notes, "no passage states it"]),
-                    )
-                )
+                drop("; ".join([*notes, "no passage states it"]), round(max([*scores.values(), related()]), 3))
                 continue
             status = "reattributed"
             notes.append(f"re-attributed to {markers}")
