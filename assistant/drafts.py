@@ -3,7 +3,8 @@
 Models talk about their passages in a few recurring ways that are no claims about the
 documents: "the passages do not mention ...", "... is not stated", "..., but it does not
 specify ...", "... are listed in [1]". These are recognised here (English), so that a
-draft made only of them reads as "not found" rather than as an answer.
+draft made only of them reads as "not found" rather than as an answer. A draft that
+opens by repeating its task line ("The question asks for a date: ...") keeps what follows.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.prompts import TASK_ECHO
 from assistant.verification import Claim
 
 
@@ -77,6 +79,7 @@ def parse_draft(raw: str) -> Draft | None:
         text = text[lead.end() :]
     if _NOT_FOUND.match(text) and verdict is None:
         return Draft([], None, not_found=True)
+    text = TASK_ECHO.sub("", text)
     claims: list[Claim] = []
     position = 0
     for match in _MARKER_GROUP.finditer(text):

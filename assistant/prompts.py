@@ -49,6 +49,11 @@ _TASKS = {
     "explanation": "Explain briefly, as the passages do.",
     "fact": "Answer the question in complete sentences.",
 }
+# A small model sometimes opens its answer by repeating its task line ("The question asks
+# for a date: November 15."): the words before the colon are ours, not a claim.
+TASK_ECHO = re.compile(
+    r"^\s*(?:" + "|".join(re.escape(t.split(":")[0]) for t in _TASKS.values() if ":" in t) + r")\s*:\s*", re.I
+)
 YES_NO_TASK = "This is a yes/no question: start with Yes or No, then give the facts from the passages that decide it."
 RELEVANCE_TASK = "Do the passages above contain the information needed to answer this question? Reply Yes or No."
 

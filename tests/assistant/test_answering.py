@@ -78,6 +78,13 @@ def test_a_hedge_about_the_passages_is_cut_from_the_claim_it_trails():
     assert [c.text for c in draft.claims] == ["You may cancel at any time"]
 
 
+def test_a_draft_repeating_its_task_line_keeps_what_follows():
+    draft = parse_draft("The question asks for a date: November 15 [1].")
+    assert [c.text for c in draft.claims] == ["November 15"] and draft.claims[0].cited == [1]
+    kept = parse_draft("The question asks for 200 hours, which is beyond the limit [1].")
+    assert kept.claims[0].text.startswith("The question asks for 200 hours")  # no task line: untouched
+
+
 def test_render_puts_the_verdict_first_and_markers_before_the_full_stop():
     claims = [VerifiedClaim("A 50% stake is allowed.", [1], {}), VerifiedClaim("Suzhou is listed", [1, 2], {})]
     assert answering.render("yes", claims, ["And how long does it take?"]) == (
