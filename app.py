@@ -469,14 +469,12 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
     return app
 
 
-def launch(app: gr.Blocks, settings: Settings, **overrides):
-    """Start the server with PolicyQA's defaults; keyword arguments override them."""
-    options = dict(
-        server_name=settings.host,
-        server_port=settings.port,
+def page_options(settings: Settings) -> dict[str, Any]:
+    """The page's safe defaults (optional login, upload limit, no error details, no
+    Gradio MCP or PWA), the same whether it is launched alone or mounted beside the APIs."""
+    return dict(
         auth=parse_auth(settings.auth),
         auth_message="PolicyQA: sign in with a user from POLICYQA_AUTH.",
-        share=False,
         max_file_size=int(settings.max_upload_mb * 1_000_000),
         show_error=False,
         ssr_mode=False,
@@ -487,8 +485,25 @@ def launch(app: gr.Blocks, settings: Settings, **overrides):
         css=CSS,
         head=HEAD,
     )
+
+
+def launch(app: gr.Blocks, settings: Settings, **overrides):
+    """Start the page alone with PolicyQA's defaults (loopback, no share link); keyword
+    arguments override them."""
+    options = dict(server_name=settings.host, server_port=settings.port, share=False, **page_options(settings))
     options.update(overrides)
     return app.launch(**options)
+
+
+def server_app(assistant: Assistant, settings: Settings, api_only: bool = False):
+    """The ASGI app `policyqa serve` runs: the HTTP APIs (api/) with the chat page mounted
+    at / on the same server, or the APIs alone."""
+    from api import create_api
+
+    server = create_api(assistant, settings)
+    if api_only:
+        return server
+    return gr.mount_gradio_app(server, build_app(assistant, settings), path="/", **page_options(settings))
 
 
 def ensure_index(settings: Settings) -> None:
@@ -510,23 +525,30 @@ def ensure_index(settings: Settings) -> None:
     print(build_index(settings, progress=progress_bar()).summary(), flush=True)
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, api_only: bool = False) -> None:
     """Index if needed, load the assistant (the generator loads in the background: the
-    page answers evidence-only until it is ready), then serve until interrupted."""
+    page answers evidence-only, and the API says 503, until it is ready), then serve the
+    page and the APIs until interrupted."""
+    import uvicorn
+
+    from api.auth import check_exposure
+
     parse_auth(settings.auth)  # a bad POLICYQA_AUTH fails before anything loads
+    check_exposure(settings)  # so does an API open beyond loopback
     ensure_index(settings)
     # Printed before the model starts loading: llama.cpp silences the process's stdout
     # and stderr while it loads, which would swallow this line from another thread.
     loading = ", loading in the background" if settings.backend != "extractive" else ""
+    url = f"http://{settings.host}:{settings.port}"
+    page = "" if api_only else f"PolicyQA on {url} ({'login required' if settings.auth else 'no login'}); "
     print(
-        f"PolicyQA on http://{settings.host}:{settings.port} "
-        f"({'login required' if settings.auth else 'no login'}; answer generator: {settings.backend}{loading}; "
-        "Ctrl-C stops)",
+        f"{page}API at {url}/v1 (OpenAI-compatible; docs at {url}/docs; "
+        f"{'key required' if settings.api_key else 'no key'}); answer generator: {settings.backend}{loading}. "
+        "Ctrl-C stops.",
         flush=True,
     )
     assistant = Assistant(settings, background=True)
-    app = build_app(assistant, settings)
-    launch(app, settings, quiet=True)
+    uvicorn.run(server_app(assistant, settings, api_only), host=settings.host, port=settings.port, log_level="warning")
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ from typing import Literal
 from assistant.condense import condense
 from assistant.types import Turn
 from index.lexical import tokenize
-from policyqa.errors import InvalidQuestionError
+from policyqa.errors import InvalidQuestionError, QuestionTooLongError
 
 AnswerKind = Literal["number", "amount", "date", "duration", "name", "list", "definition", "explanation", "fact"]
 
@@ -202,7 +202,7 @@ def normalize_question(question: object, max_chars: int) -> str:
         raise InvalidQuestionError(f"a question must be text, got {type(question).__name__}")
     if len(question) > 20 * max_chars:
         # Don't even scan a giant paste character by character.
-        raise InvalidQuestionError(
+        raise QuestionTooLongError(
             f"the question is {len(question):,} characters; the limit is {max_chars:,} "
             "(POLICYQA_MAX_QUESTION_CHARS). Ask about one thing at a time."
         )
@@ -215,7 +215,7 @@ def normalize_question(question: object, max_chars: int) -> str:
     if not cleaned:
         raise InvalidQuestionError("the question is empty: type a question about the documents")
     if len(cleaned) > max_chars:
-        raise InvalidQuestionError(
+        raise QuestionTooLongError(
             f"the question is {len(cleaned):,} characters; the limit is {max_chars:,} "
             "(POLICYQA_MAX_QUESTION_CHARS). Ask about one thing at a time."
         )

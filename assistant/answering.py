@@ -137,12 +137,14 @@ def answer_stream(
         yield refusal(ready.analysis, ready.passages, _backend(generator), "no passage matches the question")
         return
     fallback_reason: str | None = None
+    failed = False
     raw = None
     if generator is not None:
         grammar = prompts.answer_grammar(ready.shown, ready.analysis.yes_no)
         t0 = time.perf_counter()
         raw, reason = yield from _generate(generator, ready.messages, grammar, settings, timings, started)
         timings["generate"] = time.perf_counter() - t0
+        failed = reason is not None
         if reason is None:
             t0 = time.perf_counter()
             answer, reason = _from_draft(raw, ready, settings, generator)
@@ -158,10 +160,11 @@ def answer_stream(
     answer = _extractive(ready)
     timings["extract"] = time.perf_counter() - t0
     answer.fallback_reason = fallback_reason
+    answer.generator_failed = failed
     answer.draft = raw
     for i, sentence in enumerate(_sentences_of(answer.text)):
         timings.setdefault("first_token", time.perf_counter() - started)
-        yield Delta(text=sentence if i == 0 else " " + sentence)
+        yield Delta(text=sentence if i == 0 else " " + sentence, draft=False)
     answer.timings = {**timings, "total": time.perf_counter() - started}
     yield answer
 

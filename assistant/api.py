@@ -24,7 +24,7 @@ from assistant.types import Answer, Evidence, Filters, Passage, StreamEvent, Tur
 from index.embedding import Embedder
 from index.snapshot import current_marker, open_snapshot
 from index.store import VectorStore, store_identity
-from policyqa.errors import IndexCorruptError
+from policyqa.errors import IndexCorruptError, ModelUnavailableError
 from policyqa.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,11 @@ class Assistant:
         backend = backend or self.settings.backend
         return backend == "extractive" or self._generator(backend) is not None
 
+    def generator_loaded(self, backend: str | None = None) -> bool:
+        """Whether the backend's generator is loaded now (never starts loading it)."""
+        backend = backend or self.settings.backend
+        return backend == "extractive" or backend in self._generators
+
     def generator_status(self, backend: str | None = None) -> str:
         backend = backend or self.settings.backend
         if backend == "extractive":
@@ -227,11 +232,39 @@ class Assistant:
                 event.scores = scores
                 if backend != "extractive" and generator is None and not event.fallback_reason:
                     event.fallback_reason = f"generator not available: {self.generator_status(backend)}"
+                    event.generator_failed = True
                 event.timings = {**timings, **event.timings}
             yield event
 
     def chat(self, filters=None) -> Chat:
         return Chat(self, filters)
+
+    # -- llama-index components (assistant/llamaindex.py) -----------------------------
+    def as_retriever(self, filters=None, top_k: int | None = None):
+        """A llama-index `BaseRetriever` over this assistant's retrieval."""
+        from assistant.llamaindex import PolicyQARetriever
+
+        return PolicyQARetriever(self, _filters(filters), top_k)
+
+    def as_query_engine(self, filters=None, top_k: int | None = None, backend: str | None = None):
+        """A llama-index query engine that answers with verified citations."""
+        from assistant.llamaindex import PolicyQAQueryEngine
+
+        return PolicyQAQueryEngine(self, _filters(filters), top_k, backend)
+
+    def as_chat_engine(self, filters=None, top_k: int | None = None, backend: str | None = None):
+        """A llama-index chat engine that answers with verified citations and keeps the history."""
+        from assistant.llamaindex import PolicyQAChatEngine
+
+        return PolicyQAChatEngine(self, _filters(filters), top_k, backend)
+
+    def as_llm(self, backend: str | None = None):
+        """The backend's generator as a llama-index LLM (for pipelines of one's own)."""
+        backend = backend or self.settings.backend
+        generator = self._generator(backend)
+        if generator is None:
+            raise ModelUnavailableError(f"no generator to use as an LLM: {self.generator_status(backend)}")
+        return generator.llm
 
     def status(self) -> dict:
         snap = self.snapshot

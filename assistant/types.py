@@ -68,6 +68,11 @@ class Passage(BaseModel):
         return self.title or self.doc_id
 
     @property
+    def byline(self) -> str:
+        """Title, publisher and date, as a source is named in plain text."""
+        return " | ".join(bit for bit in (self.label, self.publisher, self.date) if bit)
+
+    @property
     def heading(self) -> str:
         """The passage's section path below its document's title (or the whole path)."""
         prefix = f"{self.title} > "
@@ -120,6 +125,9 @@ class Answer(BaseModel):
     passages: list[Passage] = Field(default_factory=list, description="All evidence shown to the generator.")
     backend: str = "extractive"
     fallback_reason: str | None = None  # why a generator's answer was replaced, if it was
+    generator_failed: bool = Field(
+        False, description="The generator was unavailable or failed, so the answer is evidence-only."
+    )
     checks: list[SentenceCheck] = Field(default_factory=list)
     draft: str | None = Field(None, description="The generator's raw text, before verification.")
     notes: list[str] = Field(
@@ -153,6 +161,11 @@ class Evidence(BaseModel):
 class Delta(BaseModel):
     kind: Literal["delta"] = "delta"
     text: str
+    draft: bool = Field(
+        True,
+        description="The generator's unverified text (the final Answer may differ); False for evidence-only "
+        "text, which is the answer itself.",
+    )
 
 
 StreamEvent = Evidence | Delta | Answer

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "policyqa.commands.model",
     "policyqa.commands.ask",
     "policyqa.commands.serve",
+    "policyqa.commands.mcp",
     "policyqa.commands.eval",
     "policyqa.commands.bench",
 ]

@@ -29,6 +29,10 @@ class InvalidQuestionError(PolicyQAError, ValueError):
     pass
 
 
+class QuestionTooLongError(InvalidQuestionError):
+    """A question over the length limit (an HTTP API answers 413)."""
+
+
 class ModelUnavailableError(PolicyQAError):
     pass
 

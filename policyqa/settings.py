@@ -155,6 +155,14 @@ class Settings(BaseSettings):
     queue_size: int = Field(32, ge=1, description="Questions the app queues before it says it is busy.")
     concurrency: int = Field(2, ge=1, description="Questions the app answers at once.")
 
+    # --- HTTP APIs -------------------------------------------------------------------
+    api_key: SecretStr | None = Field(
+        None,
+        description="Bearer key(s) the HTTP APIs and the MCP server over HTTP require, comma separated; required "
+        "when the server listens beyond loopback. Never printed.",
+    )
+    max_request_kb: int = Field(256, ge=1, description="Largest API request body, in kilobytes (larger: 413).")
+
     @classmethod
     def settings_customise_sources(
         cls,

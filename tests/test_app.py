@@ -1,12 +1,12 @@
 """The chat app served on loopback, driven by gradio_client like any API user would.
 
-Each test starts the real Gradio server in this process (its own thread) over the
-session's real index, and talks to it over HTTP; every Client is its own session.
+Each test starts the real server (page and APIs, as `policyqa serve` runs them) in this
+process, in its own thread, over the session's real index, and talks to it over HTTP;
+every Client is its own session.
 """
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,23 +21,14 @@ pytestmark = pytest.mark.server
 WUHAN = "Can I own 100% of a VPN service in Wuhan?"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def serving(assistant, settings):
+    """The page as `policyqa serve` serves it (beside the HTTP APIs) on a free port."""
     import app
+    from tests.serving import serving as serve_asgi
 
-    settings = settings.override(port=free_port(), host="127.0.0.1")
-    blocks = app.build_app(assistant, settings)
-    app.launch(blocks, settings, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{settings.port}/", settings
-    finally:
-        blocks.close()
+    with serve_asgi(app.server_app(assistant, settings)) as url:
+        yield f"{url}/", settings
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import time
 from pathlib import Path
 
@@ -35,12 +34,6 @@ WUHAN = "Can I own 100% of a VPN service in Wuhan?"
 ANSWERED = "#pqa-chat .pqa-answer-grounded, #pqa-chat .pqa-answer-refused, #pqa-chat .pqa-answer-error"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_settings(tmp_path_factory, base_settings) -> Settings:
     """Its own corpus copy and data dir: this module uploads documents."""
@@ -49,23 +42,21 @@ def app_settings(tmp_path_factory, base_settings) -> Settings:
     root = tmp_path_factory.mktemp("browser")
     corpus = root / "corpus"
     shutil.copytree(PROJECT_ROOT / "corpus", corpus)
-    settings = base_settings.override(
-        data_dir=root / "data", corpus_dir=corpus, port=free_port(), host="127.0.0.1", backend="extractive"
-    )
+    settings = base_settings.override(data_dir=root / "data", corpus_dir=corpus, host="127.0.0.1", backend="extractive")
     build_index(settings)
     return settings
 
 
 @pytest.fixture(scope="module")
 def server(app_settings):
+    """The page as `policyqa serve` serves it: mounted beside the HTTP APIs."""
     import app
     from assistant import Assistant
+    from tests.serving import serving
 
     assistant = Assistant(app_settings, load_generator=False)
-    blocks = app.build_app(assistant, app_settings)
-    app.launch(blocks, app_settings, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{app_settings.port}/"
-    blocks.close()
+    with serving(app.server_app(assistant, app_settings)) as url:
+        yield f"{url}/"
 
 
 @pytest.fixture(scope="module")

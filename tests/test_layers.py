@@ -1,4 +1,4 @@
-"""The layering holds: base → index → assistant → eval/webui → app/benchmarks → CLI, and
+"""The layering holds: base → index → assistant → eval/webui/api → app/benchmarks → CLI, and
 no module imports from a layer above its own (read from the source, so a lazy import
 inside a function counts too)."""
 
@@ -16,12 +16,13 @@ LAYERS = {
     "assistant": 2,
     "eval": 3,
     "webui": 3,
+    "api": 3,
     "app": 4,
     "benchmarks": 4,
     "policyqa.cli": 5,
     "policyqa.commands": 5,
 }
-PACKAGES = ["policyqa", "index", "assistant", "eval", "webui", "benchmarks"]
+PACKAGES = ["policyqa", "index", "assistant", "eval", "webui", "api", "benchmarks"]
 
 
 def layer_of(module: str) -> int | None:

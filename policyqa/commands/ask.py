@@ -48,11 +48,6 @@ def _assistant(args, settings: Settings):
     return Assistant(settings)
 
 
-def source_line(passage) -> str:
-    bits = [passage.label, passage.publisher or None, passage.date or None]
-    return " | ".join(b for b in bits if b)
-
-
 def render_answer(answer) -> str:
     lines = [textwrap.fill(answer.text, 100)]
     if answer.refused:
@@ -63,7 +58,7 @@ def render_answer(answer) -> str:
         lines.append(f"(note: {answer.fallback_reason})")
     for citation in answer.citations:
         p = citation.passage
-        lines.append(f"\n[{citation.marker}] {source_line(p)}  ({p.doc_id}, chars {p.start}-{p.end})")
+        lines.append(f"\n[{citation.marker}] {p.byline}  ({p.doc_id}, chars {p.start}-{p.end})")
         for quote in citation.quotes or []:
             lines.append(textwrap.indent(textwrap.fill(f"“{quote.text}”", 96), "    "))
     return "\n".join(lines)
@@ -117,7 +112,7 @@ def run_retrieve(args, settings: Settings) -> int:
     )
     for n, p in enumerate(found.passages, 1):
         scores = " ".join(f"{k}={v:.3f}" for k, v in p.scores.items())
-        print(f"\n{n}. score={p.score:.3f} {scores}\n   {source_line(p)} ({p.doc_id} {p.start}-{p.end})")
+        print(f"\n{n}. score={p.score:.3f} {scores}\n   {p.byline} ({p.doc_id} {p.start}-{p.end})")
         print(textwrap.indent(textwrap.fill(p.text, 96), "   "))
     return 0
 

@@ -1,0 +1,90 @@
+"""Bearer-key auth for the HTTP APIs: `POLICYQA_API_KEY`, one key or several, comma separated.
+
+Once any key is set, every API request needs one (`Authorization: Bearer <key>`). A server
+that listens beyond loopback with no key refuses to start: an open question-answering
+endpoint on a network leaks the documents to anyone who can reach it. Keys are compared
+in constant time and never logged, echoed or put into an error message.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+
+from fastapi import Request
+from pydantic import SecretStr
+from starlette.datastructures import Headers
+
+from api.errors import APIError
+from policyqa.errors import PolicyQAError
+from policyqa.settings import Settings
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def parse_keys(value: SecretStr | str | None) -> tuple[str, ...]:
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return tuple(k.strip() for k in (raw or "").split(",") if k.strip())
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip().strip("[]")
+    if host.casefold() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name or a wildcard ("0.0.0.0" parses; "" does not)
+
+
+def check_exposure(settings: Settings) -> None:
+    """Refuse to serve the API beyond loopback without a key (see the module docstring)."""
+    if not is_loopback(settings.host) and not parse_keys(settings.api_key):
+        raise PolicyQAError(
+            f"the API would listen on {settings.host} with no key: set POLICYQA_API_KEY (one key or several, "
+            "comma separated) or bind to 127.0.0.1 (POLICYQA_HOST)"
+        )
+
+
+class KeyCheck:
+    """The request's bearer key must be one of `keys` (none set: open). A FastAPI dependency,
+    and `guard(app)` for a plain ASGI app (the MCP server over HTTP)."""
+
+    def __init__(self, keys: tuple[str, ...]):
+        self._keys = [k.encode() for k in keys]
+
+    def __call__(self, request: Request) -> None:
+        self.check(request.headers.get("authorization", ""))
+
+    def check(self, authorization: str) -> None:
+        if not self._keys:
+            return
+        scheme, _, token = authorization.partition(" ")
+        if scheme.casefold() != "bearer" or not token.strip():
+            raise APIError(
+                401,
+                "this server needs an API key: send it as 'Authorization: Bearer <key>'",
+                code="missing_api_key",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        given = token.strip().encode()
+        # Every key is compared, so the time taken does not say which one came close.
+        matched = [hmac.compare_digest(given, key) for key in self._keys]
+        if not any(matched):
+            raise APIError(
+                401, "the API key is not valid", code="invalid_api_key", headers={"WWW-Authenticate": "Bearer"}
+            )
+
+    def guard(self, app):
+        """`app` behind the key check."""
+
+        async def guarded(scope, receive, send):
+            if scope["type"] == "http":
+                headers = Headers(scope=scope)
+                try:
+                    self.check(headers.get("authorization", ""))
+                except APIError as exc:
+                    return await exc.response()(scope, receive, send)
+            return await app(scope, receive, send)
+
+        return guarded

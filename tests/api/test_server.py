@@ -1,0 +1,83 @@
+"""`policyqa serve` as users run it: the page and the APIs on one server, `--api-only`,
+and no server beyond loopback without a key."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.api.helpers import WUHAN
+from tests.serving import free_port, serving
+
+pytestmark = pytest.mark.server
+
+
+def cli_env(settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "POLICYQA_DATA_DIR": str(settings.data_dir),
+        "POLICYQA_CORPUS_DIR": str(settings.corpus_dir),
+        "POLICYQA_MODEL_DIR": str(settings.models_dir),
+    }
+
+
+def test_page_and_apis_share_one_server(assistant, built_settings):
+    import app
+
+    with serving(app.server_app(assistant, built_settings)) as url:
+        page = httpx.get(f"{url}/")
+        assert page.status_code == 200 and "<!doctype html>" in page.text.lower()
+        assert httpx.get(f"{url}/config").json()["title"] == "PolicyQA"
+        assert httpx.get(f"{url}/gradio_api/info").status_code == 200
+        assert httpx.get(f"{url}/v1/models").json()["data"][0]["id"] == "policyqa"
+        r = httpx.post(f"{url}/v1/retrieve", json={"question": WUHAN})
+        assert any("50%" in p["text"] for p in r.json()["passages"])
+
+
+def test_serve_api_only_from_the_command_line(built_settings):
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "policyqa.cli",
+        "serve",
+        "--api-only",
+        "--backend",
+        "extractive",
+        "--port",
+        str(port),
+    ]
+    process = subprocess.Popen(command, env=cli_env(built_settings), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 120
+        while True:
+            assert process.poll() is None, process.stdout.read().decode()
+            try:
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not come up"
+            time.sleep(0.5)
+        assert httpx.get(f"{url}/").status_code == 404  # no page with --api-only
+        assert httpx.get(f"{url}/v1/documents").json()["count"] == 5
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_serve_refuses_to_listen_beyond_loopback_without_a_key(built_settings):
+    env = {**cli_env(built_settings), "POLICYQA_HOST": "0.0.0.0"}
+    done = subprocess.run(
+        [sys.executable, "-m", "policyqa.cli", "serve", "--backend", "extractive"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "POLICYQA_API_KEY" in done.stderr, done.stderr
