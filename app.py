@@ -531,10 +531,16 @@ def serve(settings: Settings, api_only: bool = False) -> None:
     page and the APIs until interrupted."""
     import uvicorn
 
-    from api.auth import check_exposure
+    from api.auth import check_exposure, is_loopback
 
     parse_auth(settings.auth)  # a bad POLICYQA_AUTH fails before anything loads
     check_exposure(settings)  # so does an API open beyond loopback
+    if not api_only and not settings.auth and not is_loopback(settings.host):
+        print(
+            f"warning: the chat page on {settings.host} has no login; anyone who reaches it can ask "
+            "(set POLICYQA_AUTH=user:password)",
+            flush=True,
+        )
     ensure_index(settings)
     # Printed before the model starts loading: llama.cpp silences the process's stdout
     # and stderr while it loads, which would swallow this line from another thread.

@@ -10,6 +10,17 @@ from policyqa.settings import Settings
 BACKENDS = ["local", "openai", "ollama", "extractive"]
 
 
+def judge_options(parser) -> None:
+    """Which LLM judges (or, for `generate`, writes questions): a URL, else the local model."""
+    parser.add_argument(
+        "--judge-url",
+        help="an OpenAI-compatible LLM (…/v1); default: start the local model on loopback; "
+        "API key from POLICYQA_JUDGE_API_KEY",
+    )
+    parser.add_argument("--judge-model", help="model name at --judge-url")
+    parser.add_argument("--judge-small", action="store_true", help="the local 0.5B model instead of the 1.5B")
+
+
 def register(sub) -> None:
     ev = sub.add_parser("eval", help="evaluate answers with ragas; release gate").add_subparsers(
         dest="action", required=True
@@ -29,13 +40,7 @@ def register(sub) -> None:
         help="no-LLM metrics on every question, no judge (a release candidate's quick check)",
     )
     run.add_argument("--limit", type=int, help="only the first N questions (after --quick sampling)")
-    run.add_argument(
-        "--judge-url",
-        help="an OpenAI-compatible judge (…/v1); default: start the local model on loopback; "
-        "API key from POLICYQA_JUDGE_API_KEY",
-    )
-    run.add_argument("--judge-model", help="model name at --judge-url")
-    run.add_argument("--judge-small", action="store_true", help="local judge: the 0.5B model instead of the 1.5B")
+    judge_options(run)
     run.add_argument(
         "--judge-structured",
         choices=["auto", "schema", "json"],
@@ -71,9 +76,7 @@ def register(sub) -> None:
     gen = ev.add_parser("generate", help="generate a synthetic test set with ragas's TestsetGenerator")
     gen.add_argument("--size", type=int, default=24, help="questions to ask ragas for (default 24)")
     gen.add_argument("--name", default="synthetic", help="output name under eval/testsets/ (default: synthetic)")
-    gen.add_argument("--judge-url", help="OpenAI-compatible LLM (default: the local model on loopback)")
-    gen.add_argument("--judge-model", help="model name at --judge-url")
-    gen.add_argument("--judge-small", action="store_true", help="local LLM: the 0.5B model")
+    judge_options(gen)
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--out", type=Path, help="write here instead of eval/testsets/<name>.jsonl")
     gen.add_argument(
