@@ -137,7 +137,8 @@ def render() -> tuple[str, str]:
             if data:
                 parts.append(
                     f"### {data['corpus'].get('source', 'synthetic')}\n\n{data['corpus']['documents']} documents, "
-                    f"{data['corpus']['chunks']} chunks. Measured {provenance(data)}.\n\n"
+                    f"{data['corpus']['chunks']} texts embedded (each chunk and, for verification, its "
+                    f"sentences; `chunks` below counts them). Measured {provenance(data)}.\n\n"
                     + _markdown(data["pipelines"], ["pipeline", "chunks", "seconds", "chunks_per_s", "vs_raw"])
                     + "\n"
                 )
