@@ -173,8 +173,7 @@ class Completion:
                         shown += event.text
                         yield self.chunk({"content": event.text})
                 elif isinstance(event, Answer):
-                    rest = event.text[len(shown) :] if event.text.startswith(shown) else "\n\n" + event.text
-                    yield self.chunk({"content": rest + source_notes(event)})
+                    yield self.chunk({"content": _unsent(event.text, shown) + source_notes(event)})
                     yield self.chunk(
                         {}, citations=[citation_json(c) for c in event.citations], policyqa=status_json(event)
                     )
@@ -227,6 +226,15 @@ def router(assistant: Assistant, settings: Settings) -> APIRouter:
         )
 
     return routes
+
+
+def _unsent(text: str, shown: str) -> str:
+    """What of the answer's text the stream has not sent yet. Evidence-only text streams
+    sentence by sentence, which may differ from the answer in white space only."""
+    if text.startswith(shown):
+        return text[len(shown) :]
+    flat, sent = " ".join(text.split()), " ".join(shown.split())
+    return flat[len(sent) :] if flat.startswith(sent) else "\n\n" + text
 
 
 def _chain(head: list, rest: Iterator) -> Iterator:

@@ -89,6 +89,10 @@ def test_extractive_stream_is_content_from_the_start(api_url):
     content = "".join(c.choices[0].delta.content or "" for c in chunks)
     assert "50%" in content and content.count("Sources:") == 1
     assert not any(extra(c.choices[0].delta, "reasoning_content") for c in chunks)
+    whole = openai_client(api_url).chat.completions.create(
+        model="policyqa-extractive", messages=[{"role": "user", "content": WUHAN}]
+    )
+    assert content.split() == whole.choices[0].message.content.split()  # the same answer, sent once
 
 
 def test_models_list_the_corpus_once_per_backend(api_url):
