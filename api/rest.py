@@ -97,7 +97,6 @@ def health_router(assistant: Assistant, settings: Settings) -> APIRouter:
     def healthz() -> Health:
         """Whether the server can answer: the index opens; and the default generator's state."""
         _ = assistant.snapshot  # raises (503) when the index cannot be read
-        ready = settings.backend == "extractive" or assistant.generator_loaded(settings.backend)
-        return Health(status="ok", generator=assistant.generator_status(), generator_ready=ready)
+        return Health(status="ok", generator=assistant.generator_status(), generator_ready=assistant.generator_loaded())
 
     return routes

@@ -21,6 +21,15 @@ def judge_options(parser) -> None:
     parser.add_argument("--judge-small", action="store_true", help="the local 0.5B model instead of the 1.5B")
 
 
+def judge_choice(args) -> dict:
+    """The options of `judge_options`, as the runner's and the generator's fields."""
+    return {
+        "judge_url": args.judge_url,
+        "judge_model": args.judge_model,
+        "judge_size": "small" if args.judge_small else "default",
+    }
+
+
 def register(sub) -> None:
     ev = sub.add_parser("eval", help="evaluate answers with ragas; release gate").add_subparsers(
         dest="action", required=True
@@ -97,9 +106,7 @@ def run_eval(args, settings: Settings) -> int:
         quick=args.quick,
         judge=not args.no_judge,
         limit=args.limit,
-        judge_url=args.judge_url,
-        judge_model=args.judge_model,
-        judge_size="small" if args.judge_small else "default",
+        **judge_choice(args),
         judge_structured=args.judge_structured,
         judge_concurrency=args.judge_concurrency,
         judge_timeout=args.judge_timeout,
@@ -164,9 +171,7 @@ def run_generate(args, settings: Settings) -> int:
         GenerateOptions(
             size=args.size,
             name=args.name,
-            judge_url=args.judge_url,
-            judge_model=args.judge_model,
-            judge_size="small" if args.judge_small else "default",
+            **judge_choice(args),
             seed=args.seed,
             out=args.out,
         ),

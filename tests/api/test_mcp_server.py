@@ -4,12 +4,11 @@ subprocess, as an agent's client starts it, and the same tools over streamable H
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 
 import pytest
 
-from tests.api.helpers import WUHAN
+from tests.api.helpers import WUHAN, cli_env
 from tests.serving import serving
 
 pytestmark = pytest.mark.server
@@ -50,13 +49,7 @@ def check(results: dict) -> None:
 def test_mcp_over_stdio(built_settings):
     from mcp import Client, StdioServerParameters
 
-    env = {
-        **os.environ,
-        "POLICYQA_DATA_DIR": str(built_settings.data_dir),
-        "POLICYQA_CORPUS_DIR": str(built_settings.corpus_dir),
-        "POLICYQA_MODEL_DIR": str(built_settings.models_dir),
-        "POLICYQA_BACKEND": "extractive",
-    }
+    env = cli_env(built_settings, POLICYQA_BACKEND="extractive")
     params = StdioServerParameters(command=sys.executable, args=["-m", "policyqa.cli", "mcp"], env=env)
 
     async def run():

@@ -3,7 +3,6 @@ and no server beyond loopback without a key."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -11,19 +10,10 @@ import time
 import httpx
 import pytest
 
-from tests.api.helpers import WUHAN
+from tests.api.helpers import WUHAN, cli_env
 from tests.serving import free_port, serving
 
 pytestmark = pytest.mark.server
-
-
-def cli_env(settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "POLICYQA_DATA_DIR": str(settings.data_dir),
-        "POLICYQA_CORPUS_DIR": str(settings.corpus_dir),
-        "POLICYQA_MODEL_DIR": str(settings.models_dir),
-    }
 
 
 def test_page_and_apis_share_one_server(assistant, built_settings):
@@ -72,7 +62,7 @@ def test_serve_api_only_from_the_command_line(built_settings):
 
 
 def test_serve_refuses_to_listen_beyond_loopback_without_a_key(built_settings):
-    env = {**cli_env(built_settings), "POLICYQA_HOST": "0.0.0.0"}
+    env = cli_env(built_settings, POLICYQA_HOST="0.0.0.0")
     done = subprocess.run(
         [sys.executable, "-m", "policyqa.cli", "serve", "--backend", "extractive"],
         env=env,
