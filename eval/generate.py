@@ -188,7 +188,7 @@ def generate(settings: Settings, options: GenerateOptions) -> Path:
         llm = make_ragas_llm(
             endpoint, max_tokens=options.max_tokens, timeout=options.timeout, log=calls, max_string=REFERENCE_CHARS
         )
-        embeddings = _embeddings(settings)
+        embeddings = _embeddings()
         generator = TestsetGenerator(llm=llm, embedding_model=embeddings)
         run_config = RunConfig(timeout=options.timeout, max_workers=1, max_retries=2, seed=options.seed)
         transforms = default_transforms_for_prechunked(llm=llm, embedding_model=embeddings)

@@ -222,14 +222,17 @@ def answer_all(assistant, samples: list[Sample], backend: str, show: bool) -> li
     return results
 
 
-def _embeddings(settings: Settings):
+# The semantic-similarity metric's model is part of the metric, not of the product: it stays
+# the same whatever model the index uses, so figures compare across configurations.
+METRIC_EMBED_MODEL = "all-MiniLM-L6-v2"
+
+
+def _embeddings():
     from ragas.embeddings import HuggingFaceEmbeddings
 
     from index.embedding import resolve_model_path
 
-    return HuggingFaceEmbeddings(
-        model=str(resolve_model_path(settings.embed_model)), device="cpu", local_files_only=True
-    )
+    return HuggingFaceEmbeddings(model=str(resolve_model_path(METRIC_EMBED_MODEL)), device="cpu", local_files_only=True)
 
 
 async def score_local(records: list[QuestionResult], samples: list[Sample], snapshot, embeddings, show: bool) -> None:
@@ -353,7 +356,7 @@ def run(settings: Settings, options: RunOptions) -> tuple[RunResult, Path]:
         records = answer_all(assistant, samples, backend, options.show_progress)
         timings["answering"] = time.perf_counter() - t0
 
-        embeddings = _embeddings(settings)
+        embeddings = _embeddings()
         t0 = time.perf_counter()
         asyncio.run(score_local(records, samples, assistant.snapshot, embeddings, options.show_progress))
         timings["local_metrics"] = time.perf_counter() - t0

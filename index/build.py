@@ -206,11 +206,11 @@ def _sweep(settings: Settings, snapshot: Snapshot, store=None) -> int:
 
 def _write_generation(settings, current, docs, hashes, config, report, progress) -> None:
     """`current` is the committed generation if its vectors are in this collection, else None."""
-    from index.embedding import Embedder
+    from index.embedding import load_embedder
     from index.store import VectorStore, store_identity
 
     t0 = time.perf_counter()
-    embedder = Embedder(settings)
+    embedder = load_embedder(settings)
     report.timings["model"] = time.perf_counter() - t0
     store = VectorStore(settings, collection_name(settings), embedder.dim)
     old_chunks: dict[str, list[ChunkRecord]] = {}

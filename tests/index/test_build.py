@@ -153,50 +153,6 @@ def test_parallel_workers_give_the_same_index(small_corpus, settings_for, monkey
     np.testing.assert_allclose(np.linalg.norm(vb, axis=1), 1.0, atol=1e-5)
 
 
-def test_worker_process_encodes_like_this_process(tmp_path):
-    """The code a parallel worker runs, in a real spawned process: same vectors, per job."""
-    import multiprocessing as mp
-    import os
-
-    from index.embedding import Embedder, _worker_main
-    from policyqa.settings import Settings
-
-    embedder = Embedder(Settings(data_dir=tmp_path))
-    ctx = mp.get_context("spawn")
-    jobs, results = ctx.Queue(), ctx.Queue()
-    worker = ctx.Process(target=_worker_main, args=(str(embedder.path), 8, 1, os.getpid(), jobs, results))
-    worker.start()
-    try:
-        batches = [["cloud services in Beijing", "VPN ownership capped at 50%"], ["data centres", "", "x " * 400]]
-        for n, texts in enumerate(batches):
-            jobs.put((n, texts))
-        jobs.put(None)
-        got = dict((n, (vectors, error)) for n, vectors, error in (results.get(timeout=120) for _ in batches))
-        worker.join(timeout=30)
-        assert worker.exitcode == 0
-    finally:
-        if worker.is_alive():
-            worker.kill()
-    for n, texts in enumerate(batches):
-        vectors, error = got[n]
-        assert error is None
-        np.testing.assert_allclose(vectors, embedder.embed_documents(texts), atol=1e-5)
-
-
-def test_embedder_keeps_input_order_and_normalises(tmp_path):
-    from index.embedding import Embedder
-    from policyqa.settings import Settings
-
-    embedder = Embedder(Settings(data_dir=tmp_path, embed_batch_size=2))
-    texts = ["short", "a much longer text about foreign investment in cloud services " * 3, "mid length text", ""]
-    seen = []
-    out = embedder.embed_documents(texts, progress=seen.append)
-    assert sum(seen) == len(texts)
-    for text, row in zip(texts, out):
-        np.testing.assert_allclose(row, embedder.embed_query(text), atol=1e-5)
-    assert embedder.embed_documents([]).shape == (0, 384)
-
-
 def test_cli_build_and_status(corpus_dir, settings_for, capsys):
     from policyqa.cli import main
 

@@ -1,0 +1,109 @@
+"""Both embedding backends, with the real packaged models: vectors, order, the query and
+passage sides, across languages, and what a llama-index pipeline gets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.embedding import E5_MODEL, load_embedder
+from policyqa.errors import ModelUnavailableError
+from policyqa.settings import Settings
+
+MODELS = ["all-MiniLM-L6-v2", E5_MODEL]
+
+
+@pytest.fixture(scope="module", params=MODELS)
+def embedder(request, tmp_path_factory):
+    return load_embedder(Settings(data_dir=tmp_path_factory.mktemp("e"), embed_model=request.param, embed_batch_size=2))
+
+
+def test_embedder_keeps_input_order_and_normalises(embedder):
+    texts = ["short", "a much longer text about foreign investment in cloud services " * 3, "mid length text", ""]
+    seen = []
+    out = embedder.embed_documents(texts, progress=seen.append)
+    assert sum(seen) == len(texts)
+    assert out.shape == (len(texts), embedder.dim) and out.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-4)
+    # Batched, sliced and reordered, each row is what the text embeds to on its own.
+    for text, row in zip(texts, out):
+        np.testing.assert_allclose(row, embedder.raw_encode([text])[0], atol=1e-4)
+    assert embedder.embed_documents([]).shape == (0, embedder.dim)
+    assert embedder.embed_many([]).shape == (0, embedder.dim)
+
+
+def test_a_question_is_closest_to_the_passage_that_answers_it(embedder):
+    passages = [
+        "Foreign ownership of domestic VPN services is capped at 50 percent.",
+        "Employees accrue four hours of sick leave every pay period.",
+        "The office is closed on public holidays.",
+    ]
+    scores = embedder.embed_documents(passages) @ embedder.embed_query("How much of a VPN company may a foreigner own?")
+    assert int(np.argmax(scores)) == 0
+
+
+def test_e5_embeds_queries_and_passages_with_their_own_prefixes(tmp_path):
+    e5 = load_embedder(Settings(data_dir=tmp_path, embed_model=E5_MODEL))
+    text = "Foreign ownership of domestic VPN services is capped at 50 percent."
+    query, passage = e5.embed_query(text), e5.embed_documents([text])[0]
+    assert not np.allclose(query, passage, atol=1e-3)  # "query: " vs "passage: "
+    np.testing.assert_allclose(e5.embed_many([text])[0], query, atol=1e-5)  # symmetric use: the query side
+
+
+def test_e5_finds_the_same_fact_in_german_and_chinese(tmp_path):
+    """An English question scores the German and Chinese renderings of its answer above an
+    unrelated English sentence: dense search works across languages with this model."""
+    e5 = load_embedder(Settings(data_dir=tmp_path, embed_model=E5_MODEL))
+    q = e5.embed_query("Is foreign ownership of VPN services limited?")
+    same_de, same_zh, other = (
+        e5.embed_documents(
+            [
+                "Der ausländische Anteil an inländischen VPN-Diensten ist auf 50 Prozent begrenzt.",
+                "外资持有国内VPN服务的比例上限为50%。",
+                "Employees accrue four hours of sick leave every pay period.",
+            ]
+        )
+        @ q
+    )
+    assert min(same_de, same_zh) > other
+
+
+def test_llama_index_sees_the_same_vectors(embedder):
+    li = embedder.llama_index_embedding()
+    text = "Cloud services are opened to foreign investors in pilot cities."
+    np.testing.assert_allclose(li.get_query_embedding(text), embedder.embed_query(text), atol=1e-4)
+    np.testing.assert_allclose(li.get_text_embedding_batch([text])[0], embedder.raw_encode([text])[0], atol=1e-4)
+
+
+def test_an_unknown_model_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelUnavailableError, match="multilingual-e5-small"):
+        load_embedder(Settings(data_dir=tmp_path, embed_model=str(tmp_path / "no-such-model")))
+
+
+def test_worker_process_encodes_like_this_process(tmp_path):
+    """The code a parallel worker runs, in a real spawned process: same vectors, per job."""
+    import multiprocessing as mp
+    import os
+
+    from index.embedding import _worker_main
+
+    embedder = load_embedder(Settings(data_dir=tmp_path))
+    ctx = mp.get_context("spawn")
+    jobs, results = ctx.Queue(), ctx.Queue()
+    worker = ctx.Process(target=_worker_main, args=(str(embedder.path), 8, 1, os.getpid(), jobs, results))
+    worker.start()
+    try:
+        batches = [["cloud services in Beijing", "VPN ownership capped at 50%"], ["data centres", "", "x " * 400]]
+        for n, texts in enumerate(batches):
+            jobs.put((n, texts))
+        jobs.put(None)
+        got = dict((n, (vectors, error)) for n, vectors, error in (results.get(timeout=120) for _ in batches))
+        worker.join(timeout=30)
+        assert worker.exitcode == 0
+    finally:
+        if worker.is_alive():
+            worker.kill()
+    for n, texts in enumerate(batches):
+        vectors, error = got[n]
+        assert error is None
+        np.testing.assert_allclose(vectors, embedder.embed_documents(texts), atol=1e-5)
