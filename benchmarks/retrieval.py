@@ -6,7 +6,9 @@ Methods, side by side on the same Chroma collection and the same chunks:
 - llamaindex-hybrid: what a llama-index user would write, `QueryFusionRetriever` over
   llama-index's `BM25Retriever` and the vector retriever, reciprocal-rank fusion;
 - fused: our dense + BM25 fusion without re-ranking;
-- full: the whole pipeline (fusion, re-ranking, repeats dropped, neighbours merged).
+- full: the whole pipeline (fusion, re-ranking, repeats dropped, neighbours merged);
+- with `--compare-embedding MODEL`: dense, fused and full again with another embedding
+  model, over its own index of the same chunks, in the same run.
 
 A passage "hits" when it overlaps a reference context's span in the cleaned document.
 Answerability (the policy's refusals before generation) is scored beside it for the full
@@ -211,6 +213,24 @@ def run(settings: Settings, args) -> dict:
             print(table(extra, ["method", "questions", "hit@1", "hit@3", "mrr", "all@3"]))
     lat = latency(assistant, samples[:40])
     print(f"Assistant.search latency: {lat}")
+    latencies = {settings.embed_model: lat}
+    for model in [m for m in str(getattr(args, "compare_embedding", "") or "").split(",") if m]:
+        # Another embedding model, side by side in this run: same chunks, its own index.
+        from index.embedding import model_slug
+
+        alt = settings.override(embed_model=model, data_dir=settings.data_dir / f"embed-{model_slug(model)}")
+        ensure_index(alt)
+        other = Assistant(alt, load_generator=False)
+        got = evaluate(other, samples, methods=("dense", "fused", "full"))
+        for split in splits:
+            extra = summarize(got, split)
+            for row in extra:
+                row["method"] = f"{row['method']} [{model}]"
+            summary[split] += extra
+            print(f"\n{testset} [{split}] with {model}")
+            print(table(extra, ["method", "questions", "hit@1", "hit@3", "mrr", "all@3", "best_strength_threshold"]))
+        latencies[model] = latency(other, samples[:40])
+        print(f"Assistant.search latency with {model}: {latencies[model]}")
     out = {
         "testset": testset,
         "corpus": str(settings.corpus_dir),
@@ -222,6 +242,7 @@ def run(settings: Settings, args) -> dict:
         },
         "summary": summary,
         "latency": lat,
+        "latency_by_model": latencies,
         "strengths": [
             {"id": s.id, "split": s.split, "answerable": s.answerable, "strength": round(x, 3), "passed": ok}
             for s, x, ok in result["strengths"]

@@ -52,6 +52,13 @@ def _retrieval_args(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also run the full pipeline over chunks indexed without their section path",
     )
+    p.add_argument(
+        "--compare-embedding",
+        dest="compare_embedding",
+        default="",
+        help="also run dense, fused and full retrieval with these embedding models (comma separated), "
+        "each over its own index of the same chunks",
+    )
 
 
 def _answers_args(p: argparse.ArgumentParser) -> None:
