@@ -56,6 +56,21 @@ def retrieval_section(label: str, data: dict) -> str:
     )
 
 
+def embeddings_section(label: str, data: dict) -> str:
+    default = data.get("settings", {}).get("embed_model", "default")
+    rows = []
+    for row in _split_rows(data, "method"):
+        method, _, model = row["method"].partition(" [")
+        if method in ("dense", "fused", "full"):
+            rows.append({**row, "method": method, "model": model.rstrip("]") or default})
+    cols = ["split", "model", "method", "questions", "hit@1", "hit@3", "mrr", "all@3"]
+    lat = " · ".join(f"{m} {v.get('p50_ms')}/{v.get('p95_ms')} ms" for m, v in data.get("latency_by_model", {}).items())
+    return (
+        f"### {label}\n\n`Assistant.search` p50/p95: {lat}. Measured {provenance(data)}.\n\n"
+        f"{_markdown(sorted(rows, key=lambda r: (r['split'], r['method'], r['model'])), cols)}\n"
+    )
+
+
 def answers_section(label: str, data: dict) -> str:
     rows = _split_rows(data, "backend")
     cols = [
@@ -121,6 +136,17 @@ def render() -> tuple[str, str]:
         data = load(retrieval)
         if data:
             parts.append(retrieval_section(label, data))
+    compared = [(label, load(f"retrieval-embeddings{name[len('retrieval') :]}")) for label, name, _, _ in CORPORA]
+    if any(data for _, data in compared):
+        parts.append(
+            "## Embedding models\n\nThe same chunks embedded with each model, each over its own index, in one run "
+            "(`policyqa bench retrieval --compare-embedding MODEL --output retrieval-embeddings-…`). `dense` ranks by "
+            "cosine alone, so it compares the models fairly; `fused` and `full` use weights and thresholds "
+            "calibrated on the default model's similarity scale.\n"
+        )
+        for label, data in compared:
+            if data:
+                parts.append(embeddings_section(label, data))
     parts.append(
         "## Answers\n\nLocal backend (Qwen2.5-Coder-1.5B) and the extractive backend, default settings, "
         "one set of settings for every collection.\n"

@@ -249,6 +249,6 @@ def run(settings: Settings, args) -> dict:
         ],
         "questions_detail": {m: rows for m, rows in result["rows"].items()},
     }
-    path = write_result(result_name("retrieval", testset), out)
+    path = write_result(getattr(args, "output", None) or result_name("retrieval", testset), out)
     print(f"wrote {path}")
     return out

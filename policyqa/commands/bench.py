@@ -59,6 +59,7 @@ def _retrieval_args(p: argparse.ArgumentParser) -> None:
         help="also run dense, fused and full retrieval with these embedding models (comma separated), "
         "each over its own index of the same chunks",
     )
+    p.add_argument("--output", default="", help="result name under benchmarks/results/ (default: retrieval[-TESTSET])")
 
 
 def _answers_args(p: argparse.ArgumentParser) -> None:
