@@ -58,16 +58,17 @@ def retrieval_section(label: str, data: dict) -> str:
 
 def embeddings_section(label: str, data: dict) -> str:
     default = data.get("settings", {}).get("embed_model", "default")
+    order = ["dense", "fused", "full"]
     rows = []
     for row in _split_rows(data, "method"):
         method, _, model = row["method"].partition(" [")
-        if method in ("dense", "fused", "full"):
+        if method in order:
             rows.append({**row, "method": method, "model": model.rstrip("]") or default})
     cols = ["split", "model", "method", "questions", "hit@1", "hit@3", "mrr", "all@3"]
     lat = " · ".join(f"{m} {v.get('p50_ms')}/{v.get('p95_ms')} ms" for m, v in data.get("latency_by_model", {}).items())
     return (
         f"### {label}\n\n`Assistant.search` p50/p95: {lat}. Measured {provenance(data)}.\n\n"
-        f"{_markdown(sorted(rows, key=lambda r: (r['split'], r['method'], r['model'])), cols)}\n"
+        f"{_markdown(sorted(rows, key=lambda r: (r['split'], order.index(r['method']), r['model'])), cols)}\n"
     )
 
 
