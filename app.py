@@ -106,11 +106,13 @@ def parse_date(value: Any, label: str) -> dt.date | None:
         raise gr.Error(f"{label} date {text[:30]!r} is not a date (yyyy-mm-dd)") from None
 
 
-def make_filters(publishers, documents, date_from, date_to) -> Filters:
+def make_filters(publishers, documents, date_from, date_to, languages=()) -> Filters:
     start, end = parse_date(date_from, "From"), parse_date(date_to, "To")
     if start and end and start > end:
         raise gr.Error("The From date is after the To date")
-    return Filters(publishers=publishers or (), doc_ids=documents or (), date_from=start, date_to=end)
+    return Filters(
+        publishers=publishers or (), doc_ids=documents or (), languages=languages or (), date_from=start, date_to=end
+    )
 
 
 class ChatApp:
@@ -124,7 +126,7 @@ class ChatApp:
         self._preload_lock = threading.Lock()
 
     # -- chat -------------------------------------------------------------------------
-    def respond(self, question, backend, top_k, publishers, documents, date_from, date_to, session):
+    def respond(self, question, backend, top_k, publishers, documents, languages, date_from, date_to, session):
         """Stream one exchange. Yields (chatbot, session, question box, answer JSON)."""
         session = session or new_session()
         question = (question or "").strip()
@@ -132,7 +134,7 @@ class ChatApp:
             gr.Warning("Type a question first.")
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
-        filters = make_filters(publishers, documents, date_from, date_to)
+        filters = make_filters(publishers, documents, date_from, date_to, languages)
         backend = backend or self.settings.backend
         shown = session["messages"] + [{"role": "user", "content": render.question_html(question)}]
         yield shown + [{"role": "assistant", "content": render.pending_html(None)}], gr.skip(), _busy(), gr.skip()
@@ -183,9 +185,9 @@ class ChatApp:
         }
         yield shown, new, _idle(), record["answer"]
 
-    def ask_example(self, sample, backend, top_k, publishers, documents, date_from, date_to, session):
+    def ask_example(self, sample, backend, top_k, publishers, documents, languages, date_from, date_to, session):
         question = sample[0] if isinstance(sample, (list, tuple)) else sample
-        yield from self.respond(question, backend, top_k, publishers, documents, date_from, date_to, session)
+        yield from self.respond(question, backend, top_k, publishers, documents, languages, date_from, date_to, session)
 
     def stopped(self, chat, session):
         """Stop pressed: keep the question on screen, marked as stopped; not in history."""
@@ -232,17 +234,20 @@ class ChatApp:
         return self.status(backend)
 
     # -- corpus -----------------------------------------------------------------------
-    def filter_choices(self) -> tuple[list[str], list[tuple[str, str]]]:
+    def filter_choices(self) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+        """Publishers, documents (label, id) and languages of the indexed collection."""
         docs = sorted(self.assistant.snapshot.documents.values(), key=lambda d: d.id)
         publishers = sorted({d.publisher for d in docs if d.publisher})
-        return publishers, [(f"{d.title} ({d.id})" if d.title else d.id, d.id) for d in docs]
+        languages = sorted({d.language for d in docs if d.language})
+        return publishers, [(f"{d.title} ({d.id})" if d.title else d.id, d.id) for d in docs], languages
 
     def corpus_views(self):
-        publishers, documents = self.filter_choices()
+        publishers, documents, languages = self.filter_choices()
         return (
             render.document_rows(self.assistant.snapshot),
             gr.Dropdown(choices=publishers),
             gr.Dropdown(choices=documents),
+            gr.Dropdown(choices=languages),
         )
 
     def add_documents(self, files, backend, progress=gr.Progress()):
@@ -250,7 +255,7 @@ class ChatApp:
         paths = [Path(f if isinstance(f, str) else getattr(f, "name", f)) for f in (files or [])]
         if not paths:
             gr.Warning("Choose one or more files first (.md, .txt, .html, .pdf).")
-            return (gr.skip(),) * 6
+            return (gr.skip(),) * 7
         max_bytes = int(self.settings.max_upload_mb * 1_000_000)
         result = save_uploads([(p.name, p) for p in paths], self.settings.corpus_dir, max_bytes)
         lines = [f"rejected: {r}" for r in result.rejected]
@@ -293,7 +298,7 @@ class ChatApp:
 def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
     ui = ChatApp(assistant, settings)
     status_now, _ = ui.status()
-    publisher_choices, document_choices = ui.filter_choices()
+    publisher_choices, document_choices, language_choices = ui.filter_choices()
 
     with gr.Blocks(title="PolicyQA", analytics_enabled=False) as app:
         session = gr.State(new_session())
@@ -374,6 +379,13 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                                 label="Only these documents",
                                 elem_id="pqa-documents",
                             )
+                            languages = gr.Dropdown(
+                                language_choices,
+                                value=[],
+                                multiselect=True,
+                                label="Only these languages",
+                                elem_id="pqa-languages",
+                            )
                             with gr.Row():
                                 date_from = gr.DateTime(
                                     "", label="Dated from", include_time=False, type="string", elem_id="pqa-date-from"
@@ -398,11 +410,11 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 )
                 doc_table = gr.Dataframe(
                     value=render.document_rows(assistant.snapshot),
-                    headers=["id", "title", "publisher", "date", "chunks", "file"],
-                    datatype=["str", "str", "str", "str", "number", "str"],
+                    headers=["id", "title", "publisher", "date", "language", "chunks", "file"],
+                    datatype=["str", "str", "str", "str", "str", "number", "str"],
                     interactive=False,
                     wrap=True,
-                    column_widths=["19%", "37%", "14%", "10%", "7%", "13%"],
+                    column_widths=["18%", "34%", "13%", "10%", "6%", "6%", "13%"],
                     elem_id="pqa-documents-table",
                     label="Documents",
                     show_label=False,
@@ -422,7 +434,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 build_log = gr.Textbox(label="Index build", lines=6, interactive=False, elem_id="pqa-build-log")
 
         # -- wiring ---------------------------------------------------------------------
-        chat_inputs = [question, backend, top_k, publishers, documents, date_from, date_to, session]
+        chat_inputs = [question, backend, top_k, publishers, documents, languages, date_from, date_to, session]
         chat_outputs = [chatbot, session, question, answer_json]
         answering = dict(concurrency_limit=settings.concurrency, concurrency_id="answer")
         asked = question.submit(ui.respond, chat_inputs, chat_outputs, api_name="ask", **answering)
@@ -457,10 +469,14 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         # page are from start-up; the model may have loaded or documents been added since).
         app.load(ui.status, [backend], [status, timer], api_visibility="private", concurrency_limit=None)
         app.load(
-            ui.corpus_views, None, [doc_table, publishers, documents], api_visibility="private", concurrency_limit=None
+            ui.corpus_views,
+            None,
+            [doc_table, publishers, documents, languages],
+            api_visibility="private",
+            concurrency_limit=None,
         )
 
-        corpus_outputs = [build_log, doc_table, publishers, documents, status]
+        corpus_outputs = [build_log, doc_table, publishers, documents, languages, status]
         indexing = dict(concurrency_limit=1, concurrency_id="index")
         add.click(ui.add_documents, [upload, backend], [*corpus_outputs, upload], api_name="add_documents", **indexing)
         reindex.click(ui.reindex, [backend], [*corpus_outputs, upload], api_name="reindex", **indexing)

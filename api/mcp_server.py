@@ -38,8 +38,8 @@ async def _run(work):
         raise ToolError(str(exc)) from exc
 
 
-def _filters(documents: list[str] | None, publishers: list[str] | None) -> Filters | None:
-    filters = Filters(doc_ids=documents or (), publishers=publishers or ())
+def _filters(documents: list[str] | None, publishers: list[str] | None, languages: list[str] | None) -> Filters | None:
+    filters = Filters(doc_ids=documents or (), publishers=publishers or (), languages=languages or ())
     return None if filters.is_empty() else filters
 
 
@@ -48,12 +48,18 @@ def create_mcp(assistant: Assistant) -> MCPServer:
 
     @server.tool(annotations=READ_ONLY)
     async def search(
-        query: str, top_k: int = 5, documents: list[str] | None = None, publishers: list[str] | None = None
+        query: str,
+        top_k: int = 5,
+        documents: list[str] | None = None,
+        publishers: list[str] | None = None,
+        languages: list[str] | None = None,
     ) -> dict[str, Any]:
         """Find the passages of the collection that best match a query (hybrid dense + keyword
-        search). `documents` and `publishers` restrict the search; `top_k` is 1 to 50."""
+        search). `documents`, `publishers` and `languages` (codes: "en", "de", "zh") restrict
+        the search; `top_k` is 1 to 50."""
         top_k = max(1, min(int(top_k), 50))
-        passages = await _run(lambda: assistant.retrieve(query, filters=_filters(documents, publishers), top_k=top_k))
+        filters = _filters(documents, publishers, languages)
+        passages = await _run(lambda: assistant.retrieve(query, filters=filters, top_k=top_k))
         return {"passages": [{**passage_json(p), "score": round(p.score, 4)} for p in passages]}
 
     @server.tool(annotations=READ_ONLY)
@@ -62,13 +68,15 @@ def create_mcp(assistant: Assistant) -> MCPServer:
         history: list[Turn] | None = None,
         documents: list[str] | None = None,
         publishers: list[str] | None = None,
+        languages: list[str] | None = None,
     ) -> dict[str, Any]:
         """Answer a question from the collection. Every sentence cites passages [n] and is
         verified against them; `citations` hold the exact quotes with their document, title,
         publisher, date and character span. When the documents do not answer, `status` is
         "refused" and the answer says so. `history` (earlier user/assistant turns) makes a
         follow-up standalone."""
-        answer = await _run(lambda: assistant.ask(question, history or [], _filters(documents, publishers)))
+        filters = _filters(documents, publishers, languages)
+        answer = await _run(lambda: assistant.ask(question, history or [], filters))
         return {
             "answer": answer.text + source_notes(answer),
             **status_json(answer),

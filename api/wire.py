@@ -20,11 +20,12 @@ def source_json(passage: Passage) -> dict[str, Any]:
         "publisher": passage.publisher,
         "date": passage.date,
         "url": passage.url,
+        "language": passage.language,
     }
 
 
 def citation_json(citation: Citation) -> dict[str, Any]:
-    """marker, document, title, section, publisher, date, url, quote and its character span
+    """marker, document, title, section, publisher, date, url, language, quote and its character span
     in the document (the whole passage where no single sentence was quoted)."""
     p = citation.passage
     quote = citation.quotes[0] if citation.quotes else None

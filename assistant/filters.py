@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from assistant.types import Filters
+from index.language import normalise
 from index.snapshot import Snapshot
 
 
@@ -17,11 +18,14 @@ def allowed_documents(snapshot: Snapshot, filters: Filters | None) -> set[str] |
     if filters is None or filters.is_empty():
         return None
     publishers = {p.casefold() for p in filters.publishers}
+    languages = {normalise(code) or code.casefold() for code in filters.languages}
     out = set()
     for doc in snapshot.documents.values():
         if filters.doc_ids and doc.id not in filters.doc_ids:
             continue
         if publishers and doc.publisher.casefold() not in publishers:
+            continue
+        if languages and normalise(doc.language) not in languages:
             continue
         if filters.date_from or filters.date_to:
             if not doc.date:

@@ -206,6 +206,7 @@ class HybridRetriever:
             date=doc.date,
             url=doc.url,
             source=doc.source,
+            language=doc.language,
             text=doc.text[c.start : c.end],
             start=c.start,
             end=c.end,

@@ -25,10 +25,11 @@ class Filters(BaseModel):
 
     doc_ids: tuple[str, ...] = ()
     publishers: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()  # language codes ("de", "zh"; "zh-CN" matches "zh")
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
-    @field_validator("doc_ids", "publishers", mode="before")
+    @field_validator("doc_ids", "publishers", "languages", mode="before")
     @classmethod
     def _listify(cls, value):
         if value is None:
@@ -40,7 +41,7 @@ class Filters(BaseModel):
         return value  # let validation report the wrong type
 
     def is_empty(self) -> bool:
-        return not (self.doc_ids or self.publishers or self.date_from or self.date_to)
+        return not (self.doc_ids or self.publishers or self.languages or self.date_from or self.date_to)
 
 
 class Passage(BaseModel):
@@ -56,6 +57,7 @@ class Passage(BaseModel):
     date: str | None = None
     url: str | None = None
     source: str = ""
+    language: str | None = Field(None, description="The document's language code ('en', 'de', 'zh').")
     text: str
     start: int
     end: int

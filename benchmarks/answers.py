@@ -124,7 +124,7 @@ def run_backend(assistant, backend: str, samples: list[Sample], show: bool = Tru
     rows = []
     for n, sample in enumerate(samples, 1):
         started = time.perf_counter()
-        answer = assistant.ask(sample.user_input, sample.history, backend=backend)
+        answer = assistant.ask(sample.user_input, sample.history, sample.filters, backend=backend)
         rows.append(score(sample, answer, evidence_spans(sample, snapshot)))
         if show:
             mark = "refused" if answer.refused else (answer.verdict or "answered")

@@ -22,6 +22,12 @@ CORPORA = [
     ("Seed articles, new questions", "retrieval-seed-heldout", "answers-seed-heldout", "seed-heldout"),
     ("18F handbook (238 documents)", "retrieval-18f", "answers-18f", "18f"),
     ("Mozilla legal documents (101 documents, 3 languages)", "retrieval-mozilla", "answers-mozilla", "mozilla"),
+    (
+        "Mozilla legal documents, German, Chinese and cross-language questions",
+        "retrieval-mozilla-multilingual",
+        "answers-mozilla-multilingual",
+        "mozilla-multilingual",
+    ),
 ]
 FIGURES = re.compile(r"(<!-- figures:start -->\n).*?(<!-- figures:end -->)", re.S)
 

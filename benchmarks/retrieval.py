@@ -10,7 +10,10 @@ Methods, side by side on the same Chroma collection and the same chunks:
 - with `--compare-embedding MODEL`: dense, fused and full again with another embedding
   model, over its own index of the same chunks, in the same run.
 
-A passage "hits" when it overlaps a reference context's span in the cleaned document.
+A passage "hits" when it overlaps a reference context's span in the cleaned document. A
+question asked with filters (a test set's `filters`, e.g. only German documents) is searched
+with them by every method; llama-index's hybrid is scored on unfiltered questions only,
+since its BM25Retriever takes no filters.
 Answerability (the policy's refusals before generation) is scored beside it for the full
 pipeline, and the evidence strength that best separates answerable from unanswerable
 questions is reported (calibration is on dev splits only).
@@ -21,6 +24,7 @@ from __future__ import annotations
 import statistics
 import time
 
+from assistant.filters import allowed_documents
 from benchmarks.common import (
     corpus_settings,
     ensure_index,
@@ -78,6 +82,7 @@ class Peers:
         store = ChromaVectorStore(chroma_collection=assistant.retriever.store.collection)
         embed = assistant.embedder.llama_index_embedding()
         index = VectorStoreIndex.from_vector_store(store, embed_model=embed)
+        self.index, self.k = index, k
         self.dense = index.as_retriever(similarity_top_k=k)
         nodes = [
             TextNode(text=snapshot.text(c), id_=c.id, metadata={"doc_id": c.doc_id, "start": c.start, "end": c.end})
@@ -95,6 +100,15 @@ class Peers:
             llm=MockLLM(),
         )
 
+    def dense_within(self, allowed: set[str] | None):
+        """The vector retriever, restricted to these documents by a metadata filter."""
+        if allowed is None:
+            return self.dense
+        from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
+
+        only = MetadataFilter(key="doc_id", value=sorted(allowed) or [""], operator=FilterOperator.IN)
+        return self.index.as_retriever(similarity_top_k=self.k, filters=MetadataFilters(filters=[only]))
+
     @staticmethod
     def ranked(nodes) -> list[tuple[str, int, int]]:
         return [(n.node.metadata["doc_id"], int(n.node.metadata["start"]), int(n.node.metadata["end"])) for n in nodes]
@@ -111,17 +125,20 @@ def evaluate(assistant, samples: list[Sample], methods=METHODS, peers: Peers | N
     rows: dict[str, list[dict]] = {m: [] for m in methods}
     strengths: list[tuple[Sample, float, bool]] = []
     for sample in samples:
-        analysis, full = assistant.search(sample.user_input, sample.history)
+        analysis, full = assistant.search(sample.user_input, sample.history, sample.filters)
         spans = reference_spans(sample, snapshot)
+        allowed = allowed_documents(snapshot, sample.filters)
         for method in methods:
             if method == "dense":
-                ranked = peers.ranked(peers.dense.retrieve(analysis.search_text))
+                ranked = peers.ranked(peers.dense_within(allowed).retrieve(analysis.search_text))
             elif method == "llamaindex-hybrid":
+                if allowed is not None:
+                    continue  # llama-index's BM25Retriever takes no filters: scored unfiltered only
                 ranked = peers.ranked(peers.hybrid.retrieve(analysis.search_text))
             elif method == "bm25":
-                ranked = [(c.doc_id, c.start, c.end) for c, _ in retriever.lexical(analysis.search_text, None, k)]
+                ranked = [(c.doc_id, c.start, c.end) for c, _ in retriever.lexical(analysis.search_text, allowed, k)]
             else:
-                found = full if method == "full" else retriever.retrieve(analysis, rerank_enabled=False)
+                found = full if method == "full" else retriever.retrieve(analysis, sample.filters, rerank_enabled=False)
                 ranked = [(p.doc_id, p.start, p.end) for p in found.passages]
                 if method == "full":
                     decision = policy.before(analysis, found.passages, found.strength, settings)
@@ -163,7 +180,7 @@ def latency(assistant, samples: list[Sample], repeats: int = 3) -> dict:
     for _ in range(repeats):
         for s in samples:
             t0 = time.perf_counter()
-            assistant.search(s.user_input, s.history)
+            assistant.search(s.user_input, s.history, s.filters)
             times.append(time.perf_counter() - t0)
     return percentiles(times)
 

@@ -214,7 +214,9 @@ def answer_all(assistant, samples: list[Sample], backend: str, show: bool) -> li
             required_facts=sample.required_facts,
         )
         try:
-            record.answer = assistant.ask(sample.user_input, history=sample.history, backend=backend)
+            record.answer = assistant.ask(
+                sample.user_input, history=sample.history, filters=sample.filters, backend=backend
+            )
         except PolicyQAError as exc:  # a bad question is a result, not a crash
             record.error = f"{type(exc).__name__}: {exc}"
         record.seconds = time.perf_counter() - started

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.types import Turn
+from assistant.types import Filters, Turn
 
 TESTSET_DIR = Path(__file__).resolve().parent / "testsets"
 
@@ -42,6 +42,7 @@ class Sample(BaseModel):
     expected_verdict: Literal["yes", "no"] | None = None
     required_facts: list[str] = Field(default_factory=list)
     history: list[Turn] = Field(default_factory=list)
+    filters: Filters | None = Field(None, description="Asked with these filters (e.g. only German documents).")
     # The five articles overlap: other verbatim sentences stating a reference context's
     # evidence again (hand-reviewed). Citing one is as precise as citing the reference;
     # retrieval is still scored on the reference contexts alone.

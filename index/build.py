@@ -119,6 +119,7 @@ def chunk_metadata(doc: Document, doc_hash: str, index: int, start: int, end: in
         "date": doc.date or "",
         "url": doc.url or "",
         "source": doc.source,
+        "language": doc.language or "",
     }
 
 

@@ -21,6 +21,7 @@ import yaml
 from index.cleaning import clean_pieces
 from index.copies import find_copies
 from index.documents import Document, LoadIssue, LoadResult
+from index.language import document_language
 from index.structure import Piece, assemble, plain_pieces, strip_templates
 
 TEXT_SUFFIXES = {".txt"}
@@ -158,6 +159,7 @@ def _parse_pdf(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
             raise BadFile("the PDF is encrypted")
         text = "\n".join((page.extract_text() or "") for page in reader.pages)
         info = reader.metadata or {}
+        language = reader.trailer["/Root"].get("/Lang")  # the document catalog's language
     except (
         PyPdfError,
         ValueError,
@@ -175,6 +177,7 @@ def _parse_pdf(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
         "publisher": info.get("/Author"),
         "date": info.get("/CreationDate"),
         "keywords": info.get("/Keywords"),
+        "language": language,
     }
     return {k: (str(v).strip() if v else None) for k, v in meta.items()}, plain_pieces(text), []
 
@@ -234,7 +237,7 @@ def load_file(path: Path, root: Path, max_bytes: int) -> tuple[Document | None, 
         publisher=clean["publisher"],
         date=date,
         url=clean["url"] or None,
-        language=clean["language"] or None,
+        language=document_language(clean["language"], text),
         source=rel,
         keywords=clean["keywords"],
         blocks=blocks,

@@ -79,8 +79,8 @@ def quote_spans(citation: Citation) -> list[tuple[int, int]]:
 
 
 def source_meta(passage: Passage) -> str:
-    """'Section · publisher · date', escaped; empty fields are left out."""
-    bits = [b for b in (passage.heading, passage.publisher, passage.date) if b]
+    """'Section · publisher · date · language', escaped; empty fields are left out."""
+    bits = [b for b in (passage.heading, passage.publisher, passage.date, passage.language) if b]
     return " · ".join(esc(b) for b in bits)
 
 
@@ -249,6 +249,14 @@ def document_rows(snapshot) -> list[list]:
     for chunk in snapshot.chunks:
         counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
     return [
-        [doc.id, doc.title or "—", doc.publisher or "—", doc.date or "—", counts.get(doc.id, 0), doc.source]
+        [
+            doc.id,
+            doc.title or "—",
+            doc.publisher or "—",
+            doc.date or "—",
+            doc.language or "—",
+            counts.get(doc.id, 0),
+            doc.source,
+        ]
         for doc in sorted(snapshot.documents.values(), key=lambda d: d.id)
     ]

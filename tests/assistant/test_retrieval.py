@@ -153,6 +153,19 @@ def test_filter_by_publisher_and_dates(assistant):
     assert assistant.retrieve("telecom", filters={"date_from": "2030-01-01"}) == []
 
 
+def test_filter_by_language(legal_assistant):
+    """A language filter keeps the search inside documents of that language, and passages
+    say their language; "de-DE" and "de" are the same language."""
+    question = "Can I get a refund within the first 30 days?"
+    german = legal_assistant.retrieve(question, filters={"languages": ["de-DE"]})
+    assert german and {p.language for p in german} == {"de"}
+    assert {p.source for p in german} == {"de/subscription_services_tos.md"}
+    assert "30 Tage" in texts(german)
+    english = legal_assistant.retrieve(question, filters=Filters(languages=["en"]))
+    assert english and {p.language for p in english} == {"en"}
+    assert legal_assistant.retrieve(question, filters={"languages": ["fr"]}) == []
+
+
 def test_unknown_filter_field_is_a_clear_error(assistant):
     with pytest.raises(ValueError, match="publisher"):
         assistant.retrieve("telecom", filters={"publisher": "x"})

@@ -122,7 +122,7 @@ def test_html_title_meta_and_body(tmp_path):
         "Policy Daily",
         "2025-04-21",
         "https://example.org/notice",
-        "en-GB",
+        "en",  # lang="en-GB": languages are kept as primary codes
     )
     assert doc.text.splitlines() == [
         "Telecom Opening Notice",

@@ -22,6 +22,7 @@ def test_filters():
     f = app.make_filters(["Global Times"], [], "2025-01-01", "")
     assert f.publishers == ("Global Times",) and f.date_from == dt.date(2025, 1, 1) and f.date_to is None
     assert app.make_filters(None, None, None, None).is_empty()
+    assert app.make_filters([], [], "", "", ["de"]).languages == ("de",)
     with pytest.raises(gr.Error):
         app.make_filters([], [], "2025-05-01", "2025-01-01")
 

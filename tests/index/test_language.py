@@ -1,0 +1,49 @@
+"""Document languages: declared tags normalised, undeclared ones detected offline."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.language import detect, document_language, normalise
+from index.loading import load_corpus
+
+
+@pytest.mark.parametrize(
+    ("tag", "code"),
+    [("en", "en"), ("zh-CN", "zh"), ("zh_Hans", "zh"), ("de-AT", "de"), ("EN", "en"), ("German", "de"), ("", None)],
+)
+def test_tags_and_names_become_primary_codes(tag, code):
+    assert normalise(tag) == code
+
+
+def test_an_unknown_tag_is_no_language():
+    assert normalise("not a language at all") is None
+
+
+def test_detection_on_document_text():
+    assert detect("Wir verkaufen Ihre personenbezogenen Daten nicht. " * 3) == "de"
+    assert detect("我们不会出售您的个人数据。您可以随时删除您的帐户和相关数据。" * 2) == "zh"
+    assert detect(ENGLISH) == "en"
+    assert detect("Q3 2025: 12%") is None  # too little text to say
+
+
+ENGLISH = "We do not sell your personal data. You can delete your account at any time, and we will remove it."
+
+
+def test_a_declared_language_wins_over_detection():
+    assert document_language("fr", ENGLISH) == "fr"
+    assert document_language(None, ENGLISH) == "en"
+
+
+def test_real_translations_are_told_apart(legal_corpus):
+    """Mozilla's files declare no language: the German translation is detected as German,
+    the English documents (Markdown and the PDF rendering) as English."""
+    loaded = load_corpus(legal_corpus, 10.0)
+    languages = {d.source: d.language for d in loaded.documents}
+    assert languages["de/subscription_services_tos.md"] == "de"
+    assert languages["en/subscription_services_tos.md"] == "en"
+    assert {lang for source, lang in languages.items() if source.startswith("en/")} == {"en"}
+
+
+def test_front_matter_language_is_kept(corpus_dir):
+    assert {d.language for d in load_corpus(corpus_dir, 10.0).documents} == {"en"}
