@@ -29,7 +29,7 @@ from typing import Literal
 
 from assistant.condense import condense
 from assistant.types import Turn
-from index.lexical import tokenize
+from index.lexical import DEFAULT_LANGUAGE, tokenize
 from policyqa.errors import InvalidQuestionError, QuestionTooLongError
 
 AnswerKind = Literal["number", "amount", "date", "duration", "name", "list", "definition", "explanation", "fact"]
@@ -168,6 +168,16 @@ class QueryAnalysis:
     names: tuple[str, ...] = ()  # capitalised names and acronyms past a sentence's first word
     numbers: tuple[str, ...] = ()
     parts: tuple[str, ...] = field(default=())  # the question sentences, for two questions in one
+    # (language, terms, focus) for each other language of the collection: a chunk's words
+    # are stemmed its language's way, so it is matched with the question stemmed that way.
+    by_language: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
+
+    def terms_for(self, language: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(terms, focus terms) as chunks of this language are tokenised."""
+        for code, terms, focus in self.by_language:
+            if code == language:
+                return terms, focus if len(focus) >= MIN_FOCUS_TERMS else terms
+        return self.terms, self.focus_terms
 
     @property
     def search_text(self) -> str:
@@ -296,19 +306,25 @@ def names_in(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def content_terms(text: str) -> tuple[str, ...]:
-    """Stemmed content terms in order, framing words left out."""
+def content_terms(text: str, language: str | None = None) -> tuple[str, ...]:
+    """Stemmed content terms in order (as chunks of that language are tokenised), framing
+    words left out."""
     seen: dict[str, None] = {}
-    for term in tokenize(text):
+    for term in tokenize(text, language):
         if term not in FRAMING:
             seen.setdefault(term)
     return tuple(seen)
 
 
 def analyze(
-    question: str, history: Sequence[Turn] = (), max_chars: int = 2000, rewrite: Callable[[str], str] | None = None
+    question: str,
+    history: Sequence[Turn] = (),
+    max_chars: int = 2000,
+    rewrite: Callable[[str], str] | None = None,
+    languages: Sequence[str] = (),
 ) -> QueryAnalysis:
-    """The QueryAnalysis of a question (and its conversation, for a follow-up)."""
+    """The QueryAnalysis of a question (and its conversation, for a follow-up); `languages`
+    are the collection's, for terms stemmed each one's way."""
     asked = normalize_question(question, max_chars)
     standalone, context = condense(asked, list(history), rewrite)
     followup = standalone != asked or bool(context)
@@ -338,4 +354,9 @@ def analyze(
         names=names_in(standalone),
         numbers=tuple(dict.fromkeys(_NUMBER.findall(standalone))),
         parts=tuple(parts),
+        by_language=tuple(
+            (code, content_terms(focus, code), content_terms(clause, code))
+            for code in languages
+            if code != DEFAULT_LANGUAGE
+        ),
     )

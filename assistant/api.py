@@ -162,7 +162,8 @@ class Assistant:
         turns = trim_history(_turns(history), self.settings.history_token_budget)
         gen = self._generator(backend or self.settings.backend) if turns and self.settings.condense_with_llm else None
         rewrite = (lambda prompt: gen.complete(prompt, max_tokens=64)) if gen is not None else None
-        return analyze(question, turns, self.settings.max_question_chars, rewrite)
+        languages = self.snapshot.lexical.languages if self.snapshot.lexical is not None else ()
+        return analyze(question, turns, self.settings.max_question_chars, rewrite, languages)
 
     def standalone_query(self, question: str, history=None, backend: str | None = None) -> str:
         """What retrieval searches for: the standalone question and any context."""

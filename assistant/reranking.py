@@ -12,12 +12,16 @@ document are merged so that a rule and the list it applies to travel together.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from index.lexical import tokenize
 from index.snapshot import ChunkRecord, Snapshot
 
 W_DENSE, W_BM25, W_COVERAGE = 0.45, 0.25, 0.30
+# A language -> the question's (terms, focus terms) stemmed as that language's chunks are.
+TermsFor = Callable[[str | None], tuple[tuple[str, ...], tuple[str, ...]]]
+
 NOVELTY_POOL = 10
 MAX_MERGED_WORDS = 160
 REPEAT = 0.8  # token-set overlap (Jaccard) above which a passage repeats one ranked above it
@@ -62,7 +66,7 @@ def tokens_of(c: Candidate, snapshot: Snapshot) -> frozenset[str]:
         text = snapshot.text_span(c.doc_id, c.start, c.end)
         if snapshot.contextual:
             text = f"{snapshot.context(c.chunk)} {text}"
-        c.tokens = frozenset(tokenize(text))
+        c.tokens = frozenset(tokenize(text, snapshot.documents[c.doc_id].language))
     return c.tokens
 
 
@@ -81,15 +85,14 @@ def coverage(
     return sum(w for t, w in weights.items() if t in text_tokens) / total
 
 
-def rerank(
-    terms: tuple[str, ...], candidates: list[Candidate], snapshot: Snapshot, focus: tuple[str, ...] = ()
-) -> list[Candidate]:
+def rerank(terms_for: TermsFor, candidates: list[Candidate], snapshot: Snapshot) -> list[Candidate]:
     """Candidates by their mixed score. Coverage averages the question's terms with its
-    main clause's (`focus`): context sentences around a question count, what it asks
-    counts twice."""
+    main clause's (focus terms): context sentences around a question count, what it asks
+    counts twice. Each candidate is matched with the terms stemmed its language's way."""
     top_bm25 = max((c.bm25 or 0.0 for c in candidates), default=0.0) or 1.0
-    focus = focus or terms
     for c in candidates:
+        terms, focus = terms_for(snapshot.documents[c.doc_id].language)
+        focus = focus or terms
         tokens = tokens_of(c, snapshot)
         c.coverage = 0.5 * coverage(terms, tokens, snapshot) + 0.5 * coverage(focus, tokens, snapshot)
         c.score = W_DENSE * max(c.dense or 0.0, 0.0) + W_BM25 * (c.bm25 or 0.0) / top_bm25 + W_COVERAGE * c.coverage

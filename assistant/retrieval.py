@@ -20,7 +20,16 @@ import numpy as np
 
 from assistant.analysis import QueryAnalysis, content_terms
 from assistant.filters import allowed_documents
-from assistant.reranking import Candidate, coverage, diversify, drop_repeats, merge_adjacent, rerank, tokens_of
+from assistant.reranking import (
+    Candidate,
+    TermsFor,
+    coverage,
+    diversify,
+    drop_repeats,
+    merge_adjacent,
+    rerank,
+    tokens_of,
+)
 from assistant.types import Filters, Passage
 from index.lexical import tokenize
 from index.snapshot import ChunkRecord, Snapshot
@@ -38,17 +47,17 @@ class Retrieval:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def evidence_strength(terms: tuple[str, ...], ranked: list[Candidate], snapshot: Snapshot) -> float:
+def evidence_strength(terms_for: TermsFor, ranked: list[Candidate], snapshot: Snapshot) -> float:
     """The best passage's dense similarity blended with how much of the question's content
-    the top three passages cover together. Numbers are left out of coverage: a question
-    may pose a number the documents never state ("can I carry over 300 hours?") and still
-    be answerable."""
+    the top three passages cover together (those of one language together, the best
+    language counting). Numbers are left out of coverage: a question may pose a number the
+    documents never state ("can I carry over 300 hours?") and still be answerable."""
     if not ranked:
         return 0.0
-    tokens: set[str] = set()
+    tokens: dict[str | None, set[str]] = {}
     for c in ranked[:3]:
-        tokens |= tokens_of(c, snapshot)
-    joint = coverage(terms, tokens, snapshot, skip_numbers=True)
+        tokens.setdefault(snapshot.documents[c.doc_id].language, set()).update(tokens_of(c, snapshot))
+    joint = max(coverage(terms_for(lang)[0], held, snapshot, skip_numbers=True) for lang, held in tokens.items())
     dense = max(max(c.dense or 0.0, 0.0) for c in ranked)
     return W_STRENGTH_DENSE * dense + (1 - W_STRENGTH_DENSE) * joint
 
@@ -149,13 +158,15 @@ class HybridRetriever:
         top_k = min(max(1, top_k if top_k is not None else self.settings.top_k), MAX_TOP_K)
         analysis = query if isinstance(query, QueryAnalysis) else None
         text = analysis.search_text if analysis else query
-        terms = analysis.terms if analysis else content_terms(text)
-        focus = analysis.focus_terms if analysis else terms
+        if analysis is not None:
+            terms_for = analysis.terms_for
+        else:
+            terms_for = lambda language: (content_terms(text, language),) * 2  # noqa: E731
         fused, vector, sentences, timings = self.candidates(text, filters, analysis.lexical_text if analysis else None)
         t0 = time.perf_counter()
         if rerank_enabled and fused:
             self._fill_dense(fused, vector, sentences)
-            ranked = rerank(terms, fused, self.snapshot, focus)
+            ranked = rerank(terms_for, fused, self.snapshot)
             ranked = drop_repeats(ranked, self.snapshot)
             ranked = diversify(
                 _anchors(query), ranked, self.snapshot, self.settings.novelty if novelty is None else novelty
@@ -167,7 +178,7 @@ class HybridRetriever:
                 c.score = c.rrf / fused[0].rrf if fused else 0.0
         ranked = self._within_budget(ranked[:top_k])
         timings["rerank"] = time.perf_counter() - t0
-        strength = evidence_strength(terms, ranked, self.snapshot)
+        strength = evidence_strength(terms_for, ranked, self.snapshot)
         return Retrieval([self.to_passage(c) for c in ranked], strength, timings)
 
     def _fill_dense(self, candidates: list[Candidate], vector: np.ndarray, sentences: np.ndarray | None) -> None:

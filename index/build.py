@@ -28,7 +28,7 @@ import numpy as np
 
 from index.chunking import chunk_config, chunk_document, indexed_text
 from index.documents import Document, LoadIssue
-from index.lexical import LexicalIndex
+from index.lexical import TOKENIZER_VERSION, LexicalIndex
 from index.loading import load_corpus
 from index.sentences import SentenceVectors, sentence_texts
 from index.snapshot import ChunkRecord, Snapshot, commit, now_iso, read_current
@@ -170,8 +170,13 @@ def build_index(
         report.updated = sorted(d for d in docs if d in old_hashes and old_hashes[d] != hashes[d])
         report.removed = sorted(d for d in (current.doc_hashes if current else {}) if d not in docs)
         report.documents = len(docs)
+        # BM25 from another tokeniser version is rebuilt (the vectors are kept).
+        stale_lexical = current is not None and getattr(current.lexical, "version", None) != TOKENIZER_VERSION
         report.changed = (
-            bool(report.added or report.updated or report.removed) or current is None or not same_collection
+            bool(report.added or report.updated or report.removed)
+            or current is None
+            or not same_collection
+            or stale_lexical
         )
         if not report.changed:
             if (index_dir / GC_PENDING).exists():  # a build died between commit and cleanup
@@ -263,7 +268,8 @@ def _write_generation(settings, current, docs, hashes, config, report, progress)
             if settings.contextual_chunks
             else docs[r.doc_id].text[r.start : r.end]
             for r in records
-        ]
+        ],
+        [docs[r.doc_id].language for r in records],
     )
     snapshot = Snapshot(
         path=settings.index_dir,

@@ -2,6 +2,13 @@
 
 Dense MiniLM retrieval misses exact names and numbers ("Wuhan", "50%"); BM25 catches
 them. The index is loaded with the snapshot, never rebuilt per query.
+
+Each chunk is tokenised by its document's language: English (and text of no known
+language) as always; Chinese segmented into words by jieba (its dictionary ships in the
+package); any other language split into Unicode words, with that language's stop words
+(bm25s's lists) and Snowball stemmer (PyStemmer) where they exist. A question is tokenised
+once per language of the collection and the tokens pooled, since its language is not
+known reliably from a short string and a stem only matches chunks stemmed the same way.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import math
 import re
 import threading
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -30,47 +37,141 @@ _NOT = re.compile(r"(?<=[a-z])n[’']t\b")
 _IRREGULAR_NOT = {"can": "can", "won": "will", "shan": "shall"}
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens, stemmed; numbers keep their % so "50%" matches "50%".
-    Clitics go ("Mozilla's" is "mozilla", "it's" is "it", "can't" is "can not"): a
-    possessive's "s" would otherwise be a term of its own."""
+# Bumped whenever tokenisation changes: an index built with another version has its BM25
+# rebuilt (its vectors are kept).
+TOKENIZER_VERSION = 2
+DEFAULT_LANGUAGE = "en"
+_WORD = re.compile(r"[^\W\d_]+|[0-9]+(?:[.,][0-9]+)*%?")
+
+
+def tokenize(text: str, language: str | None = None) -> list[str]:
+    """Lower-case word tokens of a text in this language, stemmed where a stemmer exists."""
+    language = language or DEFAULT_LANGUAGE
+    if language == DEFAULT_LANGUAGE:
+        return _english(text)
+    if language == "zh":
+        return _chinese(text)
+    return _words(text, language)
+
+
+def _english(text: str) -> list[str]:
+    """Numbers keep their % so "50%" matches "50%". Clitics go ("Mozilla's" is "mozilla",
+    "it's" is "it", "can't" is "can not"): a possessive's "s" would otherwise be a term of
+    its own."""
     lowered = re.sub(r"\b(can|won|shan)[’']t\b", lambda m: f"{_IRREGULAR_NOT[m.group(1)]} not", text.lower())
     lowered = _CLITIC.sub("", _NOT.sub(" not", lowered))
     words = [w for w in _TOKEN.findall(lowered) if w not in _STOPWORDS]
-    with _STEM_LOCK:
-        return _stemmer().stemWords(words)
+    return _stem(words, "english")
+
+
+def _words(text: str, language: str) -> list[str]:
+    name = _language_name(language)
+    stop = _stopwords(name)
+    words = [w for w in _WORD.findall(text.casefold()) if w not in stop]
+    return _stem(words, name) if name in _stemmer_names() else words
+
+
+def _chinese(text: str) -> list[str]:
+    """Words as jieba's search mode segments them (long words and their parts), with the
+    non-Chinese runs inside (names, numbers) tokenised as words too."""
+    stop = _stopwords("chinese")
+    out = []
+    for piece in _jieba().lcut_for_search(text.casefold()):
+        for word in _WORD.findall(piece) if piece.isascii() else [piece]:
+            if any(ch.isalnum() for ch in word) and word not in stop:
+                out.append(word)
+    return out
 
 
 _STEM_LOCK = threading.Lock()  # a Stemmer object is not safe to share between threads
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
+def _stem(words: list[str], name: str) -> list[str]:
+    with _STEM_LOCK:
+        return _stemmer(name).stemWords(words)
+
+
+@cache
+def _stemmer(name: str):
     import Stemmer
 
-    return Stemmer.Stemmer("english")
+    return Stemmer.Stemmer(name)
+
+
+@lru_cache(maxsize=1)
+def _stemmer_names() -> frozenset[str]:
+    import Stemmer
+
+    return frozenset(Stemmer.algorithms())
+
+
+@cache
+def _language_name(code: str) -> str:
+    """ "de" -> "german": the name PyStemmer and bm25s's stop-word lists go by."""
+    from lingua import IsoCode639_1, Language
+
+    iso = getattr(IsoCode639_1, code.upper(), None)
+    return Language.from_iso_code_639_1(iso).name.lower() if iso is not None else code
+
+
+@cache
+def _stopwords(name: str) -> frozenset[str]:
+    from bm25s import stopwords
+
+    return frozenset(w.casefold() for w in getattr(stopwords, f"STOPWORDS_{name.upper()}", ()))
+
+
+_JIEBA_LOCK = threading.Lock()
+
+
+def _jieba():
+    """jieba's tokenizer, its prefix dictionary loaded once (about a second), quietly."""
+    with _JIEBA_LOCK:
+        import jieba
+
+        if not jieba.dt.initialized:
+            jieba.setLogLevel(logging.WARNING)
+            jieba.initialize()
+        return jieba
 
 
 class LexicalIndex:
-    def __init__(self, model, size: int, doc_freq: dict[str, int]):
+    def __init__(
+        self,
+        model,
+        size: int,
+        doc_freq: dict[str, int],
+        languages: Sequence[str] = (DEFAULT_LANGUAGE,),
+        version: int = TOKENIZER_VERSION,
+    ):
         self.model = model
         self.size = size
         self.doc_freq = doc_freq  # chunks containing each stemmed term: IDF for the evidence gate
+        self.languages = tuple(languages) or (DEFAULT_LANGUAGE,)  # the chunks' languages
+        self.version = version
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> LexicalIndex:
+    def build(cls, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> LexicalIndex:
+        """BM25 over these texts, each tokenised in its language (None: the default)."""
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it forces DEBUG on import
         model = bm25s.BM25()
-        corpus = [tokenize(t) or ["\u2205"] for t in texts]
+        codes = [lang or DEFAULT_LANGUAGE for lang in (languages or [None] * len(texts))]
+        corpus = [tokenize(t, lang) or ["\u2205"] for t, lang in zip(texts, codes)]
         if corpus:
             model.index(corpus, show_progress=False)
         doc_freq: dict[str, int] = {}
         for tokens in corpus:
             for token in set(tokens):
                 doc_freq[token] = doc_freq.get(token, 0) + 1
-        return cls(model, len(corpus), doc_freq)
+        return cls(model, len(corpus), doc_freq, sorted(set(codes)))
+
+    def query_tokens(self, query: str) -> list[str]:
+        """The query tokenised once per language of the chunks, pooled in order."""
+        if self.languages == (DEFAULT_LANGUAGE,):
+            return tokenize(query)
+        return list(dict.fromkeys(t for lang in self.languages for t in tokenize(query, lang)))
 
     def idf(self, term: str) -> float:
         """Smoothed IDF; a term no chunk contains gets the highest weight."""
@@ -80,7 +181,8 @@ class LexicalIndex:
         folder.mkdir(parents=True, exist_ok=True)
         if self.size:
             self.model.save(str(folder))
-        (folder / "meta.json").write_text(json.dumps({"size": self.size, "doc_freq": self.doc_freq}))
+        meta = {"size": self.size, "doc_freq": self.doc_freq, "languages": self.languages, "version": self.version}
+        (folder / "meta.json").write_text(json.dumps(meta))
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
@@ -88,11 +190,12 @@ class LexicalIndex:
 
         meta = json.loads((folder / "meta.json").read_text())
         model = bm25s.BM25.load(str(folder)) if meta["size"] else bm25s.BM25()
-        return cls(model, meta["size"], meta["doc_freq"])
+        languages = meta.get("languages", [DEFAULT_LANGUAGE])
+        return cls(model, meta["size"], meta["doc_freq"], languages, meta.get("version", 1))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk, in snapshot chunk order."""
-        tokens = tokenize(query)
+        tokens = self.query_tokens(query)
         if not tokens or not self.size:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.model.get_scores(tokens), dtype=np.float32)

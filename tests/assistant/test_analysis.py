@@ -178,3 +178,12 @@ def test_helpers_agree_with_the_analysis():
 def test_a_question_after_a_dash_is_the_main_clause():
     analysis = analyze("what about npm — can I just publish our packages under my own account?")
     assert analysis.yes_no and analysis.main_clause.startswith("can I just publish")
+
+
+def test_terms_are_also_stemmed_for_each_other_language_of_the_collection():
+    analysis = analyze("Werden meine personenbezogenen Daten verkauft?", languages=("de", "en"))
+    terms, focus = analysis.terms_for("de")
+    assert "personenbezog" in terms and "dat" in terms and focus
+    assert analysis.terms_for("en") == (analysis.terms, analysis.focus_terms)
+    assert analysis.terms_for(None) == analysis.terms_for("fr") == (analysis.terms, analysis.focus_terms)
+    assert analyze("Werden meine Daten verkauft?").by_language == ()  # an English-only collection

@@ -166,6 +166,16 @@ def test_filter_by_language(legal_assistant):
     assert legal_assistant.retrieve(question, filters={"languages": ["fr"]}) == []
 
 
+def test_a_german_question_finds_the_german_passage(legal_assistant):
+    """The German document's words are stemmed as German, and so is the question for it."""
+    analysis, found = legal_assistant.search(
+        "Bekomme ich eine Rückerstattung, wenn ich in den ersten 30 Tagen kündige?"
+    )
+    assert "de" in dict((code, terms) for code, terms, _ in analysis.by_language)
+    assert found.passages[0].language == "de"
+    assert "30-Tage-Rückerstattungs-Richtlinie" in found.passages[0].text
+
+
 def test_unknown_filter_field_is_a_clear_error(assistant):
     with pytest.raises(ValueError, match="publisher"):
         assistant.retrieve("telecom", filters={"publisher": "x"})

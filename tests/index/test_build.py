@@ -176,3 +176,19 @@ def test_empty_corpus_folder_is_an_error(tmp_path, settings_for):
     (tmp_path / "empty").mkdir()
     with pytest.raises(PolicyQAError, match="no documents could be loaded"):
         build_index(settings_for(tmp_path / "empty"))
+
+
+def test_bm25_from_another_tokeniser_version_is_rebuilt_without_re_embedding(small_corpus, settings_for):
+    from index.lexical import TOKENIZER_VERSION
+    from index.snapshot import current_marker
+
+    settings = settings_for(small_corpus)
+    build_index(settings)
+    meta_path = settings.index_dir / "snapshots" / current_marker(settings.index_dir) / "bm25" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["version"] = TOKENIZER_VERSION - 1  # as an older PolicyQA wrote it
+    meta_path.write_text(json.dumps(meta))
+    report = build_index(settings)
+    assert report.changed and report.embedded_chunks == 0
+    assert open_snapshot(settings).lexical.version == TOKENIZER_VERSION
+    assert not build_index(settings).changed

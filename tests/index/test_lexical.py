@@ -1,0 +1,49 @@
+"""BM25 tokenisation by language, and an index over chunks of several languages."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index.lexical import LexicalIndex, tokenize
+
+
+def test_english_keeps_numbers_with_percent_and_drops_clitics():
+    assert tokenize("Can I own 100% of a VPN service in Wuhan?") == ["own", "100%", "vpn", "servic", "wuhan"]
+    assert tokenize("Mozilla's terms") == tokenize("Mozilla terms")
+    assert tokenize("same text", None) == tokenize("same text", "en")
+
+
+def test_german_words_keep_their_letters_and_are_stemmed_as_german():
+    tokens = tokenize("Wir verkaufen Ihre personenbezogenen Daten nicht, für 2,5 Jahre.", "de")
+    assert "verkauf" in tokens and "dat" in tokens and "2,5" in tokens
+    assert "für" not in tokens and "wir" not in tokens  # German stop words
+    assert tokenize("personenbezogene", "de") == tokenize("personenbezogenen", "de")
+
+
+def test_chinese_is_segmented_into_words():
+    tokens = tokenize("保留期限一般不超过25个月。Mozilla VPN", "zh")
+    assert {"保留", "期限", "超过", "25", "mozilla", "vpn"} <= set(tokens)
+    assert "。" not in tokens
+
+
+def test_a_language_without_a_stemmer_is_split_into_words():
+    assert tokenize("なにか テスト", "ja") == ["なにか", "テスト"]
+
+
+def test_a_question_finds_chunks_in_each_language_tokenised_their_way():
+    index = LexicalIndex.build(
+        ["Wir verkaufen Ihre Daten nicht.", "我们不会出售您的个人数据。", "We do not sell your data."],
+        ["de", "zh", "en"],
+    )
+    assert index.languages == ("de", "en", "zh")
+    assert int(np.argmax(index.scores("Verkaufen Sie meine Daten?"))) == 0
+    assert int(np.argmax(index.scores("会出售数据吗"))) == 1
+    assert int(np.argmax(index.scores("Does Mozilla sell my data?"))) == 2
+
+
+def test_the_languages_survive_saving(tmp_path):
+    index = LexicalIndex.build(["Wir verkaufen Ihre Daten nicht.", "We do not sell."], ["de", "en"])
+    index.save(tmp_path / "bm25")
+    loaded = LexicalIndex.load(tmp_path / "bm25")
+    assert loaded.languages == ("de", "en") and loaded.version == index.version
+    np.testing.assert_allclose(loaded.scores("Daten verkaufen"), index.scores("Daten verkaufen"))
