@@ -7,8 +7,10 @@ Each chunk is tokenised by its document's language: English (and text of no know
 language) as always; Chinese segmented into words by jieba (its dictionary ships in the
 package); any other language split into Unicode words, with that language's stop words
 (bm25s's lists) and Snowball stemmer (PyStemmer) where they exist. A question is tokenised
-once per language of the collection and the tokens pooled, since its language is not
-known reliably from a short string and a stem only matches chunks stemmed the same way.
+once per language of the collection, since its language is not known reliably from a
+short string, and each chunk is scored with the question's tokens of its own language:
+a stem only matches chunks stemmed the same way, and an English question scores the
+English chunks exactly as in a collection of English documents alone.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ _IRREGULAR_NOT = {"can": "can", "won": "will", "shan": "shall"}
 
 # Bumped whenever tokenisation changes: an index built with another version has its BM25
 # rebuilt (its vectors are kept).
-TOKENIZER_VERSION = 2
+TOKENIZER_VERSION = 3
 DEFAULT_LANGUAGE = "en"
 _WORD = re.compile(r"[^\W\d_]+|[0-9]+(?:[.,][0-9]+)*%?")
 
@@ -107,7 +109,7 @@ def _stemmer_names() -> frozenset[str]:
 
 @cache
 def _language_name(code: str) -> str:
-    """ "de" -> "german": the name PyStemmer and bm25s's stop-word lists go by."""
+    """The name PyStemmer and bm25s's stop-word lists know a language by ("de": "german")."""
     from lingua import IsoCode639_1, Language
 
     iso = getattr(IsoCode639_1, code.upper(), None)
@@ -143,12 +145,15 @@ class LexicalIndex:
         doc_freq: dict[str, int],
         languages: Sequence[str] = (DEFAULT_LANGUAGE,),
         version: int = TOKENIZER_VERSION,
+        chunk_languages: Sequence[int] = (),
     ):
         self.model = model
         self.size = size
         self.doc_freq = doc_freq  # chunks containing each stemmed term: IDF for the evidence gate
         self.languages = tuple(languages) or (DEFAULT_LANGUAGE,)  # the chunks' languages
         self.version = version
+        # Each chunk's language, as an index into `languages` (empty: all the first).
+        self.chunk_languages = np.asarray(chunk_languages, dtype=np.int16)
 
     @classmethod
     def build(cls, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> LexicalIndex:
@@ -165,13 +170,9 @@ class LexicalIndex:
         for tokens in corpus:
             for token in set(tokens):
                 doc_freq[token] = doc_freq.get(token, 0) + 1
-        return cls(model, len(corpus), doc_freq, sorted(set(codes)))
-
-    def query_tokens(self, query: str) -> list[str]:
-        """The query tokenised once per language of the chunks, pooled in order."""
-        if self.languages == (DEFAULT_LANGUAGE,):
-            return tokenize(query)
-        return list(dict.fromkeys(t for lang in self.languages for t in tokenize(query, lang)))
+        languages = sorted(set(codes))
+        position = {code: n for n, code in enumerate(languages)}
+        return cls(model, len(corpus), doc_freq, languages, chunk_languages=[position[c] for c in codes])
 
     def idf(self, term: str) -> float:
         """Smoothed IDF; a term no chunk contains gets the highest weight."""
@@ -181,7 +182,13 @@ class LexicalIndex:
         folder.mkdir(parents=True, exist_ok=True)
         if self.size:
             self.model.save(str(folder))
-        meta = {"size": self.size, "doc_freq": self.doc_freq, "languages": self.languages, "version": self.version}
+        meta = {
+            "size": self.size,
+            "doc_freq": self.doc_freq,
+            "languages": self.languages,
+            "version": self.version,
+            "chunk_languages": self.chunk_languages.tolist() if len(self.languages) > 1 else [],
+        }
         (folder / "meta.json").write_text(json.dumps(meta))
 
     @classmethod
@@ -191,11 +198,24 @@ class LexicalIndex:
         meta = json.loads((folder / "meta.json").read_text())
         model = bm25s.BM25.load(str(folder)) if meta["size"] else bm25s.BM25()
         languages = meta.get("languages", [DEFAULT_LANGUAGE])
-        return cls(model, meta["size"], meta["doc_freq"], languages, meta.get("version", 1))
+        version = meta.get("version", 1)
+        return cls(model, meta["size"], meta["doc_freq"], languages, version, meta.get("chunk_languages", []))
 
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk, in snapshot chunk order."""
-        tokens = self.query_tokens(query)
-        if not tokens or not self.size:
+        """BM25 score of every chunk, in snapshot chunk order: each chunk scored with the
+        query tokenised in the chunk's language."""
+        if not self.size:
+            return np.zeros(self.size, dtype=np.float32)
+        if len(self.languages) == 1 or len(self.chunk_languages) != self.size:
+            return self._scores(tokenize(query, self.languages[0]))
+        out = np.zeros(self.size, dtype=np.float32)
+        for n, code in enumerate(self.languages):
+            mask = self.chunk_languages == n
+            if mask.any():
+                out[mask] = self._scores(tokenize(query, code))[mask]
+        return out
+
+    def _scores(self, tokens: list[str]) -> np.ndarray:
+        if not tokens:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.model.get_scores(tokens), dtype=np.float32)
