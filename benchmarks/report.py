@@ -23,7 +23,7 @@ CORPORA = [
     ("18F handbook (238 documents)", "retrieval-18f", "answers-18f", "18f"),
     ("Mozilla legal documents (101 documents, 3 languages)", "retrieval-mozilla", "answers-mozilla", "mozilla"),
     (
-        "Mozilla legal documents, German, Chinese and cross-language questions",
+        "Mozilla, German, Chinese and cross-language questions (101 documents, 3 languages)",
         "retrieval-mozilla-multilingual",
         "answers-mozilla-multilingual",
         "mozilla-multilingual",
