@@ -100,10 +100,8 @@ def test_filters_reach_retrieval(server):
     assert answer["passages"] and all(p["publisher"] == "Global Times" for p in answer["passages"])
     _, (_, _, answer) = ask(client(server), WUHAN, date_from="2025-04-01", date_to="2025-12-31")
     assert answer["passages"] and all(p["date"] and p["date"] >= "2025-04-01" for p in answer["passages"])
-    _, (_, _, answer) = ask(client(server), WUHAN, languages=["en"])
+    _, (_, _, answer) = ask(client(server), WUHAN, languages=["en"])  # the choices are the corpus's languages
     assert answer["passages"] and all(p["language"] == "en" for p in answer["passages"])
-    _, (_, _, answer) = ask(client(server), WUHAN, languages=["de"])  # no German documents
-    assert not answer["passages"] and answer["status"] == "refused"
 
 
 CASES = [
