@@ -115,6 +115,11 @@ def make_filters(publishers, documents, date_from, date_to, languages=()) -> Fil
     )
 
 
+def filter_dropdown(choices, what: str) -> gr.Dropdown:
+    """A multi-select filter over the collection's `what` (publishers, documents, languages)."""
+    return gr.Dropdown(choices, value=[], multiselect=True, label=f"Only these {what}", elem_id=f"pqa-{what}")
+
+
 class ChatApp:
     """The event handlers; one instance per app, shared by all sessions (stateless
     apart from the assistant, which is thread-safe, and the append-only feedback log)."""
@@ -365,27 +370,9 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                                 label="Passages to use (top-k)",
                                 elem_id="pqa-top-k",
                             )
-                            publishers = gr.Dropdown(
-                                publisher_choices,
-                                value=[],
-                                multiselect=True,
-                                label="Only these publishers",
-                                elem_id="pqa-publishers",
-                            )
-                            documents = gr.Dropdown(
-                                document_choices,
-                                value=[],
-                                multiselect=True,
-                                label="Only these documents",
-                                elem_id="pqa-documents",
-                            )
-                            languages = gr.Dropdown(
-                                language_choices,
-                                value=[],
-                                multiselect=True,
-                                label="Only these languages",
-                                elem_id="pqa-languages",
-                            )
+                            publishers = filter_dropdown(publisher_choices, "publishers")
+                            documents = filter_dropdown(document_choices, "documents")
+                            languages = filter_dropdown(language_choices, "languages")
                             with gr.Row():
                                 date_from = gr.DateTime(
                                     "", label="Dated from", include_time=False, type="string", elem_id="pqa-date-from"
