@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
+from functools import cache, lru_cache
 
 SAMPLE_CHARS = 4000  # the opening of a document says what language it is in
 MIN_LETTERS = 40  # less text than this is not detected (too little evidence)
@@ -38,6 +38,16 @@ def normalise(tag: str | None) -> str | None:
 
     language = getattr(Language, text.upper().replace(" ", "_"), None)
     return language.iso_code_639_1.name.lower() if isinstance(language, Language) else None
+
+
+@cache
+def language_name(code: str) -> str:
+    """A code's English name, lower case ("de": "german"), as PyStemmer and bm25s's
+    stop-word lists know languages; the code itself when lingua does not know it."""
+    from lingua import IsoCode639_1, Language
+
+    iso = getattr(IsoCode639_1, code.upper(), None)
+    return Language.from_iso_code_639_1(iso).name.lower() if iso is not None else code
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.language import language_name
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*%?|[\u4e00-\u9fff]")
 _STOPWORDS = frozenset(
     "a an and are as at be but by can could did do does for from had has have how i if in into "
@@ -67,7 +69,7 @@ def _english(text: str) -> list[str]:
 
 
 def _words(text: str, language: str) -> list[str]:
-    name = _language_name(language)
+    name = language_name(language)
     stop = _stopwords(name)
     words = [w for w in _WORD.findall(text.casefold()) if w not in stop]
     return _stem(words, name) if name in _stemmer_names() else words
@@ -105,15 +107,6 @@ def _stemmer_names() -> frozenset[str]:
     import Stemmer
 
     return frozenset(Stemmer.algorithms())
-
-
-@cache
-def _language_name(code: str) -> str:
-    """The name PyStemmer and bm25s's stop-word lists know a language by ("de": "german")."""
-    from lingua import IsoCode639_1, Language
-
-    iso = getattr(IsoCode639_1, code.upper(), None)
-    return Language.from_iso_code_639_1(iso).name.lower() if iso is not None else code
 
 
 @cache
