@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
@@ -158,10 +159,7 @@ class HybridRetriever:
         top_k = min(max(1, top_k if top_k is not None else self.settings.top_k), MAX_TOP_K)
         analysis = query if isinstance(query, QueryAnalysis) else None
         text = analysis.search_text if analysis else query
-        if analysis is not None:
-            terms_for = analysis.terms_for
-        else:
-            terms_for = lambda language: (content_terms(text, language),) * 2  # noqa: E731
+        terms_for = analysis.terms_for if analysis is not None else _plain_terms(text)
         fused, vector, sentences, timings = self.candidates(text, filters, analysis.lexical_text if analysis else None)
         t0 = time.perf_counter()
         if rerank_enabled and fused:
@@ -224,6 +222,17 @@ class HybridRetriever:
             score=round(float(c.score), 4),
             scores={k: round(float(v), 4) for k, v in c.features().items()},
         )
+
+
+def _plain_terms(text: str) -> TermsFor:
+    """(terms, focus) of a plain-text query per language, each tokenised once."""
+
+    @cache
+    def terms_for(language: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        terms = content_terms(text, language)
+        return terms, terms
+
+    return terms_for
 
 
 def _anchors(query: QueryAnalysis | str) -> set[str]:
