@@ -185,6 +185,27 @@ def latency(assistant, samples: list[Sample], repeats: int = 3) -> dict:
     return percentiles(times)
 
 
+def side_by_side(alt: Settings, samples: list[Sample], summary: dict, methods, rename, gate: bool = True):
+    """These methods again over another index (`alt`), their rows renamed and added to each
+    split's summary; `gate`: with the answerability figures of its full pipeline. Returns
+    the other assistant."""
+    from assistant import Assistant
+
+    ensure_index(alt)
+    other = Assistant(alt, load_generator=False)
+    got = evaluate(other, samples, methods=methods)
+    if not gate:
+        got["strengths"] = []
+    for split in summary:
+        extra = summarize(got, split)
+        for row in extra:
+            row["method"] = rename(row["method"])
+        summary[split] += extra
+        print(f"\n[{split}] over {alt.data_dir.name}")
+        print(table(extra, ["method", "questions", "hit@1", "hit@3", "mrr", "all@3", "best_strength_threshold"]))
+    return other
+
+
 def run(settings: Settings, args) -> dict:
     from assistant import Assistant
 
@@ -221,13 +242,7 @@ def run(settings: Settings, args) -> dict:
     if getattr(args, "compare_context", False):
         # Contextual indexing must pay for itself: the same pipeline over chunks indexed bare.
         bare = settings.override(contextual_chunks=False, data_dir=settings.data_dir / "bare-chunks")
-        ensure_index(bare)
-        plain = evaluate(Assistant(bare, load_generator=False), samples, methods=("full",))
-        plain = {"rows": {"full (no context)": plain["rows"]["full"]}, "strengths": []}
-        for split in splits:
-            extra = summarize(plain, split)
-            summary[split] += extra
-            print(table(extra, ["method", "questions", "hit@1", "hit@3", "mrr", "all@3"]))
+        side_by_side(bare, samples, summary, ("full",), lambda m: f"{m} (no context)", gate=False)
     lat = latency(assistant, samples[:40])
     print(f"Assistant.search latency: {lat}")
     latencies = {settings.embed_model: lat}
@@ -236,16 +251,7 @@ def run(settings: Settings, args) -> dict:
         from index.embedding import model_slug
 
         alt = settings.override(embed_model=model, data_dir=settings.data_dir / f"embed-{model_slug(model)}")
-        ensure_index(alt)
-        other = Assistant(alt, load_generator=False)
-        got = evaluate(other, samples, methods=("dense", "fused", "full"))
-        for split in splits:
-            extra = summarize(got, split)
-            for row in extra:
-                row["method"] = f"{row['method']} [{model}]"
-            summary[split] += extra
-            print(f"\n{testset} [{split}] with {model}")
-            print(table(extra, ["method", "questions", "hit@1", "hit@3", "mrr", "all@3", "best_strength_threshold"]))
+        other = side_by_side(alt, samples, summary, ("dense", "fused", "full"), lambda m: f"{m} [{model}]")
         latencies[model] = latency(other, samples[:40])
         print(f"Assistant.search latency with {model}: {latencies[model]}")
     out = {
