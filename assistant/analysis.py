@@ -4,7 +4,10 @@
 conversation's context apart, never inside the query text), and reads off what kind of
 answer it asks for. Nothing after this module parses the question again.
 
-The reading is English grammar, which holds for any collection's questions:
+The question's language is detected among the collection's languages and English (the
+answer is written in it). German and Chinese questions are read as yes/no by their own
+grammar (assistant/locales.py); the rest of the reading is English grammar, which holds
+for any collection's questions:
 - A question may open with context ("I pay monthly for an add-on. Do I get ...?", "If a
   prosecutor serves a subpoena, will they ...?"): its main clause is the last question
   sentence, after any leading subordinate clause.
@@ -28,14 +31,16 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.condense import condense
+from assistant.locales import locale_for
 from assistant.types import Turn
+from index.language import detect_among
 from index.lexical import DEFAULT_LANGUAGE, tokenize
 from policyqa.errors import InvalidQuestionError, QuestionTooLongError
 
 AnswerKind = Literal["number", "amount", "date", "duration", "name", "list", "definition", "explanation", "fact"]
 
 _SPACES = re.compile(r"\s+")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)|(?<=[。！？])\s*(?=\S)")
 _AUX = (
     r"(?:can|could|may|might|must|shall|should|will|would|is|are|am|was|were|do|does|did|has|have|had|"
     r"isn[’']t|aren[’']t|wasn[’']t|weren[’']t|don[’']t|doesn[’']t|didn[’']t|can[’']t|cannot|couldn[’']t|"
@@ -157,6 +162,7 @@ class QueryAnalysis:
 
     asked: str  # the question as asked, cleaned
     standalone: str  # the question made standalone (a follow-up rewritten), without context
+    language: str = DEFAULT_LANGUAGE  # the asker's: the answer is written in it
     context: str = ""  # what the conversation adds when the follow-up could not be rewritten
     followup: bool = False
     yes_no: bool = False
@@ -239,7 +245,7 @@ def normalize_question(question: object, max_chars: int) -> str:
 def question_sentences(text: str) -> list[str]:
     """The sentences that ask something: those ending in "?", else the last one."""
     sentences = [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
-    asking = [s for s in sentences if s.rstrip().endswith("?")]
+    asking = [s for s in sentences if s.rstrip()[-1:] in "?？"]
     return asking or sentences[-1:]
 
 
@@ -261,8 +267,14 @@ def main_clause(sentence: str) -> str:
     return clause.strip()
 
 
+_LEADING_PHRASE = re.compile(rf"^[^,?]{{1,60}},\s+(?={_AUX}\b)", re.I)
+
+
 def is_yes_no(clause: str) -> bool:
-    """Whether a main clause asks for yes or no (see the module docstring)."""
+    """Whether a main clause asks for yes or no (see the module docstring). A short phrase
+    set off by a comma may come first ("On an iPhone, does it ...?", "My son is 12, can he
+    ...?"): it qualifies the question, so it stays in the clause, but the form is read after it."""
+    clause = _LEADING_PHRASE.sub("", clause, count=1)
     if _EMBEDDED_YES_NO.match(clause):
         return True
     if _YES_NO.match(clause):
@@ -316,6 +328,19 @@ def content_terms(text: str, language: str | None = None) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def question_language(asked: str, history: Sequence[Turn], languages: Sequence[str]) -> str:
+    """The asker's language among the collection's and English: the question's, else (a
+    name alone, "Firefox Sync?") the conversation's last question's, else English."""
+    candidates = {*languages, DEFAULT_LANGUAGE}
+    if len(candidates) == 1:
+        return DEFAULT_LANGUAGE
+    found = detect_among(asked, candidates)
+    if found is None:
+        earlier = [t.content for t in history if t.role == "user"]
+        found = detect_among(earlier[-1], candidates) if earlier else None
+    return found or DEFAULT_LANGUAGE
+
+
 def analyze(
     question: str,
     history: Sequence[Turn] = (),
@@ -326,12 +351,18 @@ def analyze(
     """The QueryAnalysis of a question (and its conversation, for a follow-up); `languages`
     are the collection's, for terms stemmed each one's way."""
     asked = normalize_question(question, max_chars)
+    language = question_language(asked, history, languages)
     standalone, context = condense(asked, list(history), rewrite)
     followup = standalone != asked or bool(context)
     parts = question_sentences(standalone)
     clauses = [main_clause(p) for p in parts] or [standalone]
     clause = clauses[-1]
-    if followup and context and _elliptical(clause):
+    if language != DEFAULT_LANGUAGE:
+        # Another language's question: yes/no by its own grammar; kinds of value are read
+        # in English only (the value checks know English units).
+        reader = locale_for(language).yes_no
+        yes_no, kind, clause = bool(reader and any(reader(p) for p in parts)), "fact", parts[-1] if parts else asked
+    elif followup and context and _elliptical(clause):
         # "and sick leave?" asks what the question it follows asked.
         inherited = main_clause(question_sentences(context)[-1] if question_sentences(context) else context)
         yes_no, kind = is_yes_no(inherited), answer_kind(inherited)
@@ -342,11 +373,14 @@ def analyze(
     focus = f"{standalone} {context}".strip()
     return QueryAnalysis(
         asked=asked,
+        language=language,
         standalone=standalone,
         context=context,
         followup=followup,
         yes_no=yes_no,
-        permission=yes_no and bool(_PERMISSION.search(clause)),
+        permission=yes_no
+        and language == DEFAULT_LANGUAGE
+        and bool(_PERMISSION.search(_LEADING_PHRASE.sub("", clause))),
         kind=kind,
         main_clause=clause,
         terms=content_terms(focus),

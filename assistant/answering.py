@@ -32,6 +32,7 @@ from assistant.drafts import parse_draft
 from assistant.extractive import extract, focus_texts
 from assistant.generation import judge
 from assistant.limits import limit_verdict
+from assistant.locales import Locale, leading_verdict, locale_for, written_without_spaces
 from assistant.types import Answer, Citation, Delta, Passage, SentenceCheck, Turn
 from assistant.verification import EvidenceIndex, SupportPolicy, Unit, VerifiedClaim, locate, verify_claims
 from policyqa.errors import BackendError
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 PROMPT_MARGIN_TOKENS = 64
 FOCUS_WORDS = 150  # passage words shown to the generator: prompt processing is most of the first-token time
 ON_TOPIC = 0.35  # best support of a dropped draft below which the draft is unrelated to the passages
-_LEADING_VERDICT = re.compile(r"^(yes|no)\b[\s,.:;!-]*", re.I)
 
 
 @dataclass
@@ -118,7 +118,7 @@ def relevance(ready: Prepared, generator, settings: Settings) -> float | None:
 def refusal(analysis: QueryAnalysis, passages: Sequence[Passage], backend: str, reason: str, **extra) -> Answer:
     return Answer(
         **base(analysis, passages),
-        text=policy.REFUSAL,
+        text=locale_for(analysis.language).refusal,
         status="refused",
         backend=backend,
         notes=[reason] if reason else [],
@@ -140,7 +140,7 @@ def answer_stream(
     failed = False
     raw = None
     if generator is not None:
-        grammar = prompts.answer_grammar(ready.shown, ready.analysis.yes_no)
+        grammar = prompts.answer_grammar(ready.shown, ready.analysis.yes_no, locale_for(ready.analysis.language))
         t0 = time.perf_counter()
         raw, reason = yield from _generate(generator, ready.messages, grammar, settings, timings, started)
         timings["generate"] = time.perf_counter() - t0
@@ -162,9 +162,9 @@ def answer_stream(
     answer.fallback_reason = fallback_reason
     answer.generator_failed = failed
     answer.draft = raw
-    for i, sentence in enumerate(_sentences_of(answer.text)):
+    for sentence in _sentences_of(answer.text):
         timings.setdefault("first_token", time.perf_counter() - started)
-        yield Delta(text=sentence if i == 0 else " " + sentence, draft=False)
+        yield Delta(text=sentence, draft=False)
     answer.timings = {**timings, "total": time.perf_counter() - started}
     yield answer
 
@@ -174,7 +174,8 @@ def _backend(generator) -> str:
 
 
 def _sentences_of(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+", text) if s]
+    """The text's sentences, each with the space after it: joined, they are the text."""
+    return re.findall(r".+?(?:[.!?](?:\s+|$)|[。！？]|$)", text, re.S)
 
 
 def _generate(generator, messages, grammar, settings: Settings, timings: dict, started: float):
@@ -207,12 +208,17 @@ def _generate(generator, messages, grammar, settings: Settings, timings: dict, s
 
 
 def support_policy(settings: Settings) -> SupportPolicy:
-    return SupportPolicy(judge_threshold=settings.min_support_judge, lexical_threshold=settings.min_support_lexical)
+    return SupportPolicy(
+        judge_threshold=settings.min_support_judge,
+        lexical_threshold=settings.min_support_lexical,
+        judge_all=settings.verify_with_generator,
+    )
 
 
 def _support_judge(ready: Prepared, raw: str, settings: Settings, generator):
-    """Per-sentence support from the generator's own probabilities, when it gives them."""
-    if not settings.verify_with_generator or not getattr(generator, "judge", None):
+    """Per-sentence support from the generator's own probabilities, when it gives them
+    (asked for every sentence with `verify_with_generator`, else only across languages)."""
+    if not getattr(generator, "judge", None):
         return None
 
     def score(sentence: str, marker: int) -> float | None:
@@ -259,7 +265,7 @@ def compose(
     if outcome.refused:
         return Answer(
             **ready.base(),
-            text=policy.REFUSAL,
+            text=locale_for(analysis.language).refusal,
             status="refused",
             backend=backend,
             checks=checks,
@@ -274,7 +280,7 @@ def compose(
             )
     return Answer(
         **ready.base(),
-        text=render(outcome.verdict, claims, outcome.unsaid),
+        text=render(outcome.verdict, claims, outcome.unsaid, locale_for(analysis.language)),
         status="grounded",
         verdict=outcome.verdict,
         backend=backend,
@@ -286,27 +292,39 @@ def compose(
 
 def _without_verdict(claim: VerifiedClaim) -> VerifiedClaim:
     """A claim that repeats "Yes,"/"No," in front: the verdict is rendered once, first."""
-    stripped = _LEADING_VERDICT.sub("", claim.text, count=1).strip()
-    if not stripped or stripped == claim.text:
+    verdict, rest = leading_verdict(claim.text)
+    stripped = rest.strip()
+    if verdict is None or not stripped:
         return claim
     claim.text = stripped[0].upper() + stripped[1:]
     return claim
 
 
-def render(verdict: str | None, claims: Sequence[VerifiedClaim], unsaid: Sequence[str] = ()) -> str:
+def render(
+    verdict: str | None, claims: Sequence[VerifiedClaim], unsaid: Sequence[str] = (), wording: Locale | None = None
+) -> str:
+    """The answer's text: the verdict, each claim with its markers before its full stop,
+    then what the documents do not answer, in the answer's language (`wording`)."""
+    wording = wording or locale_for(None)
     parts = []
     if verdict in ("yes", "no"):
-        parts.append("Yes." if verdict == "yes" else "No.")
+        parts.append(wording.verdict_text(verdict))
     for claim in claims:
         # A sentence quoted with the list it introduces reads as one line: "use: a; b; c".
         body = re.sub(r"\s*\n\s*", "; ", re.sub(r":\s*\n\s*", ": ", claim.text.strip()))
-        match = re.match(r"^(.*?)([.!?…]*)$", body, re.S)
+        match = re.match(r"^(.*?)([.!?…。！？]*)$", body, re.S)
         core, punct = (match.group(1).rstrip(), match.group(2)) if match else (body, "")
         markers = "".join(f"[{n}]" for n in claim.markers)
-        parts.append(f"{core} {markers}{punct or '.'}" if markers else f"{core}{punct or '.'}")
+        spaced = not written_without_spaces(core[-1:])  # a quote keeps its passage's language
+        stop = punct or (wording.stop if not spaced else ".")
+        parts.append(f"{core}{' ' if spaced else ''}{markers}{stop}" if markers else f"{core}{stop}")
     for part in unsaid:
-        parts.append(f"The documents do not answer “{part.rstrip('?').strip()}”.")
-    return " ".join(parts)
+        parts.append(wording.unanswered.format(part=part.rstrip("?？").strip()))
+    text = parts[0] if parts else ""
+    for before, part in zip(parts, parts[1:]):
+        # Sentences of a language written without spaces follow each other without one.
+        text += ("" if written_without_spaces(before[-1:]) and written_without_spaces(part[:1]) else " ") + part
+    return text
 
 
 def citations(claims: Sequence[VerifiedClaim], passages: Sequence[Passage]) -> list[Citation]:

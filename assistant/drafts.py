@@ -3,7 +3,8 @@
 Models talk about their passages in a few recurring ways that are no claims about the
 documents: "the passages do not mention ...", "... is not stated", "..., but it does not
 specify ...", "... are listed in [1]". These are recognised here (English), so that a
-draft made only of them reads as "not found" rather than as an answer. A draft that
+draft made only of them reads as "not found" rather than as an answer. The verdict and
+the sentence ends are read in any answer language (assistant/locales.py). A draft that
 opens by repeating its task line ("The question asks for a date: ...") keeps what follows.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.locales import leading_verdict, word_count
 from assistant.prompts import TASK_ECHO
 from assistant.verification import Claim
 
@@ -58,9 +60,17 @@ _POINTER = re.compile(
     r"(?:\s+(?:the\s+)?(?:passages?|articles?|texts?|sources?|context|documents?))?\s*[.!]?$",
     re.I,
 )
-_LEAD_VERDICT = re.compile(r"^\s*(yes|no)\b\s*[.,:;!-]?\s*", re.I)
-_MARKER_GROUP = re.compile(r"((?:\s*\[\d{1,3}\])+)\s*([.!?]?)")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
+_MARKER_GROUP = re.compile(r"((?:\s*\[\d{1,3}\])+)\s*([.!?。！？]?)")
+# A sentence ends at ".", "!" or "?" before a capital (Latin, accented too) or a digit,
+# or at a Chinese full stop, whatever follows.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\u00c0-\u00de\"“„(])|(?<=[。！？])\s*(?=\S)")
+
+
+def _whole_sentence(piece: str) -> bool:
+    """Whether unmarked text is a whole sentence: ends in a full stop and is longer than a
+    fragment (three words)."""
+    piece = piece.rstrip()
+    return piece[-1:] in ".!?。！？" and word_count(piece) >= 3
 
 
 def parse_draft(raw: str) -> Draft | None:
@@ -72,11 +82,7 @@ def parse_draft(raw: str) -> Draft | None:
     text = re.sub(r"\s+", " ", raw or "").strip()
     if not text:
         return None
-    verdict = None
-    lead = _LEAD_VERDICT.match(text)
-    if lead:
-        verdict = lead.group(1).lower()
-        text = text[lead.end() :]
+    verdict, text = leading_verdict(text)
     if _NOT_FOUND.match(text) and verdict is None:
         return Draft([], None, not_found=True)
     text = TASK_ECHO.sub("", text)
@@ -93,7 +99,7 @@ def parse_draft(raw: str) -> Draft | None:
     for piece in _SENTENCE_END.split(tail):
         # Unmarked text counts only as whole sentences: a reply cut off by the token
         # limit must not leave half a sentence in the answer.
-        if len(piece.split()) >= 3 and piece.rstrip()[-1:] in ".!?":
+        if _whole_sentence(piece):
             claims.append(Claim(_HEDGE_TAIL.sub("", piece.strip()), []))
     claims = [c for c in claims if re.search(r"\w", c.text) and not _NOT_FOUND.match(c.text)]
     kept = [c for c in claims if not (_ABSENCE.search(c.text) or _POINTER.search(c.text))]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.analysis import QueryAnalysis
+from assistant.locales import word_count
 from assistant.prompts import MAX_SENTENCES
 from assistant.values import states_kind
 from assistant.verification import EvidenceIndex, VerifiedClaim, content_tokens
@@ -27,16 +28,16 @@ def unit_scores(query: str, specific: set[str], index: EvidenceIndex) -> np.ndar
     """How well each sentence of the evidence matches the query: embedding similarity,
     query-term coverage, the question's names and numbers, and the passage's rank. Lines
     without end punctuation (headings, datelines) count less than sentences."""
-    query_tokens = content_tokens(query)
     sims = index.similarities(query)
     scores = np.zeros(len(index.units), dtype=np.float32)
     count = max(len(index.passages), 1)
     for i, unit in enumerate(index.units):
         tokens = index.unit_tokens[i]
+        query_tokens = index.tokens_as(query, unit.passage)
         lexical = len(query_tokens & tokens) / len(query_tokens) if query_tokens else 0.0
         bonus = W_SPECIFIC if specific & tokens else 0.0
         rank = W_RANK * (1 - (unit.passage - 1) / count)
-        headline = 0.7 if unit.text.rstrip()[-1:] not in ".!?:;”\"')" else 1.0
+        headline = 0.7 if unit.text.rstrip()[-1:] not in ".!?:;”\"')。！？：；" else 1.0
         scores[i] = (W_SIMILARITY * float(sims[i]) + W_LEXICAL * lexical + bonus + rank) * headline
     return scores
 
@@ -50,7 +51,6 @@ def extract(analysis: QueryAnalysis, index: EvidenceIndex) -> list[VerifiedClaim
         return []
     query = analysis.search_text
     scores = unit_scores(query, _specific(analysis), index)
-    query_tokens = content_tokens(query)
     order = sorted(range(len(index.units)), key=lambda i: -scores[i])
     if analysis.asks_for_value:
         # The best sentence that states a value of the kind asked for leads, if it is relevant.
@@ -64,9 +64,10 @@ def extract(analysis: QueryAnalysis, index: EvidenceIndex) -> list[VerifiedClaim
     best = float(scores[order[0]])
     for i in order:
         unit = index.units[i]
-        if len(unit.text.split()) < MIN_WORDS or unit.text in seen_texts:
+        if word_count(unit.text) < MIN_WORDS or unit.text in seen_texts:
             continue
         tokens = index.unit_tokens[i]
+        query_tokens = index.tokens_as(query, unit.passage)
         if chosen:
             if scores[i] < RELATIVE_FLOOR * best:
                 break
@@ -103,11 +104,11 @@ def focus_texts(analysis: QueryAnalysis, index: EvidenceIndex, budget_words: int
         best = next((i for i in order if index.units[i].passage == n), None)
         if best is not None:
             keep.add(best)
-            used += len(index.units[best].text.split())
+            used += word_count(index.units[best].text)
     for i in order:
         if i in keep:
             continue
-        words = len(index.units[i].text.split())
+        words = word_count(index.units[i].text)
         if used + words > budget_words:
             continue
         keep.add(i)

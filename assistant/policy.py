@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 
 from assistant.analysis import QueryAnalysis, content_terms
 from assistant.limits import LimitVerdict
+from assistant.locales import locale_for
 from assistant.types import Passage
 from assistant.values import number_stated, numbers_in, states_kind
 from assistant.verification import VerifiedClaim, content_tokens
+from index.lexical import DEFAULT_LANGUAGE
 from policyqa.settings import Settings
 
-REFUSAL = "The documents do not say."
+REFUSAL = locale_for(DEFAULT_LANGUAGE).refusal  # in another language: locale_for(language).refusal
 KIND_PHRASES = {"number": "a number", "amount": "an amount", "date": "a date", "duration": "a length of time"}
 PART_COVERED = 0.34  # share of a question part's content terms the answer must mention to speak to it
 
@@ -118,10 +120,10 @@ def unanswered_parts(analysis: QueryAnalysis, claims: Sequence[VerifiedClaim]) -
     """The parts of a two-part question ("Can I ...? And how long ...?") that no claim speaks to."""
     if len(analysis.parts) < 2:
         return []
-    said = set().union(*(content_tokens(c.text) for c in claims))
+    said = set().union(*(content_tokens(c.text, analysis.language) for c in claims))
     out = []
     for part in analysis.parts:
-        terms = set(content_terms(part))
+        terms = set(content_terms(part, analysis.language))
         if terms and len(terms & said) / len(terms) < PART_COVERED:
             out.append(part)
     return out

@@ -25,7 +25,9 @@ import re
 from collections.abc import Sequence
 
 from assistant.analysis import QueryAnalysis
+from assistant.locales import Locale, locale_for
 from assistant.types import Passage, Turn
+from index.lexical import DEFAULT_LANGUAGE
 
 MAX_SENTENCES = 3
 
@@ -100,7 +102,15 @@ def _question_block(
 
 
 def task(analysis: QueryAnalysis) -> str:
-    return YES_NO_TASK if analysis.yes_no else _TASKS[analysis.kind]
+    """The task line; for a question in another language, with the language to answer in
+    (the passages may be in any: quotes stay theirs, the prose is the asker's)."""
+    line = YES_NO_TASK if analysis.yes_no else _TASKS[analysis.kind]
+    if analysis.language == DEFAULT_LANGUAGE:
+        return line
+    wording = locale_for(analysis.language)
+    if analysis.yes_no:
+        line = line.replace("start with Yes or No", f"start with {wording.yes} or {wording.no}")
+    return f"{line} Write the answer in {wording.name}."
 
 
 def messages(
@@ -140,21 +150,29 @@ def support_messages(answer_messages: list[dict], draft: str, sentence: str, mar
     ]
 
 
-def answer_grammar(passage_count: int, yes_no: bool) -> str:
+def answer_grammar(passage_count: int, yes_no: bool, wording: Locale | None = None) -> str:
     """GBNF for the answer: [verdict] then one to three sentences (or runs of them),
     each ending in markers of passages that exist. A sentence runs at least 12 characters
     before its first marker, so a marker cannot split a sentence after its subject ("The
     passage [1] ... states"). The model's habit of writing the full stop before the
-    markers ("... areas. [1][2]") is allowed; the renderer normalises it."""
+    markers ("... areas. [1][2]") is allowed; the renderer normalises it. The verdict words
+    and the sentence's first character follow the answer's language (`wording`): an
+    English sentence opens with a capital, a digit or a quote; one in another language
+    with any letter but a lower-case ASCII one."""
+    wording = wording or locale_for(DEFAULT_LANGUAGE)
     count = max(1, min(passage_count, 9))
     digit = "[1-9]" if count == 9 else f"[1-{count}]" if count > 1 else '"1"'
-    verdict = '("Yes" | "No") ". " ' if yes_no else ""
-    more = ' (" " sentence)?' * (MAX_SENTENCES - 1)
+    stop = f'"{wording.stop}"'
+    space = '" " ' if wording.joiner else ""
+    verdict = f'("{wording.yes}" | "{wording.no}") {stop} {space}' if yes_no else ""
+    more = f" ({space}sentence)?" * (MAX_SENTENCES - 1)
+    first = "[A-Z0-9\"“(']" if wording.code == DEFAULT_LANGUAGE else "[^ \\t\\n\\[\\]a-z]"
+    ends = '"."?' if wording.stop == "." else f'("." | {stop})?'
     return (
         "\n".join(
             [
                 f"root ::= {verdict}sentence{more}",
-                'sentence ::= [A-Z0-9"“(\'] [^\\n\\[\\]]{12,} cite cite? cite? "."?',
+                f"sentence ::= {first} [^\\n\\[\\]]{{12,}} cite cite? cite? {ends}",
                 f'cite ::= " "? "[" {digit} "]"',
             ]
         )

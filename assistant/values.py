@@ -78,10 +78,28 @@ should will would do does did has have had note please see
 )
 
 
-def numbers_in(text: str) -> set[str]:
+# Languages that write a decimal comma and group thousands with a point or a space
+# ("2,5 %", "1.000"), as their CLDR number formats do.
+DECIMAL_COMMA_LANGUAGES = frozenset(
+    "de fr es it nl pt ru pl cs sk sl hr sr bg ro hu da nb nn sv fi et lt lv tr id el uk".split()
+)
+_NUMBER_DECIMAL_COMMA = re.compile(
+    r"(?<![\w,])(\d{1,3}(?:[.\u00a0\u202f]\d{3})+|\d+)(?:,(\d+))?(?:\s*(%|prozent\b|pour\s?cent\b|por\s?ciento\b))?",
+    re.I,
+)
+
+
+def numbers_in(text: str, language: str | None = None) -> set[str]:
     """Numbers as canonical strings: "2,400" and "2400" are "2400"; "30 percent" is "30%";
-    small number words count ("four" is "4")."""
+    small number words count ("four" is "4"). In a language with a decimal comma, "2,5 %"
+    is "2.5%" and "1.000" is "1000"."""
     out = set()
+    if language in DECIMAL_COMMA_LANGUAGES:
+        for match in _NUMBER_DECIMAL_COMMA.finditer(text):
+            whole, frac, pct = match.groups()
+            value = re.sub(r"[.\u00a0\u202f]", "", whole) + (f".{frac}" if frac else "")
+            out.add(value + ("%" if pct else ""))
+        return out
     for match in _NUMBER.finditer(text):
         whole, frac, pct = match.groups()
         value = whole.replace(",", "") + (f".{frac}" if frac else "")
@@ -137,12 +155,16 @@ def states_kind(text: str, kind: str) -> bool:
     return True
 
 
-def names_in(text: str) -> set[str]:
+def names_in(text: str, capitals: bool = True) -> set[str]:
     """Capitalised words and acronyms that are not a sentence's first word or a function
-    word: the names a sentence brings ("Mullvad", "GSA", "HR Links")."""
+    word: the names a sentence brings ("Mullvad", "GSA", "HR Links"). Without `capitals`
+    (a language that capitalises every noun, as German does) only acronyms and words
+    with a capital inside ("VPN", "McAfee") are names."""
     out = set()
     for match in _NAME.finditer(text):
         word = match.group()
+        if not capitals and not any(ch.isupper() for ch in word[1:]):
+            continue
         if word.lower() in _FUNCTION_WORDS or _SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]):
             continue
         if len(word) == 1 and word not in ("I",):

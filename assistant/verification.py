@@ -18,6 +18,13 @@ Two layers, both general to any policy text:
 A sentence that fails on its own citations is re-attributed to the passage that best
 supports it, or dropped. A citation that adds nothing (no word, number or name of the
 sentence the others lack) is removed.
+
+Answer sentences are in the asker's language, passages in their own. Words are compared
+only within one language (each text tokenised its language's way): across languages the
+number and name checks still hold (digits and names are written alike), the word checks
+(a restated negation, a number bound to the claim's words, question words the passages
+never use) do not apply, and the support score is the generator's judgement where one is
+loaded (lexical coverage cannot see a translation), else the embedding similarity alone.
 """
 
 from __future__ import annotations
@@ -30,10 +37,11 @@ from functools import cached_property
 import numpy as np
 
 from assistant.analysis import QueryAnalysis
+from assistant.locales import locale_for
 from assistant.types import Passage, Quote, SentenceCheck
 from assistant.values import months_in, names_in, number_stated, numbers_in
 from index.chunking import split_sentences
-from index.lexical import tokenize
+from index.lexical import DEFAULT_LANGUAGE, tokenize
 
 Embed = Callable[[list[str]], np.ndarray]
 Judge = Callable[[str, int], "float | None"]  # (sentence, passage marker) -> P(the passage states it)
@@ -55,8 +63,7 @@ _META_PREFIX = re.compile(
     re.I,
 )
 _MARKER = re.compile(r"\s*\[(\d{1,3})\]")
-_NEGATION = re.compile(r"\b(?:no|not|never|none|nor|cannot|without|neither|nothing|nobody)\b|n[’']t\b", re.I)
-_CLAUSE_BREAK = re.compile(r"[,;:]\s+")
+_CLAUSE_BREAK = re.compile(r"[,;:]\s+|[，；：]")
 NEAR_COPY = 0.8  # content words shared with one sentence (of the larger of the two) that make a restatement
 # Below this MiniLM cosine to every passage word it is the closest question word of, a
 # question word is not mentioned in other words either (single words: a coarse but cheap
@@ -67,8 +74,8 @@ BINDING = 0.34  # share of a claim's words a sentence stating its number (or a n
 _POSSESSIVE = re.compile(r"[’']s$")
 
 
-def content_tokens(text: str) -> set[str]:
-    return {t for t in tokenize(text) if t not in _META}
+def content_tokens(text: str, language: str | None = None) -> set[str]:
+    return {t for t in tokenize(text, language) if t not in _META}
 
 
 def clean_claim(text: str) -> tuple[str, list[int]]:
@@ -154,32 +161,59 @@ class EvidenceIndex:
         self.passages = list(passages)
         self.analysis = analysis
         self.embed = embed
+        self.language = analysis.language if analysis else DEFAULT_LANGUAGE  # the answer's
+        self.wording = locale_for(self.language)
+        self.passage_languages = [p.language or DEFAULT_LANGUAGE for p in self.passages]
         self.units: list[Unit] = []
         for n, p in enumerate(self.passages, 1):
             for start, end in sentence_units(p.text):
                 self.units.append(Unit(n, p.text[start:end], p.start + start, p.start + end))
-        self.unit_tokens = [content_tokens(u.text) for u in self.units]
+        self.unit_tokens = [content_tokens(u.text, self.passage_languages[u.passage - 1]) for u in self.units]
         # What a passage's words are, for the hard checks: its text, and what says what it
         # is (its document's title, section and publisher).
         self.passage_text = [" ".join([p.text, p.title, p.section, p.publisher]) for p in self.passages]
-        self.passage_tokens = [content_tokens(t) for t in self.passage_text]
-        self.passage_numbers = [numbers_in(p.text) for p in self.passages]
+        self.passage_tokens = [content_tokens(t, lang) for t, lang in zip(self.passage_text, self.passage_languages)]
+        self.passage_numbers = [numbers_in(p.text, lang) for p, lang in zip(self.passages, self.passage_languages)]
         self.passage_months = [months_in(t) for t in self.passage_text]
         self.passage_lower = [t.casefold() for t in self.passage_text]
         question = f"{analysis.standalone} {analysis.context}" if analysis else ""
-        self.question_numbers = numbers_in(question)
+        self.question_numbers = numbers_in(question, self.language)
         self.question_months = months_in(question)
         self.question_lower = question.casefold()
         self._unit_vectors: np.ndarray | None = None
         self._unmentioned: set[str] | None = None
+        self._tokens_as: dict[tuple[str, str], set[str]] = {}
+
+    def tokens(self, text: str) -> set[str]:
+        """The content words of an answer sentence (or the question): the asker's language."""
+        return content_tokens(text, self.language)
+
+    def tokens_as(self, text: str, n: int) -> set[str]:
+        """The content words of a text tokenised as passage n's language is (cached)."""
+        key = (text, self.passage_languages[n - 1])
+        if key not in self._tokens_as:
+            self._tokens_as[key] = content_tokens(text, key[1])
+        return self._tokens_as[key]
+
+    def foreign(self, n: int) -> bool:
+        """Whether passage n is in another language than the answer."""
+        return self.passage_languages[n - 1] != self.language
+
+    @cached_property
+    def unit_numbers(self) -> list[set[str]]:
+        """Each sentence's numbers, as its passage's language writes them."""
+        return [numbers_in(u.text, self.passage_languages[u.passage - 1]) for u in self.units]
 
     @cached_property
     def unit_clauses(self) -> list[list[tuple[set[str], int]]]:
         """Each sentence's clauses as (content words, negations), for `flipped`; computed
         once, on the first claim checked."""
-        return [
-            [(content_tokens(c), len(_NEGATION.findall(c))) for c in _CLAUSE_BREAK.split(u.text)] for u in self.units
-        ]
+        out = []
+        for u in self.units:
+            language = self.passage_languages[u.passage - 1]
+            negation = locale_for(language).negation
+            out.append([(content_tokens(c, language), len(negation.findall(c))) for c in _CLAUSE_BREAK.split(u.text)])
+        return out
 
     @property
     def unit_vectors(self) -> np.ndarray | None:
@@ -201,9 +235,16 @@ class EvidenceIndex:
         documents ("the minimum *registered capital*" of passages that name no capital).
         Context sentences and names are the asker's premises, not what is asked. A passage word counts as
         another wording of the question word it is closest to when their embeddings are
-        close, so "vacation" may be said as "leave". Computed once, lazily."""
+        close, so "vacation" may be said as "leave". English questions only: the rescue by
+        other wordings needs word embeddings of the language, and the packaged model's are
+        English (nor can a word be looked for in passages of another language). Computed
+        once, lazily."""
         if self._unmentioned is None:
-            seen = set().union(*self.passage_tokens) if self.passage_tokens else set()
+            same = [t for t, lang in zip(self.passage_tokens, self.passage_languages) if lang == self.language]
+            if self.language != DEFAULT_LANGUAGE or not same:
+                self._unmentioned = set()
+                return self._unmentioned
+            seen = set().union(*same)
             words = {}
             asked_clause = self.analysis.main_clause if self.analysis else ""
             for word in re.findall(r"[^\W\d_][\w’'-]*", asked_clause):
@@ -236,11 +277,11 @@ class EvidenceIndex:
         months = set().union(*(self.passage_months[n - 1] for n in passages)) if passages else set()
         missing = [
             x
-            for x in sorted(numbers_in(claim))
+            for x in sorted(numbers_in(claim, self.language))
             if not number_stated(x, numbers) and not number_stated(x, self.question_numbers)
         ]
         missing += [m for m in sorted(months_in(claim)) if m not in months and m not in self.question_months]
-        for name in sorted(names_in(claim)):
+        for name in sorted(names_in(claim, self.wording.capitals_are_names)):
             bare = _POSSESSIVE.sub("", name).casefold()
             if bare in self.question_lower or any(bare in self.passage_lower[n - 1] for n in passages):
                 continue
@@ -251,16 +292,18 @@ class EvidenceIndex:
     def lexical_support(self, claim: str, n: int, sims: np.ndarray) -> float:
         """Coverage of the claim's content words by passage n, averaged with the claim's
         best embedding similarity to one of its sentences."""
-        tokens = content_tokens(claim)
+        tokens = self.tokens(claim)
         lexical = len(tokens & self.passage_tokens[n - 1]) / len(tokens) if tokens else 0.0
         best = max((float(sims[i]) for i, u in enumerate(self.units) if u.passage == n), default=0.0)
         if self.unit_vectors is None:
             return lexical
+        if self.foreign(n):  # no words in common across languages: the embedding alone
+            return max(best, 0.0)
         return 0.5 * lexical + 0.5 * max(best, 0.0)
 
     def quote_for(self, claim: str, n: int, sims: np.ndarray) -> Unit | None:
         """The sentence of passage n that best supports the claim."""
-        tokens = content_tokens(claim)
+        tokens = self.tokens(claim)
         best, best_score = None, -1.0
         for i, u in enumerate(self.units):
             if u.passage != n:
@@ -280,17 +323,21 @@ class EvidenceIndex:
         """The claim's numbers that its passages state only about something else: no
         sentence holding the number (with the sentences beside it) holds at least
         BINDING of the claim's other content words ("5% is withheld for FERS" from a
-        passage whose 5% is an employer match, sentences away from FERS)."""
-        words = {t for t in content_tokens(claim) if not t[:1].isdigit()}
+        passage whose 5% is an employer match, sentences away from FERS). A sentence in
+        another language than the claim binds its number (its words cannot be compared)."""
+        words = {t for t in self.tokens(claim) if not t[:1].isdigit()}
         if not words:
             return []
         out = []
-        for number in numbers_in(claim):
+        for number in numbers_in(claim, self.language):
             if number_stated(number, self.question_numbers):
                 continue
             best = 0.0
             for i, unit in enumerate(self.units):
-                if unit.passage in passages and number_stated(number, numbers_in(unit.text)):
+                if unit.passage in passages and number_stated(number, self.unit_numbers[i]):
+                    if self.foreign(unit.passage):
+                        best = 1.0
+                        break
                     near = set().union(
                         *(
                             self.unit_tokens[j]
@@ -310,12 +357,12 @@ class EvidenceIndex:
         compared with every run of the sentence's clauses, since a claim often restates one
         clause of a longer sentence; the run it restates most closely decides, so a claim
         that copies a sentence's first clauses is not judged by the negation of a later one."""
-        tokens = content_tokens(claim)
+        tokens = self.tokens(claim)
         if not tokens:
             return None
-        polarity = len(_NEGATION.findall(claim)) % 2
+        polarity = len(self.wording.negation.findall(claim)) % 2
         for unit, clauses in zip(self.units, self.unit_clauses):
-            if unit.passage not in passages:
+            if unit.passage not in passages or self.foreign(unit.passage):
                 continue
             best, flips = 0.0, False
             for i in range(len(clauses)):
@@ -333,17 +380,20 @@ class EvidenceIndex:
 
     def contributes(self, claim: str, n: int, others: Sequence[int]) -> bool:
         """Whether passage n holds a word, number or name of the claim the others lack."""
-        tokens = content_tokens(claim)
+        tokens = self.tokens(claim)
         rest = set().union(*(self.passage_tokens[m - 1] for m in others if m != n)) if others else set()
         return bool((tokens & self.passage_tokens[n - 1]) - rest)
 
 
 @dataclass
 class SupportPolicy:
-    """Thresholds of the support score (settings: min_support_judge, min_support_lexical)."""
+    """Thresholds of the support score (settings: min_support_judge, min_support_lexical),
+    and whether the generator judges every sentence (settings: verify_with_generator) or
+    only those citing a passage in another language than the answer."""
 
     judge_threshold: float
     lexical_threshold: float
+    judge_all: bool = False
 
 
 def verify_claims(
@@ -376,22 +426,30 @@ def verify_claims(
         def drop(reason: str, support: float = 0.0) -> None:
             checks.append(SentenceCheck(text=text, cited=cited, status="dropped", support=support, reason=reason))
 
+        judged: set[int] = set()
+
         def score(n: int) -> float:
             if n not in scores:
-                value = judge(text, n) if judge is not None else None
+                asked = judge is not None and (policy.judge_all or index.foreign(n))
+                value = judge(text, n) if asked else None
+                if value is not None:
+                    judged.add(n)
                 scores[n] = value if value is not None else index.lexical_support(text, n, sims)
             return scores[n]
+
+        def passes(n: int) -> bool:
+            value = score(n)
+            return value >= (policy.judge_threshold if n in judged else policy.lexical_threshold)
 
         def related() -> float:
             """How near the claim is to its cited passages, for a claim dropped on a hard
             check: an attempt at an answer, not text unrelated to the passages."""
             return round(max((index.lexical_support(text, n, sims) for n in valid), default=0.0), 3)
 
-        threshold = policy.judge_threshold if judge is not None else policy.lexical_threshold
-        if len(content_tokens(text)) < MIN_CLAIM_TERMS:
+        if len(index.tokens(text)) < MIN_CLAIM_TERMS:
             drop("says nothing a passage could state")
             continue
-        borrowed = content_tokens(text) & index.unmentioned
+        borrowed = index.tokens(text) & index.unmentioned
         if borrowed:
             drop(f"answers about {', '.join(sorted(borrowed))}, which no passage mentions", related())
             continue
@@ -400,8 +458,8 @@ def verify_claims(
             drop(f'says the opposite of [{flipped.passage}]: "{flipped.text[:120]}"', related())
             continue
         missing = index.problems(text, valid)
-        good = [n for n in valid if not index.problems(text, [n]) and score(n) >= threshold] if not missing else []
-        if not good and valid and not missing and score(max(valid, key=score)) >= threshold:
+        good = [n for n in valid if not index.problems(text, [n]) and passes(n)] if not missing else []
+        if not good and valid and not missing and any(passes(n) for n in valid):
             good = valid  # the passages together state it (a rule here, what it applies to there)
         status = "supported"
         if good:
@@ -418,13 +476,13 @@ def verify_claims(
                 (n for n in range(1, count + 1) if n not in valid and not index.problems(text, [n])),
                 key=lambda n: -index.lexical_support(text, n, sims),
             )[:1]
-            markers = [n for n in others if score(n) >= threshold]
+            markers = [n for n in others if passes(n)]
             if not markers and valid:
                 # The cited passages and one more together state it (a fact from each).
                 extra = next(
                     (n for n in range(1, count + 1) if n not in valid and not index.problems(text, [*valid, n])), None
                 )
-                if extra is not None and max(score(n) for n in [*valid, extra]) >= threshold:
+                if extra is not None and any(passes(n) for n in [*valid, extra]):
                     markers = [n for n in [*valid, extra] if index.contributes(text, n, [*valid, extra])] or [extra]
             if not markers:
                 drop("; ".join([*notes, "no passage states it"]), round(max([*scores.values(), related()]), 3))

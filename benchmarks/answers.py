@@ -21,6 +21,7 @@ import time
 from benchmarks.common import corpus_settings, ensure_index, percentiles, result_name, split_of, table, write_result
 from eval.references import evidence_spans, overlaps
 from eval.testsets import Sample, load_testset
+from index.language import UNSPACED_SCRIPTS
 from policyqa.settings import Settings
 
 SPLITS = ("dev", "heldout")
@@ -30,12 +31,18 @@ def _norm(text: str) -> str:
     return re.sub(r"(?<=\d),(?=\d{3})", "", text).replace("’", "'").lower()
 
 
+# A letter or digit of a language written with spaces: what a word boundary is made of.
+# Chinese has no word boundaries in writing ("30 天内" states "30 天").
+_SPACED = f"[^\\W_{UNSPACED_SCRIPTS}]"
+
+
 def has_fact(fact: str, text: str) -> bool:
     """Word-bounded, so "50" is not found in "150"; "2,400" matches "2400"; "a|b" is
     either."""
     # An ordinal suffix still states the number ("November 15th" states "November 15").
     return any(
-        re.search(rf"(?<![\w.]){re.escape(_norm(f.strip()))}(?:st|nd|rd|th)?(?!\w|\.\d)", _norm(text)) is not None
+        re.search(rf"(?<!{_SPACED})(?<!\.){re.escape(_norm(f.strip()))}(?:st|nd|rd|th)?(?!{_SPACED}|\.\d)", _norm(text))
+        is not None
         for f in fact.split("|")
         if f.strip()
     )

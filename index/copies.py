@@ -23,13 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from index.documents import Document, LoadIssue
+from index.language import UNSPACED_SCRIPTS
 
 COPY = 0.8
 OVERLAP = 0.5
 SHINGLE = 5
 SAMPLE = 4  # keep the shingles whose hash is divisible by SAMPLE: the same ones in every document
 MIN_SHINGLES = 10  # fewer sampled shingles than this: too short to judge (exact copies are caught by hash)
-_WORD = re.compile(r"\w+")
+# A character of a language written without spaces is a word of its own: renderings that
+# space such text (PDF text extraction does) and ones that do not then read alike.
+_WORD = re.compile(f"[{UNSPACED_SCRIPTS}]|[^\\W{UNSPACED_SCRIPTS}]+")
 _FORMAT_RANK = {".md": 0, ".markdown": 0, ".txt": 0, ".html": 1, ".htm": 1, ".pdf": 2}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from index.language import UNSPACED_PUNCTUATION, UNSPACED_SCRIPTS
 from index.structure import SOFT_BREAK, Piece, strip_templates
 
 _DATETIME_ATTRIBUTE = re.compile(r"""\{:[^}\n]*\bdatetime\s*=\s*["']?(\d{4}-\d{2}-\d{2})""")
@@ -38,6 +39,26 @@ def attribute_date(source: str) -> str | None:
     return match.group(1) if match else None
 
 
+# CommonMark's flanking rules are written for languages with spaces: "__30 天退款政策。__在您"
+# is no emphasis to it (the closing run touches a letter), so its markers would stay in the
+# text. A strong-emphasis pair touching a character of a language written without spaces
+# is emphasis in every renderer readers use; its markers go, its text stays.
+_LITERAL_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_CJK = re.compile(f"[{UNSPACED_SCRIPTS}{UNSPACED_PUNCTUATION}]")
+
+
+def _strong_beside_cjk(text: str) -> str:
+    if not _CJK.search(text):
+        return text
+
+    def unmark(match: re.Match) -> str:
+        start, end = match.start(), match.end()
+        touching = text[start - 1 : start] + match.group(2)[:1] + match.group(2)[-1:] + text[end : end + 1]
+        return match.group(2) if _CJK.search(touching) else match.group(0)
+
+    return _LITERAL_STRONG.sub(unmark, text)
+
+
 def _inline(token) -> str:
     out: list[str] = []
     for child in token.children or []:
@@ -52,7 +73,7 @@ def _inline(token) -> str:
             if re.match(r"<br\b", child.content, re.I):
                 out.append(" ")
         # link_open/close, em/strong markers, images: nothing of their own is shown
-    return "".join(out)
+    return _strong_beside_cjk("".join(out))
 
 
 def markdown_pieces(source: str) -> list[Piece]:

@@ -95,6 +95,7 @@ LEGAL_FILES = [
     "en/content_moderation_practices.md",
     "en/firefox_privacy_notice.md",
     "de/subscription_services_tos.md",
+    "zh-CN/subscription_services_tos.md",
 ]
 
 
@@ -130,7 +131,7 @@ def handbook_corpus(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def legal_corpus(tmp_path_factory) -> Path:
-    """Part of Mozilla's legal documents: Markdown, a PDF rendering, an archived version, a translation."""
+    """Part of Mozilla's legal documents: Markdown, a PDF rendering, an archived version, two translations."""
     return shared_subcollection(tmp_path_factory, "mozilla-legal", LEGAL_FILES)
 
 

@@ -29,6 +29,9 @@ from policyqa.errors import InvalidQuestionError
         "Can you tell me whether the pilot covers Wuhan?",
         "Quick question: can I expense a taxi to the airport?",
         "Can I own 100% of a VPN service in Wuhan?",
+        # a short phrase set off by a comma
+        "On an iPhone, does the browser send crash reports automatically?",
+        "My son is 12, can he sign up for an account?",
     ],
 )
 def test_yes_no_questions_in_any_phrasing(question):
@@ -187,3 +190,34 @@ def test_terms_are_also_stemmed_for_each_other_language_of_the_collection():
     assert analysis.terms_for("en") == (analysis.terms, analysis.focus_terms)
     assert analysis.terms_for(None) == analysis.terms_for("fr") == (analysis.terms, analysis.focus_terms)
     assert analyze("Werden meine Daten verkauft?").by_language == ()  # an English-only collection
+
+
+MULTILINGUAL = ("en", "de", "zh")
+
+
+@pytest.mark.parametrize(
+    "question, language, yes_no",
+    [
+        ("Meine Tochter ist 12. Darf sie sich selbst ein Konto anlegen?", "de", True),
+        ("Wie viele E-Mail-Masken bekomme ich, ohne etwas zu bezahlen?", "de", False),
+        ("如果我在订阅后 30 天内取消，能退款吗？", "zh", True),
+        ("免费版最多能保存多少篇文章？", "zh", False),
+        ("Can I send picture messages through my phone mask?", "en", True),
+    ],
+)
+def test_a_question_is_read_in_its_own_language(question, language, yes_no):
+    analysis = analyze(question, languages=MULTILINGUAL)
+    assert (analysis.language, analysis.yes_no) == (language, yes_no)
+
+
+def test_an_english_collection_reads_every_question_as_english():
+    assert analyze("Darf ich das Abo kündigen?").language == "en"
+
+
+def test_a_question_that_is_only_a_name_keeps_the_conversation_language():
+    history = [
+        Turn(role="user", content="Welche Daten speichert der Browser über mich?"),
+        Turn(role="assistant", content="…"),
+    ]
+    assert analyze("Firefox Sync?", history, languages=MULTILINGUAL).language == "de"
+    assert analyze("Firefox Sync?", languages=MULTILINGUAL).language == "en"

@@ -175,6 +175,53 @@ def test_a_part_of_the_question_the_answer_does_not_reach_is_said_plainly(handbo
     assert "The documents do not answer “And who signs my timesheet”." in answer.text
 
 
+GERMAN_REFUND = "Kann ich eine Rückerstattung bekommen, wenn ich mein Abo in den ersten 30 Tagen kündige?"
+CHINESE_REFUND = "如果我在订阅后 30 天内取消帐户，能申请退款吗？"
+
+
+def test_a_german_question_is_answered_in_german_from_a_german_passage(legal_assistant):
+    analysis, found = legal_assistant.search(GERMAN_REFUND)
+    n = marker_of(found.passages, "innerhalb der ersten 30 Tage")
+    answer = replay(
+        legal_assistant,
+        GERMAN_REFUND,
+        f"Ja. Wenn Sie Ihr Konto innerhalb der ersten 30 Tage kündigen, können Sie eine Rückerstattung anfordern [{n}].",
+    )
+    assert analysis.language == "de" and analysis.yes_no
+    assert answer.grounded and answer.verdict == "yes" and answer.text.startswith("Ja. ")
+    assert {c.passage.language for c in answer.citations} == {"de"}
+    assert_trustworthy(answer)
+
+
+def test_a_wrong_number_in_german_is_dropped_and_the_refusal_is_german(legal_assistant):
+    _, found = legal_assistant.search(GERMAN_REFUND)
+    n = marker_of(found.passages, "innerhalb der ersten 30 Tage")
+    answer = replay(
+        legal_assistant,
+        GERMAN_REFUND,
+        f"Ja. Wenn Sie Ihr Konto innerhalb der ersten 60 Tage kündigen, können Sie eine Rückerstattung anfordern [{n}].",
+    )
+    assert answer.refused and answer.text == "Die Dokumente sagen dazu nichts."
+    assert "60" in answer.checks[0].reason
+
+
+def test_a_chinese_question_is_answered_in_chinese_from_a_chinese_passage(legal_assistant):
+    analysis, found = legal_assistant.search(CHINESE_REFUND)
+    n = marker_of(found.passages, "30 天内取消帐户")
+    answer = replay(legal_assistant, CHINESE_REFUND, f"是。如果您在订阅后 30 天内取消帐户，您可以申请退款。[{n}]")
+    assert analysis.language == "zh" and analysis.yes_no
+    assert answer.grounded and answer.verdict == "yes", answer.checks
+    assert answer.text == f"是。如果您在订阅后 30 天内取消帐户，您可以申请退款[{n}]。"
+    assert_trustworthy(answer)
+
+
+def test_a_negation_flipped_in_chinese_is_dropped(legal_assistant):
+    _, found = legal_assistant.search(CHINESE_REFUND)
+    n = marker_of(found.passages, "30 天内取消帐户")
+    answer = replay(legal_assistant, CHINESE_REFUND, f"否。如果您在订阅后 30 天内取消帐户，您不可以申请退款。[{n}]")
+    assert answer.refused and answer.text == "文件中没有相关说明。", answer.checks
+
+
 def test_a_question_asking_for_a_value_no_passage_states_is_refused_before_generation(assistant):
     answer = assistant.ask("What is the licence fee for a VPN permit?")
     assert answer.refused and answer.backend == "policy" and "an amount" in answer.notes[0]
@@ -221,6 +268,23 @@ def test_each_collection_gets_a_cited_answer_from_the_local_model(local_assistan
         assert answer.grounded and answer.backend == "local", (answer.text, answer.fallback_reason, answer.notes)
         assert fact in answer.text
         assert_trustworthy(answer)
+
+
+@pytest.mark.llm
+def test_the_local_model_answers_a_german_question_in_german(local_assistant, legal_assistant):
+    from index.language import detect
+
+    generator = local_assistant._generator("local")
+    analysis, found = legal_assistant.search(GERMAN_REFUND)
+    ready = answering.prepare(
+        analysis, found.passages, [], legal_assistant.settings, generator, legal_assistant.embedder.embed_many
+    )
+    answer = list(answering.answer_stream(ready, legal_assistant.settings, generator))[-1]
+    assert answer.grounded and answer.backend == "local", (answer.text, answer.fallback_reason, answer.notes)
+    assert answer.verdict == "yes" and answer.text.startswith("Ja.") and "30" in answer.text
+    assert detect(answer.text) == "de", answer.text
+    assert "de" in {c.passage.language for c in answer.citations}
+    assert_trustworthy(answer)
 
 
 @pytest.mark.llm

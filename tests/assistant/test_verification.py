@@ -32,6 +32,7 @@ def passage_with(snapshot, needle: str) -> Passage:
                 start=chunk.start,
                 end=chunk.end,
                 score=0.5,
+                language=doc.language,
             )
     raise AssertionError(f"no chunk contains {needle!r}")
 
@@ -175,6 +176,54 @@ def test_without_an_embedder_invented_numbers_are_still_caught(handbook_index):
     assert claim is not None
 
 
+GERMAN_REFUND = "Bekomme ich mein Geld zurück, wenn ich in den ersten 30 Tagen kündige?"
+
+
+@pytest.fixture(scope="module")
+def german_index(legal_assistant):
+    snap = legal_assistant.snapshot
+    passages = [passage_with(snap, "innerhalb der ersten 30 Tage"), passage_with(snap, "30-Day Refund Policy")]
+    analysis = analyze(GERMAN_REFUND, languages=("en", "de", "zh"))
+    return EvidenceIndex(passages, analysis, legal_assistant.embedder.embed_many)
+
+
+def test_a_german_sentence_is_checked_against_a_german_passage(german_index):
+    assert german_index.language == "de" and german_index.passage_languages == ["de", "en"]
+    claim, check = verify(
+        german_index,
+        "Wenn Sie Ihr Konto innerhalb der ersten 30 Tage kündigen, können Sie eine Rückerstattung anfordern.",
+        [1],
+    )
+    assert claim is not None and check.status == "supported", check
+    claim, check = verify(
+        german_index,
+        "Wenn Sie Ihr Konto innerhalb der ersten 90 Tage kündigen, können Sie eine Rückerstattung anfordern.",
+        [1],
+    )
+    assert claim is None and "90" in check.reason
+    claim, check = verify(
+        german_index,
+        "Wenn Sie Ihr Konto innerhalb der ersten 30 Tage kündigen, können Sie keine Rückerstattung anfordern.",
+        [1],
+    )
+    assert claim is None and "opposite" in check.reason
+
+
+def test_german_nouns_are_not_taken_for_names(german_index):
+    assert german_index.unstated("Die Rückerstattung gilt nur für das erstmalige Abonnieren.", [1]) == []
+    assert german_index.unstated("Die Rückerstattung erfolgt über NordVPN.", [1]) == ["NordVPN"]
+
+
+def test_a_decimal_comma_states_the_same_number_across_languages():
+    text = "Die Gebühr beträgt 2,5 % des Betrags, höchstens 1.000 Euro."
+    passage = Passage(
+        chunk_id="g", doc_id="g", title="Gebühren", text=text, start=0, end=len(text), score=0.5, language="de"
+    )
+    index = EvidenceIndex([passage], analyze("What is the fee?", languages=("en", "de")), embed=None)
+    assert index.unstated("The fee is 2.5% of the amount, at most 1,000 euros.", [1]) == []
+    assert index.unstated("The fee is 25% of the amount.", [1]) == ["25%"]
+
+
 @pytest.mark.llm
 def test_the_model_judges_support_and_a_flipped_negation_is_still_dropped(local_assistant, handbook_assistant):
     """The model supports a restatement; one that restates a clause with its "no" dropped
@@ -194,3 +243,23 @@ def test_the_model_judges_support_and_a_flipped_negation_is_still_dropped(local_
     assert kept is not None and kept.check.support >= POLICY.judge_threshold
     flipped, check = verify(index, "There is a maximum amount of sick leave you can accrue.", [1], judge)
     assert flipped is None and check.status == "dropped"
+
+
+@pytest.mark.llm
+def test_the_model_judges_a_sentence_citing_a_passage_in_another_language(local_assistant, legal_assistant):
+    """Lexical support cannot see a translation: across languages the model judges."""
+    snap = legal_assistant.snapshot
+    passages = [passage_with(snap, "innerhalb der ersten 30 Tage")]
+    analysis = analyze("Can I get a refund if I cancel in the first 30 days?", languages=("en", "de"))
+    index = EvidenceIndex(passages, analysis, legal_assistant.embedder.embed_many)
+    generator = local_assistant._generator("local")
+    messages = prompts.messages(analysis, passages)
+    draft = "Yes. If you cancel within the first 30 days, you can request a refund [1]."
+
+    def judge(sentence, marker):
+        return generator.judge(prompts.support_messages(messages, draft, sentence, marker))
+
+    kept, check = verify(index, "If you cancel within the first 30 days, you can request a refund.", [1], judge)
+    assert kept is not None and kept.check.support >= POLICY.judge_threshold, check
+    dropped, check = verify(index, "If you cancel within the first 30 days, you get a free hoodie.", [1], judge)
+    assert dropped is None, check

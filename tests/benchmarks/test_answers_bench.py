@@ -17,6 +17,13 @@ def test_facts_match_whole_numbers_and_ignore_thousands_separators():
     assert not has_fact("30 days|thirty days", "within 60 days")
 
 
+def test_facts_in_chinese_need_no_word_boundary_but_numbers_still_do():
+    assert has_fact("30 天", "如果您在订阅后 30 天内取消帐户")
+    assert has_fact("30", "订阅后30天内")
+    assert not has_fact("30", "订阅后130天内")
+    assert not has_fact("Monate", "25 Monaten")
+
+
 def test_a_small_real_run_scores_verdicts_refusals_and_citations(assistant):
     samples = [s for s in load_testset() if s.id in {"g01", "g40", "g42", "g68"}]  # an off-topic question
     rows = run_backend(assistant, "extractive", samples, show=False)

@@ -3,6 +3,7 @@ documents of the two development collections (skipped where ../shared/corpora is
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -136,6 +137,18 @@ def test_a_copy_in_another_format_is_detected_and_a_version_reported(legal_corpu
     assert "en/archive/mozilla-vpn-tos" in {d.id for d in result.documents}
 
 
+def test_a_chinese_pdf_rendering_with_spaced_characters_is_a_copy(legal_corpus):
+    """PDF text extraction spaces Chinese characters; the rendering is still a copy."""
+    from index.copies import find_copies
+    from index.documents import Document
+
+    source = next(d for d in load_corpus(legal_corpus).documents if d.source.startswith("zh-CN/"))
+    spaced = re.sub(r"([\u4e00-\u9fff])", r"\1 ", source.text)
+    pdf = Document(id="zh-pdf", text=spaced, source="zh-CN/pdf/copy.pdf")
+    copies = find_copies([source, pdf])
+    assert copies.skipped == {"zh-pdf"}
+
+
 def test_a_declared_id_still_wins_and_may_not_be_taken_twice(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x.md").write_text("---\nid: Shared Name\n---\nOne.\n", encoding="utf-8")
@@ -157,3 +170,13 @@ def test_text_written_one_paragraph_per_line_keeps_its_lines(tmp_path):
         "First paragraph ends here.",
         "Second paragraph ends here too.",
     ]
+
+
+def test_strong_emphasis_beside_chinese_text_loses_its_markers():
+    """CommonMark leaves "__…__" touching a CJK character as literal text; readers see bold."""
+    from index.markdown import markdown_pieces
+
+    pieces = markdown_pieces(
+        "__30 天退款政策。__在您第一次订阅时。\n\n**重要：**请注意。\n\nKeep a__b__c and **bold**."
+    )
+    assert [p.text for p in pieces] == ["30 天退款政策。在您第一次订阅时。", "重要：请注意。", "Keep a__b__c and bold."]
