@@ -201,12 +201,31 @@ def test_a_german_sentence_is_checked_against_a_german_passage(german_index):
         [1],
     )
     assert claim is None and "90" in check.reason
-    claim, check = verify(
-        german_index,
-        "Wenn Sie Ihr Konto innerhalb der ersten 30 Tage kündigen, können Sie keine Rückerstattung anfordern.",
-        [1],
+
+
+@pytest.mark.parametrize(
+    "language, sentence, flipped",
+    [
+        (
+            "de",
+            "Es gibt keine Obergrenze für den Krankheitsurlaub, den Sie ansammeln können.",
+            "Es gibt eine Obergrenze für den Krankheitsurlaub, den Sie ansammeln können.",
+        ),
+        (
+            "zh",
+            "您可以在订阅后三十天内申请退款，费用将全额退还。",
+            "您不可以在订阅后三十天内申请退款，费用将全额退还。",
+        ),
+    ],
+)
+def test_a_negation_flipped_in_another_language_is_caught(language, sentence, flipped):
+    passage = Passage(
+        chunk_id="p", doc_id="p", title="", text=sentence, start=0, end=len(sentence), score=0.5, language=language
     )
-    assert claim is None and "opposite" in check.reason
+    index = EvidenceIndex([passage], analyze(sentence[:-1] + "?", languages=("en", language)), embed=None)
+    assert index.language == language
+    assert index.flipped(sentence, [1]) is None
+    assert index.flipped(flipped, [1]) is not None
 
 
 def test_german_nouns_are_not_taken_for_names(german_index):
