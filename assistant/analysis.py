@@ -33,7 +33,7 @@ from typing import Literal
 from assistant.condense import condense
 from assistant.locales import locale_for
 from assistant.types import Turn
-from index.language import detect_among
+from index.language import SPACED_LETTER, detect_among
 from index.lexical import DEFAULT_LANGUAGE, tokenize
 from policyqa.errors import InvalidQuestionError, QuestionTooLongError
 
@@ -152,7 +152,8 @@ FRAMING = frozenset(
         "whether thanks hi hello he she him her his hers"
     )
 )
-_NAME = re.compile(r"(?<![\w’'])[A-Z][\w’'&.-]*[\w]|(?<![\w’'])[A-Z]{2,}\b")
+_L = SPACED_LETTER  # a name ends at a Chinese character ("Klar默认": "Klar")
+_NAME = re.compile(rf"(?<!{_L})(?<![’'])[A-Z](?:{_L}|[’'&.-])*{_L}|(?<!{_L})(?<![’'])[A-Z]{{2,}}(?!{_L})")
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*%?")
 
 

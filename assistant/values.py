@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from index.language import SPACED_LETTER
+
 # From two: "one" is mostly a pronoun ("Suzhou is one of the 20 cities"), not a count.
 NUMBER_WORDS = {
     "two": 2,
@@ -61,7 +63,8 @@ _AMOUNT = re.compile(
     r"|\b(?:usd|eur|gbp|cny|rmb)\s?\d",
     re.I,
 )
-_NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'&-]*[A-Za-z0-9]|[A-Z]{2,}|[A-Z])(?![\w’'])")
+_L = SPACED_LETTER  # a name ends at a Chinese character ("Klar默认": "Klar")
+_NAME = re.compile(rf"(?<!{_L})(?<![’'])(?:[A-Z](?:{_L}|[’'&-])*[A-Za-z0-9]|[A-Z]{{2,}}|[A-Z])(?!{_L}|[’'])")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*|\n)$")
 _FUNCTION_WORDS = frozenset(
     """

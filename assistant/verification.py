@@ -59,7 +59,15 @@ _META_PREFIX = re.compile(
     r"(?:\s*\([^()]{0,300}\))?\s*,?\s*"
     r"|(?:the\s+)?(?:passages?|articles?|sources?|context|texts?|documents?)(?:\s*\[?\d+\]?(?:\s*(?:,|and)\s*\[?\d+\]?)*)?\s+"
     r"(?:also\s+|only\s+|clearly\s+)?(?:states?|says?|mentions?|notes?|indicates?|shows?|explains?|confirms?|"
-    r"specif(?:y|ies)|provides?)\s+(?:that\s+)?)",
+    r"specif(?:y|ies)|provides?)\s+(?:that\s+)?"
+    # the same framing in German ("Laut Passage [1], ...", "Die Passage besagt, dass ...")
+    r"|(?:laut|gemäß|nach|wie\s+in)\s+(?:der\s+|den\s+|dem\s+)?(?:passagen?|abschnitte?n?|texte?n?|quellen?)"
+    r"(?:\s*\[?\d+\]?(?:\s*(?:,|und)\s*\[?\d+\]?)*)?(?:\s+(?:angegeben|beschrieben|erwähnt))?\s*,?\s*"
+    r"|(?:die\s+)?(?:passagen?|abschnitte?|texte?|quellen?)(?:\s*\[?\d+\]?(?:\s*(?:,|und)\s*\[?\d+\]?)*)?\s+"
+    r"(?:besagt|besagen|sagt|sagen|erwähnt|erwähnen|zeigt|zeigen|beschreibt|beschreiben)\s*,?\s*(?:dass\s+)?"
+    # and in Chinese ("根据第1和第2个 passages，", "根据段落[1]，")
+    r"|(?:根据|依据|按照)\s*(?:第?\s*\[?\d+\]?\s*(?:(?:和|与|、|,|，)\s*第?\s*\[?\d+\]?\s*)*(?:个|条|段)?\s*)?"
+    r"(?:passages?|段落|段|条|文段|资料|文本)?\s*(?:中|所述|所示|的内容)?\s*[，,：:]\s*)",
     re.I,
 )
 _MARKER = re.compile(r"\s*\[(\d{1,3})\]")

@@ -21,7 +21,7 @@ import time
 from benchmarks.common import corpus_settings, ensure_index, percentiles, result_name, split_of, table, write_result
 from eval.references import evidence_spans, overlaps
 from eval.testsets import Sample, load_testset
-from index.language import UNSPACED_SCRIPTS
+from index.language import SPACED_LETTER
 from policyqa.settings import Settings
 
 SPLITS = ("dev", "heldout")
@@ -31,9 +31,8 @@ def _norm(text: str) -> str:
     return re.sub(r"(?<=\d),(?=\d{3})", "", text).replace("’", "'").lower()
 
 
-# A letter or digit of a language written with spaces: what a word boundary is made of.
-# Chinese has no word boundaries in writing ("30 天内" states "30 天").
-_SPACED = f"[^\\W_{UNSPACED_SCRIPTS}]"
+# A word boundary is made of letters of a language written with spaces: Chinese has none
+# in writing ("30 天内" states "30 天").
 
 
 def has_fact(fact: str, text: str) -> bool:
@@ -41,7 +40,10 @@ def has_fact(fact: str, text: str) -> bool:
     either."""
     # An ordinal suffix still states the number ("November 15th" states "November 15").
     return any(
-        re.search(rf"(?<!{_SPACED})(?<!\.){re.escape(_norm(f.strip()))}(?:st|nd|rd|th)?(?!{_SPACED}|\.\d)", _norm(text))
+        re.search(
+            rf"(?<!{SPACED_LETTER})(?<!\.){re.escape(_norm(f.strip()))}(?:st|nd|rd|th)?(?!{SPACED_LETTER}|\.\d)",
+            _norm(text),
+        )
         is not None
         for f in fact.split("|")
         if f.strip()

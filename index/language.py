@@ -24,6 +24,7 @@ from functools import cache, lru_cache
 # spaced by words but not split further here) and their punctuation, as regex ranges.
 UNSPACED_SCRIPTS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff"
 UNSPACED_PUNCTUATION = "\u3000-\u303f\uff00-\uff0f\uff1a-\uff20"
+SPACED_LETTER = f"[^\\W{UNSPACED_SCRIPTS}]"  # a letter or digit of a script written with spaces
 SAMPLE_CHARS = 4000  # the opening of a document says what language it is in
 MIN_LETTERS = 40  # less text than this is not detected (too little evidence)
 

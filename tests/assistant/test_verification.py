@@ -282,3 +282,16 @@ def test_the_model_judges_a_sentence_citing_a_passage_in_another_language(local_
     assert kept is not None and kept.check.support >= POLICY.judge_threshold, check
     dropped, check = verify(index, "If you cancel within the first 30 days, you get a free hoodie.", [1], judge)
     assert dropped is None, check
+
+
+def test_framing_by_the_passages_is_stripped_in_german_and_chinese():
+    assert clean_claim("Laut Passage [1], gilt die Frist von 30 Tagen.") == ("Gilt die Frist von 30 Tagen.", [1])
+    assert clean_claim("Die Passage besagt, dass die Frist 30 Tage beträgt.")[0] == "Die Frist 30 Tage beträgt."
+    assert clean_claim("根据第1和第2个 passages，您可以申请退款[1]。") == ("您可以申请退款。", [1])
+    assert clean_claim("根据规定，您可以申请退款。")[0] == "根据规定，您可以申请退款。"  # content, not framing
+
+
+def test_a_name_ends_where_chinese_text_begins():
+    from assistant.values import names_in
+
+    assert names_in("默认情况下，Klar默认会把数据发给Mozilla。") == {"Klar", "Mozilla"}
