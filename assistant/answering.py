@@ -6,8 +6,9 @@
         (asked by the policy before anything is generated)
     answer_stream: the generator streams prose under a grammar → Delta events → the draft
         parsed into a verdict and claims (drafts.py) → every claim verified against what it
-        cites (verification.py) → a stated limit checked against the question (limits.py)
-        → what the answer may say decided (policy.after) → Answer
+        cites (verification.py) → the verdict, and whether they answer, asked of the
+        verified claims → a stated limit checked against the question (limits.py) → what
+        the answer may say decided (policy.after) → Answer
 
 The final Answer is authoritative: streamed text is a preview of the model's draft and
 may lose sentences in verification. Whatever goes wrong with the generator (down,
@@ -247,13 +248,43 @@ def _from_draft(raw: str, ready: Prepared, settings: Settings, generator) -> tup
         # Nothing the draft says is near the passages: a broken generator, not an attempt
         # at an answer (which, unsupported, would be a refusal).
         return None, f"{name} returned text unrelated to the passages"
-    return compose(ready, kept, checks, draft.verdict, backend), None
+    kept = [_without_verdict(c) for c in kept]  # a claim's own "Yes," must not sway the judgement
+    judged = policy.Judged(
+        answered=_on_statements(prompts.ANSWERED_TASK, ready, kept, generator) if settings.min_answered > 0 else None,
+        verdict_yes=_on_statements(prompts.VERDICT_TASK, ready, kept, generator) if ready.analysis.yes_no else None,
+    )
+    answer = compose(ready, kept, checks, draft.verdict, backend, judged, settings.min_answered)
+    answer.scores.update({k: round(v, 4) for k, v in vars(judged).items() if v is not None})
+    return answer, None
+
+
+def _on_statements(task_line: str, ready: Prepared, kept: Sequence[VerifiedClaim], generator) -> float | None:
+    """The generator's P(yes) for a judgement on the verified sentences (None: nothing
+    kept, or a backend without token probabilities)."""
+    if not kept or not getattr(generator, "judge", None):
+        return None
+    shown = ready.passages[: ready.shown]
+    messages = prompts.statements_messages(
+        task_line, ready.analysis, shown, ready.history, ready.texts[: ready.shown], [c.text for c in kept]
+    )
+    try:
+        return judge(generator, messages)
+    except BackendError as exc:
+        log.info("not judged: %s", exc)
+        return None
 
 
 def compose(
-    ready: Prepared, kept: list[VerifiedClaim], checks: list[SentenceCheck], draft_verdict: str | None, backend: str
+    ready: Prepared,
+    kept: list[VerifiedClaim],
+    checks: list[SentenceCheck],
+    draft_verdict: str | None,
+    backend: str,
+    judged: policy.Judged | None = None,
+    min_answered: float = 0.0,
 ) -> Answer:
-    """The Answer from verified claims: the policy decides what it may say."""
+    """The Answer from verified claims: the policy decides what it may say (`judged`: the
+    generator's judgements on the verified claims)."""
     analysis, index = ready.analysis, ready.index
     limit = limit_verdict(analysis, (u.text for u in index.units))
     deciding = None
@@ -261,7 +292,7 @@ def compose(
         unit = next(u for u in index.units if u.text == limit.limit.sentence)
         deciding = VerifiedClaim(text=unit.text, markers=[unit.passage], quotes={unit.passage: unit})
     kept = [_without_verdict(c) for c in kept]
-    outcome = policy.after(analysis, kept, draft_verdict, limit, deciding)
+    outcome = policy.after(analysis, kept, draft_verdict, limit, deciding, judged, min_answered)
     if outcome.refused:
         return Answer(
             **ready.base(),

@@ -230,7 +230,7 @@ class Assistant:
             return
         for event in answering.answer_stream(ready, self.settings, generator, started):
             if isinstance(event, Answer):
-                event.scores = scores
+                event.scores = {**scores, **event.scores}
                 if backend != "extractive" and generator is None and not event.fallback_reason:
                     event.fallback_reason = f"generator not available: {self.generator_status(backend)}"
                     event.generator_failed = True

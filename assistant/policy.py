@@ -9,10 +9,13 @@ together (one setting for every collection).
 
 After generation (`after`): nothing supported is a refusal; what is supported is the
 answer. A yes/no verdict is the one a stated limit gives (assistant/limits.py), else the
-generator's own verdict when a supported sentence stands behind it. An answer that asks
+one the generator gives when asked again with the verified sentences in front of it
+(the draft's verdict is written before any evidence, under the grammar), else the
+draft's own, when a supported sentence stands behind it. An answer that asks
 for a value and states none does not answer. Where a question asks two things and the
 supported sentences speak to one, the answer says plainly that the documents do not
-state the other.
+state the other. With `min_answered`, supported sentences that the generator judges not
+to answer the question (an off-question sentence the passages do state) are a refusal.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from policyqa.settings import Settings
 
 REFUSAL = locale_for(DEFAULT_LANGUAGE).refusal  # in another language: locale_for(language).refusal
 KIND_PHRASES = {"number": "a number", "amount": "an amount", "date": "a date", "duration": "a length of time"}
+EVEN_ODDS = 0.5  # P(yes) from which the verified sentences' verdict is yes: a two-way choice
 PART_COVERED = 0.34  # share of a question part's content terms the answer must mention to speak to it
 
 
@@ -69,6 +73,15 @@ def before(
 
 
 @dataclass
+class Judged:
+    """The generator's judgements on the answer's verified sentences, as P(yes): whether
+    they make the answer to a yes/no question yes, and whether they answer the question."""
+
+    verdict_yes: float | None = None
+    answered: float | None = None
+
+
+@dataclass
 class Outcome:
     """What the answer may say, after verification."""
 
@@ -86,8 +99,12 @@ def after(
     draft_verdict: str | None,
     limit: LimitVerdict | None,
     deciding: VerifiedClaim | None = None,
+    judged: Judged | None = None,
+    min_answered: float = 0.0,
 ) -> Outcome:
-    """The answer's verdict and claims from what verification kept (see the module docstring)."""
+    """The answer's verdict and claims from what verification kept (see the module
+    docstring); `judged`: the generator's judgements on the verified claims."""
+    judged = judged or Judged()
     notes: list[str] = []
     claims = list(claims)
     verdict = None
@@ -101,10 +118,21 @@ def after(
             ):
                 claims.insert(0, deciding)
                 notes.append("added the sentence stating the limit")
+        elif claims and judged.verdict_yes is not None:
+            verdict = "yes" if judged.verdict_yes >= EVEN_ODDS else "no"
+            if draft_verdict and draft_verdict != verdict:
+                notes.append(f"verdict {draft_verdict} re-decided as {verdict} from the verified sentences")
         elif claims:
             verdict = draft_verdict
     if not claims:
         return Outcome(refused=True, notes=notes, reason="no sentence of the answer is supported by the passages")
+    if judged.answered is not None and judged.answered < min_answered and limit is None:
+        return Outcome(
+            refused=True,
+            notes=notes,
+            reason=f"the generator judges that the supported sentences do not answer the question "
+            f"(p={judged.answered:.2f} < {min_answered:.2f})",
+        )
     if analysis.asks_for_value and not analysis.yes_no and not any(states_kind(c.text, analysis.kind) for c in claims):
         return Outcome(
             refused=True,

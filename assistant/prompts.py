@@ -10,9 +10,12 @@ number, a date, ...), read off the question once (assistant/analysis.py).
 The model is not offered a "the passages do not say" reply: a small model takes that
 way out for questions its passages answer. Whether the passages answer is asked
 separately, as a yes/no judgement whose probability the policy weighs
-(`relevance_messages`), and every sentence of the answer is judged against the passage
-it cites (`support_messages`). Both share the answer prompt's prefix (system prompt,
-passages, question), so llama.cpp evaluates the passages once for all three.
+(`relevance_messages`); every sentence of the answer is judged against the passage it
+cites (`support_messages`); and a yes/no question's verdict is asked again once the
+answer's sentences are verified (`statements_messages`): the grammar makes the model
+commit to Yes or No before it has written a word of evidence; so is whether those
+sentences answer the question at all. All share the answer prompt's
+prefix (system prompt, passages, question), so llama.cpp evaluates the passages once.
 
 The system prompt is fixed (the same bytes every call, so llama.cpp reuses its KV cache
 as a prompt prefix). Passages and question are fenced as data; whatever the model
@@ -58,6 +61,14 @@ TASK_ECHO = re.compile(
 )
 YES_NO_TASK = "This is a yes/no question: start with Yes or No, then give the facts from the passages that decide it."
 RELEVANCE_TASK = "Do the passages above contain the information needed to answer this question? Reply Yes or No."
+ANSWERED_TASK = (
+    "These statements from the passages were given as the answer:\n{statements}\n"
+    "Do these statements answer the question? Reply Yes or No."
+)
+VERDICT_TASK = (
+    "These statements from the passages bear on the question:\n{statements}\n"
+    "Given these statements, is the answer to the question yes? Reply Yes or No."
+)
 
 _FENCE = re.compile(r"</?(?:passages?|question|history)[^>]*>", re.I)
 
@@ -135,6 +146,28 @@ def relevance_messages(
     return [
         {"role": "system", "content": SYSTEM},
         {"role": "user", "content": f"{_question_block(analysis, passages, history, texts)}\n\n{RELEVANCE_TASK}"},
+    ]
+
+
+def statements_messages(
+    task_line: str,
+    analysis: QueryAnalysis,
+    passages: Sequence[Passage],
+    history: Sequence[Turn],
+    texts: Sequence[str] | None,
+    statements: Sequence[str],
+) -> list[dict]:
+    """A yes/no judgement on the answer's verified sentences (the same prefix as
+    `messages`; the draft itself is not shown, so its opening verdict cannot sway it):
+    `VERDICT_TASK` (is the answer yes?) or `ANSWERED_TASK` (do they answer the question?)."""
+    listed = "\n".join(f"- {defang(s)}" for s in statements)
+    return [
+        {"role": "system", "content": SYSTEM},
+        {
+            "role": "user",
+            "content": f"{_question_block(analysis, passages, history, texts)}\n\n"
+            + task_line.format(statements=listed),
+        },
     ]
 
 

@@ -1,9 +1,10 @@
 """Thresholds from dev-split answer runs on every corpus together (one setting for all).
 
 Reads `benchmarks/results/answers-*.json` written by `policyqa bench answers --split dev`
-with the threshold being calibrated set to a value that refuses nothing (`POLICYQA_MIN_RELEVANCE=0.0001`:
-0 would not ask the generator at all), and reports, for the evidence strength and
-the generator's relevance judgement, how many answerable questions each candidate
+with the threshold being calibrated set to a value that refuses nothing (`POLICYQA_MIN_RELEVANCE=0.0001`,
+`POLICYQA_MIN_ANSWERED=0.0001`: 0 would not ask the generator at all), and reports, for
+each of the generator's judgements (of the passages before generation, of the verified
+sentences after it), how many answerable questions each candidate
 threshold would refuse and how many unanswerable ones it would catch; it proposes the
 highest threshold that refuses at most `--max-false-refusals` of the answerable
 questions. Held-out rows are never read.
@@ -50,19 +51,26 @@ def sweep(items: list[tuple[float | None, bool, bool]], max_false: float) -> tup
     return out, best
 
 
+# Each threshold and the score it is compared with (recorded in the answer's `scores`).
+JUDGEMENTS = {
+    "min_relevance": ("relevance", "the generator's judgement of the passages, before generation"),
+    "min_answered": ("answered", "the generator's judgement of the verified sentences, after it"),
+}
+
+
 def run(settings, args) -> dict:
     paths = [Path(p) if "/" in p else RESULTS_DIR / f"{p}.json" for p in args.results.split(",")]
     data = rows(paths, args.backend)
-    relevance = [
-        (r.get("scores", {}).get("relevance"), r["kind"] != "unanswerable", r["status"] == "refused") for r in data
-    ]
     result = {}
-    if any(x is not None for x, _, _ in relevance):
-        swept, best = sweep(relevance, args.max_false_refusals)
-        print("relevance (the generator's judgement), dev splits of", ", ".join(p.stem for p in paths))
+    for setting, (key, what) in JUDGEMENTS.items():
+        items = [(r.get("scores", {}).get(key), r["kind"] != "unanswerable", r["status"] == "refused") for r in data]
+        if not any(x is not None for x, _, _ in items):
+            continue
+        swept, best = sweep(items, args.max_false_refusals)
+        print(f"{key} ({what}), dev splits of", ", ".join(p.stem for p in paths))
         print(
             table([r for r in swept if r["threshold"] <= 0.8], ["threshold", "false_refusals", "refused_unanswerable"])
         )
-        print(f"proposed min_relevance: {best}")
-        result["min_relevance"] = best
+        print(f"proposed {setting}: {best}")
+        result[setting] = best
     return result

@@ -91,6 +91,14 @@ class Settings(BaseSettings):
         "answer, below which the question is refused (0: not asked). Calibrated on the dev parts of all benchmark "
         "corpora together (`policyqa bench calibrate`): the highest value that refuses no more answerable questions.",
     )
+    min_answered: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="With a generator that gives token probabilities: its probability that the answer's verified "
+        "sentences answer the question, below which the answer is refused (0: not asked). Calibrated on the dev "
+        "parts of all benchmark corpora together (`policyqa bench calibrate`).",
+    )
     min_support_judge: float = Field(
         0.5,
         ge=0.0,

@@ -288,6 +288,23 @@ def test_the_local_model_answers_a_german_question_in_german(local_assistant, le
 
 
 @pytest.mark.llm
+def test_a_verdict_written_before_the_evidence_is_decided_again_from_it(local_assistant, legal_assistant):
+    """The grammar makes the model say Yes or No first; the verified sentences decide."""
+    generator = local_assistant._generator("local")
+    question = "I subscribed to Mozilla VPN for the first time two weeks ago and want to cancel. Can I get a refund?"
+    analysis, found = legal_assistant.search(question)
+    n = marker_of(found.passages, "within the first 30 days")
+    ready = answering.prepare(
+        analysis, found.passages, [], legal_assistant.settings, generator, legal_assistant.embedder.embed_many
+    )
+    draft = f"No. If you cancel your account within the first 30 days, you may request a refund [{n}]."
+    answer, reason = answering._from_draft(draft, ready, legal_assistant.settings, generator)
+    assert reason is None and answer.grounded, answer.notes
+    assert answer.verdict == "yes" and answer.scores["verdict_yes"] >= 0.5, answer.scores
+    assert any("re-decided" in note for note in answer.notes)
+
+
+@pytest.mark.llm
 def test_an_unanswerable_question_is_refused(local_assistant):
     answer = local_assistant.ask("How much is the licence fee for a foreign-invested VPN permit?")
     assert answer.refused, answer.text

@@ -66,3 +66,22 @@ def test_a_part_of_the_question_no_claim_speaks_to_is_named():
     question = analyze("Can I use annual leave for any reason? And who signs my timesheet?")
     outcome = policy.after(question, [claim("You may use annual leave for any reason.")], "yes", None)
     assert outcome.unsaid == ["And who signs my timesheet?"]
+
+
+def test_the_verdict_asked_again_of_the_verified_sentences_wins_over_the_drafts():
+    question = analyze("I subscribed two weeks ago and want to cancel. Can I get a refund?")
+    kept = [claim("If you cancel within the first 30 days, you may request a refund.")]
+    outcome = policy.after(question, kept, "no", None, judged=policy.Judged(verdict_yes=0.86))
+    assert outcome.verdict == "yes" and any("re-decided" in n for n in outcome.notes)
+    assert policy.after(question, kept, "yes", None, judged=policy.Judged(verdict_yes=0.2)).verdict == "no"
+    assert policy.after(question, kept, "yes", None).verdict == "yes"  # not judged: the draft's
+    assert policy.after(question, [], "yes", None, judged=policy.Judged(verdict_yes=0.9)).refused  # nothing supported
+
+
+def test_supported_sentences_judged_not_to_answer_are_a_refusal_when_asked():
+    question = analyze("What is the maximum file size for uploads?")
+    kept = [claim("The service allows you to upload documents.")]
+    off = policy.Judged(answered=0.1)
+    assert policy.after(question, kept, None, None, judged=off, min_answered=0.3).refused
+    assert not policy.after(question, kept, None, None, judged=off).refused  # threshold 0: off
+    assert not policy.after(question, kept, None, None, judged=policy.Judged(answered=0.7), min_answered=0.3).refused
