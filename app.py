@@ -6,8 +6,9 @@ upload size limit); `main()` is `policyqa serve` without the CLI. Rendering, upl
 and feedback live in `webui/`; the answers come from `assistant.Assistant`.
 
 Per-session state is one plain dict (`new_session()`): the messages shown, the turns
-sent back as history for follow-ups, and the finished answers by message index (for
-thumbs up/down). The chatbot is output-only, so API clients send just the question.
+sent back as history for follow-ups, the finished answers by message index (for
+thumbs up/down), and the saved conversation it is (webui/history.py: saved per signed-in
+user, else per browser). The chatbot is output-only, so API clients send just the question.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ import gradio as gr
 
 import policyqa  # noqa: F401  (offline environment before gradio is imported)
 from assistant import Answer, Assistant, Delta, Evidence, Filters
-from policyqa.errors import BuildLockedError, InvalidQuestionError, PolicyQAError
+from assistant.conversations import ConversationStore
+from policyqa.errors import BuildLockedError, InvalidQuestionError, PolicyQAError, StoreUnavailableError
 from policyqa.settings import Settings
-from webui import render
+from webui import history, render
 from webui.auth import parse_auth
 from webui.feedback import FeedbackLog, feedback_record
 from webui.theme import CSS, HEAD, theme
@@ -89,8 +91,8 @@ def _text(message) -> str:
     return str(content or "")
 
 
-def new_session() -> dict:
-    return {"messages": [], "turns": [], "answers": {}}
+def new_session(owner: str | None = None) -> dict:
+    return {"messages": [], "turns": [], "answers": {}, "conversation_id": None, "owner": owner}
 
 
 def parse_date(value: Any, label: str) -> dt.date | None:
@@ -129,6 +131,11 @@ class ChatApp:
         self.settings = settings
         self.feedback = FeedbackLog(settings.feedback_file)
         self._preload_lock = threading.Lock()
+        try:
+            self.conversations: ConversationStore | None = ConversationStore.in_data_dir(settings.data_dir)
+        except StoreUnavailableError as exc:  # chat still works; nothing is saved
+            log.warning("conversations are not saved: %s", exc)
+            self.conversations = None
 
     # -- chat -------------------------------------------------------------------------
     def respond(self, question, backend, top_k, publishers, documents, languages, date_from, date_to, session):
@@ -183,11 +190,13 @@ class ChatApp:
             "filters": filters.model_dump(mode="json"),
         }
         new = {
+            **session,
             "messages": shown,
             "turns": session["turns"]
             + [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}],
             "answers": {**session["answers"], str(len(shown) - 1): record},
         }
+        new["conversation_id"] = self._save(new, answer, filters)
         yield shown, new, _idle(), record["answer"]
 
     def ask_example(self, sample, backend, top_k, publishers, documents, languages, date_from, date_to, session):
@@ -206,8 +215,85 @@ class ChatApp:
             ]
         return shown, {**session, "messages": shown}, _idle()
 
-    def new_chat(self):
-        return [], new_session(), None, ""
+    def new_chat(self, session=None):
+        return [], new_session((session or {}).get("owner")), None, ""
+
+    # -- saved conversations (webui/history.py) ----------------------------------------
+    def _save(self, session: dict, answer: Answer, filters: Filters) -> str | None:
+        """Save a finished exchange in the session's conversation (created on the first)."""
+        owner, conversation_id = session.get("owner"), session.get("conversation_id")
+        if self.conversations is None or owner is None:
+            return conversation_id
+        try:
+            if conversation_id is None:
+                conversation_id = self.conversations.create(owner, filters=filters).id
+            self.conversations.append(conversation_id, owner, answer)
+        except PolicyQAError as exc:
+            gr.Warning(f"The conversation was not saved: {exc}")
+        return conversation_id
+
+    def identify(self, browser_id, session, request: gr.Request):
+        """On page load: the owner (signed-in user, else this browser's id) and their list."""
+        browser_id = browser_id or history.new_browser_id()
+        owner = history.owner_of(getattr(request, "username", None), browser_id)
+        session = {**(session or new_session()), "owner": owner}
+        return browser_id, session, self.conversation_list(session)
+
+    def conversation_list(self, session, search: str = ""):
+        store, owner = self.conversations, (session or {}).get("owner")
+        current = (session or {}).get("conversation_id")
+        listed = history.choices(store, owner, search) if store is not None else []
+        return gr.Radio(choices=listed, value=current if current in {v for _, v in listed} else None)
+
+    def open_conversation(self, conversation_id, top_k, session):
+        session = session or new_session()
+        if not conversation_id or self.conversations is None or session.get("owner") is None:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        try:
+            saved = self.conversations.get(conversation_id, session["owner"])
+        except PolicyQAError as exc:
+            gr.Warning(str(exc))
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        reopened = {**history.session_of(saved, int(top_k)), "owner": session["owner"]}
+        last = saved.answers[-1].model_dump(mode="json") if saved.answers else None
+        return reopened["messages"], reopened, last, ""
+
+    def _current(self, session) -> tuple[str, str] | None:
+        """(conversation id, owner) of the session's saved conversation, if it has one."""
+        conversation_id, owner = (session or {}).get("conversation_id"), (session or {}).get("owner")
+        return (conversation_id, owner) if conversation_id and owner and self.conversations is not None else None
+
+    def rename_conversation(self, title, session):
+        current = self._current(session)
+        if current is None:
+            gr.Warning("Ask a question first: there is no saved conversation to rename.")
+            return gr.skip()
+        try:
+            self.conversations.rename(*current, title or "")
+        except (PolicyQAError, ValueError) as exc:
+            gr.Warning(str(exc))
+            return gr.skip()
+        return ""
+
+    def delete_conversation(self, session):
+        current = self._current(session)
+        if current is not None:
+            try:
+                self.conversations.delete(*current)
+            except PolicyQAError as exc:
+                gr.Warning(str(exc))
+        return self.new_chat(session)
+
+    def export_conversation(self, kind: str, session):
+        current = self._current(session)
+        if current is None:
+            gr.Warning("Ask a question first: there is no saved conversation to export.")
+            return gr.skip()
+        try:
+            return gr.File(value=str(history.export_file(self.conversations.get(*current), kind)))
+        except PolicyQAError as exc:
+            gr.Warning(str(exc))
+            return gr.skip()
 
     def like(self, session, data: gr.LikeData):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -307,6 +393,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
     with gr.Blocks(title="PolicyQA", analytics_enabled=False) as app:
         session = gr.State(new_session())
+        browser_id = gr.BrowserState("", storage_key="pqa-browser-id")
         gr.HTML(
             '<div id="pqa-header"><h1>PolicyQA</h1><span class="pqa-tagline">Answers from your policy '
             "articles, every claim cited to the exact passage.</span></div>",
@@ -358,6 +445,28 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                         )
                     with gr.Column(scale=1, min_width=260, elem_id="pqa-side"):
                         new_chat = gr.Button("New chat", variant="secondary", elem_id="pqa-new-chat", icon=None)
+                        with gr.Accordion("Conversations", open=True, elem_id="pqa-conversations-panel"):
+                            conversation_search = gr.Textbox(
+                                placeholder="Search conversations",
+                                show_label=False,
+                                lines=1,
+                                elem_id="pqa-conversation-search",
+                            )
+                            conversation_list = gr.Radio(
+                                [], label="Saved", show_label=False, elem_id="pqa-conversations"
+                            )
+                            with gr.Row():
+                                conversation_title = gr.Textbox(
+                                    placeholder="New title", show_label=False, lines=1, elem_id="pqa-conversation-title"
+                                )
+                                rename = gr.Button("Rename", size="sm", elem_id="pqa-conversation-rename")
+                            with gr.Row():
+                                export_md = gr.Button("Markdown", size="sm", elem_id="pqa-export-md")
+                                export_json = gr.Button("JSON", size="sm", elem_id="pqa-export-json")
+                                delete = gr.Button(
+                                    "Delete", size="sm", variant="stop", elem_id="pqa-conversation-delete"
+                                )
+                            exported = gr.File(label="Export", interactive=False, elem_id="pqa-export-file")
                         with gr.Accordion("Settings", open=True):
                             backend = gr.Dropdown(
                                 BACKENDS, value=settings.backend, label="Answer generator", elem_id="pqa-backend"
@@ -436,18 +545,27 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             api_visibility="private",
             queue=False,
         )
+        private = dict(api_visibility="private", concurrency_limit=None)
+        listing = ([session, conversation_search], [conversation_list])
         for event in (asked, picked):
-            event.then(ui.status, [backend], [status, timer], api_visibility="private", concurrency_limit=None)
-        new_chat.click(
-            ui.new_chat, None, [chatbot, session, answer_json, question], api_name="new_chat", concurrency_limit=None
+            event.then(ui.status, [backend], [status, timer], **private)
+            event.then(ui.conversation_list, *listing, **private)
+        cleared = [chatbot, session, answer_json, question]
+        new_chat.click(ui.new_chat, [session], cleared, api_name="new_chat", concurrency_limit=None).then(
+            ui.conversation_list, *listing, **private
         )
-        chatbot.clear(
-            ui.new_chat,
-            None,
-            [chatbot, session, answer_json, question],
-            api_visibility="private",
-            concurrency_limit=None,
+        chatbot.clear(ui.new_chat, [session], cleared, **private).then(ui.conversation_list, *listing, **private)
+        conversation_list.input(ui.open_conversation, [conversation_list, top_k, session], cleared, **private)
+        conversation_search.change(ui.conversation_list, *listing, **private)
+        rename.click(ui.rename_conversation, [conversation_title, session], [conversation_title], **private).then(
+            ui.conversation_list, *listing, **private
         )
+        delete.click(ui.delete_conversation, [session], cleared, **private).then(
+            ui.conversation_list, *listing, **private
+        )
+        export_md.click(lambda s: ui.export_conversation("markdown", s), [session], [exported], **private)
+        export_json.click(lambda s: ui.export_conversation("json", s), [session], [exported], **private)
+        app.load(ui.identify, [browser_id, session], [browser_id, session, conversation_list], **private)
         chatbot.like(ui.like, [session], None, api_visibility="private", concurrency_limit=None)
         backend.change(ui.choose_backend, [backend], [status, timer], api_visibility="private", concurrency_limit=None)
         timer.tick(ui.status, [backend], [status, timer], api_visibility="private", concurrency_limit=None)

@@ -237,8 +237,9 @@ class Assistant:
                 event.timings = {**timings, **event.timings}
             yield event
 
-    def chat(self, filters=None) -> Chat:
-        return Chat(self, filters)
+    def chat(self, filters=None, store=None, owner: str = "local") -> Chat:
+        """A conversation; with a store (`conversations.ConversationStore`) it is saved."""
+        return Chat(self, filters, store, owner)
 
     # -- llama-index components (assistant/llamaindex.py) -----------------------------
     def as_retriever(self, filters=None, top_k: int | None = None):
@@ -281,12 +282,30 @@ class Assistant:
 
 
 class Chat:
-    """A conversation: keeps the history so callers can just send the next question."""
+    """A conversation: keeps the history so callers can just send the next question.
 
-    def __init__(self, assistant: Assistant, filters=None):
+    With a store (assistant/conversations.py) every finished exchange is saved under
+    `conversation_id` (created on the first one), and `Chat.open` reopens a saved
+    conversation, its history ready for a follow-up."""
+
+    def __init__(self, assistant: Assistant, filters=None, store=None, owner: str = "local"):
         self.assistant = assistant
         self.filters = _filters(filters)
         self.history: list[Turn] = []
+        self.answers: list[Answer] = []
+        self.store = store
+        self.owner = owner
+        self.conversation_id: str | None = None
+
+    @classmethod
+    def open(cls, assistant: Assistant, store, conversation_id: str, owner: str = "local") -> Chat:
+        """A saved conversation, reopened (ConversationNotFoundError if it is not the owner's)."""
+        saved = store.get(conversation_id, owner)
+        chat = cls(assistant, saved.filters, store, owner)
+        chat.conversation_id = saved.id
+        chat.answers = list(saved.answers)
+        chat.history = saved.history
+        return chat
 
     def ask(self, question: str, **kwargs) -> Answer:
         answer = self.assistant.ask(question, self.history, self.filters, **kwargs)
@@ -294,11 +313,19 @@ class Chat:
         return answer
 
     def record(self, answer: Answer) -> None:
-        """Add a finished exchange (for callers that stream it themselves)."""
+        """Add a finished exchange (for callers that stream it themselves); saved with a store."""
         self.history += [Turn(role="user", content=answer.question), Turn(role="assistant", content=answer.text)]
+        self.answers.append(answer)
+        if self.store is not None:
+            if self.conversation_id is None:
+                self.conversation_id = self.store.create(self.owner, filters=self.filters).id
+            self.store.append(self.conversation_id, self.owner, answer)
 
     def reset(self) -> None:
+        """Start afresh; with a store, the next exchange opens a new conversation."""
         self.history.clear()
+        self.answers.clear()
+        self.conversation_id = None
 
 
 def _turns(history) -> list[Turn]:

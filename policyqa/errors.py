@@ -25,6 +25,10 @@ class StoreUnavailableError(PolicyQAError):
     pass
 
 
+class ConversationNotFoundError(PolicyQAError, KeyError):
+    """No such conversation of this owner's (an HTTP API answers 404)."""
+
+
 class InvalidQuestionError(PolicyQAError, ValueError):
     pass
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 import time
 from pathlib import Path
 
@@ -199,3 +200,53 @@ def test_upload_a_document_and_ask_about_it_markup_stays_text(page, app_settings
     expect(answer.locator(".pqa-src-title").filter(has_text=PAYLOAD).first).to_be_visible()
     assert page.locator("img[src='x']").count() == 0
     assert page.evaluate("document.querySelectorAll('[onerror]').length") == 0
+
+
+def test_a_conversation_survives_a_reload_and_takes_a_follow_up(page, app_settings):
+    from playwright.sync_api import expect
+
+    from assistant.conversations import ConversationStore
+
+    ask(page, WUHAN)
+    saved = page.locator("#pqa-conversations label").filter(has_text=WUHAN)
+    expect(saved.first).to_be_visible()
+    count = page.locator("#pqa-conversations label").count()
+    page.reload()
+    page.wait_for_selector("#pqa-question textarea")
+    expect(page.locator("#pqa-chat .pqa-question")).to_have_count(0)
+    expect(page.locator("#pqa-conversations label")).to_have_count(count)  # the same browser's list
+    page.locator("#pqa-conversations label").filter(has_text=WUHAN).first.click()
+    expect(page.locator("#pqa-chat .pqa-question")).to_have_count(1)
+    expect(page.locator("#pqa-chat .pqa-answer-grounded")).to_have_count(1)
+    answer = ask(page, "and in Suzhou?")
+    expect(answer).to_have_class("pqa-answer pqa-answer-grounded")
+    expect(page.locator("#pqa-chat .pqa-question")).to_have_count(2)
+    expect(page.locator("#pqa-conversations label")).to_have_count(count)  # the same conversation, grown
+    store = ConversationStore.in_data_dir(app_settings.data_dir)
+    with sqlite3.connect(store.path) as db:
+        owners = {o for (o,) in db.execute("SELECT owner FROM conversations")}
+    assert all(o.startswith("browser:") for o in owners)
+    grown = [c for o in owners for c in store.list(o) if c.title == WUHAN and c.exchanges == 2]
+    assert grown, "the follow-up was not saved in the reopened conversation"
+
+
+def test_a_deleted_conversation_leaves_the_list_and_another_browser_sees_none(page, browser, server):
+    from playwright.sync_api import expect
+
+    question = "Which cities are in the VPN pilot?"
+    ask(page, question)
+    expect(page.locator("#pqa-conversations label").filter(has_text=question).first).to_be_visible()
+
+    other = browser.new_context()
+    stranger = other.new_page()
+    stranger.goto(server)
+    stranger.wait_for_selector("#pqa-question textarea")
+    time.sleep(1)  # the list arrives with the page-load event
+    assert stranger.locator("#pqa-conversations label").filter(has_text=question).count() == 0
+    other.close()
+
+    page.locator("#pqa-conversations label").filter(has_text=question).first.click()
+    expect(page.locator("#pqa-chat .pqa-question")).to_have_count(1)
+    page.locator("#pqa-conversation-delete").click()
+    expect(page.locator("#pqa-chat .pqa-question")).to_have_count(0)
+    expect(page.locator("#pqa-conversations label").filter(has_text=question)).to_have_count(0)
