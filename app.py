@@ -32,7 +32,7 @@ from webui import history, render
 from webui.auth import parse_auth
 from webui.feedback import FeedbackLog, feedback_record
 from webui.theme import CSS, HEAD, theme
-from webui.uploads import UPLOADS_SUBDIR, save_uploads
+from webui.uploads import UPLOADS_SUBDIR, check_content, save_uploads
 
 log = logging.getLogger(__name__)
 
@@ -339,21 +339,97 @@ class ChatApp:
             gr.Dropdown(choices=publishers),
             gr.Dropdown(choices=documents),
             gr.Dropdown(choices=languages),
+            gr.Dropdown(choices=documents, value=None),
         )
+
+    # -- documents users manage (index/manage.py) ----------------------------------------
+    def show_document(self, doc_id):
+        doc = self.assistant.snapshot.documents.get(doc_id or "")
+        return doc.text if doc is not None else ""
+
+    def remove_document(self, doc_id, backend, progress=gr.Progress()):
+        """Take a document out of the collection, rebuild, and check nothing of it is left."""
+        from index.manage import leftovers, remove_document
+
+        if not doc_id:
+            gr.Warning("Choose a document first.")
+            return (gr.skip(),) * 8
+        snapshot = self.assistant.snapshot
+        chunk_ids = {c.id for c in snapshot.chunks if c.doc_id == doc_id}
+        try:
+            aside = remove_document(self.settings, snapshot, doc_id)
+        except PolicyQAError as exc:
+            gr.Warning(str(exc))
+            return (gr.skip(),) * 8
+        lines = [f"removed {doc_id}: its file is kept at {aside}"]
+        lines += self._build(progress, saved=[])
+        left = leftovers(self.settings, self.assistant.snapshot, doc_id, chunk_ids)
+        lines.append(
+            f"checked: none of its {len(chunk_ids)} chunks is left in the index (snapshot, BM25, vectors)"
+            if left.none
+            else f"WARNING: the index still holds some of {doc_id}: {left}"
+        )
+        return ("\n".join(lines), *self.corpus_views(), self.status(backend)[0], "")
+
+    def replace_document(self, doc_id, file, backend, progress=gr.Progress()):
+        """Put an uploaded file in place of a document's (same type), then rebuild."""
+        from index.manage import replace_document, source_path
+
+        path = Path(file if isinstance(file, str) else getattr(file, "name", "")) if file else None
+        if not doc_id or path is None:
+            gr.Warning("Choose a document and the file to replace it with.")
+            return (gr.skip(),) * 9
+        try:
+            target = source_path(self.settings, self.assistant.snapshot, doc_id)
+            data = path.read_bytes()
+            problem = check_content(target.name, data, int(self.settings.max_upload_mb * 1_000_000))
+            if path.suffix.lower() != target.suffix.lower():
+                problem = (
+                    f"a {target.suffix} document is replaced by a {target.suffix} file, not {path.suffix or 'none'}"
+                )
+            if problem:
+                raise PolicyQAError(problem)
+            replace_document(self.settings, self.assistant.snapshot, doc_id, data)
+        except (PolicyQAError, OSError) as exc:
+            gr.Warning(f"Not replaced: {exc}")
+            return (gr.skip(),) * 9
+        lines = [f"replaced {doc_id} ({target.name}); the old file is kept under {self.settings.data_dir}/removed"]
+        lines += self._build(progress, saved=[])
+        return ("\n".join(lines), *self.corpus_views(), self.status(backend)[0], "", None)
 
     def add_documents(self, files, backend, progress=gr.Progress()):
         """Check and store uploads under <corpus>/uploads, then re-index incrementally."""
         paths = [Path(f if isinstance(f, str) else getattr(f, "name", f)) for f in (files or [])]
         if not paths:
             gr.Warning("Choose one or more files first (.md, .txt, .html, .pdf).")
-            return (gr.skip(),) * 7
+            return (gr.skip(),) * 8
         max_bytes = int(self.settings.max_upload_mb * 1_000_000)
         result = save_uploads([(p.name, p) for p in paths], self.settings.corpus_dir, max_bytes)
         lines = [f"rejected: {r}" for r in result.rejected]
-        lines += [f"stored: {s.original} -> {s.path.relative_to(self.settings.corpus_dir)}" for s in result.saved]
-        if result.saved:
-            lines += self._build(progress, saved=[s.path for s in result.saved])
+        fresh = []
+        for saved in result.saved:
+            copy_of = self._indexed_copy(saved.path)
+            if copy_of is not None:  # a second copy would only displace or shadow the first
+                saved.path.unlink(missing_ok=True)
+                lines.append(f"not added: {saved.original} is already indexed, with the same text, as {copy_of}")
+            else:
+                fresh.append(saved)
+                lines.append(f"stored: {saved.original} -> {saved.path.relative_to(self.settings.corpus_dir)}")
+        if fresh:
+            lines += self._build(progress, saved=[s.path for s in fresh])
         return ("\n".join(lines), *self.corpus_views(), self.status(backend)[0], None)
+
+    def _indexed_copy(self, path: Path) -> str | None:
+        """The id of an indexed document whose cleaned text this file's is, if any."""
+        from index.loading import load_file
+
+        doc, _ = load_file(path, self.settings.corpus_dir, int(self.settings.max_document_mb * 1_000_000))
+        if doc is None:
+            return None
+        text = " ".join(doc.text.split())
+        return next(
+            (d.id for d in self.assistant.snapshot.documents.values() if " ".join(d.text.split()) == text), None
+        )
 
     def reindex(self, backend, progress=gr.Progress()):
         lines = self._build(progress, saved=[])
@@ -382,7 +458,12 @@ class ChatApp:
             rel = str(path.relative_to(self.settings.corpus_dir))
             if rel in skipped:
                 path.unlink(missing_ok=True)
-                lines.append(f"removed {rel} again: it could not be indexed (see above)")
+                copy = next((i.problem for i in report.issues if i.path == rel and "same text as" in i.problem), None)
+                lines.append(
+                    f"not added: {rel} is already indexed ({copy})"
+                    if copy
+                    else f"removed {rel} again: it could not be indexed (see above)"
+                )
         return lines
 
 
@@ -527,6 +608,28 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     with gr.Column(scale=1, min_width=220):
                         add = gr.Button("Add and re-index", variant="primary", elem_id="pqa-add")
                         reindex = gr.Button("Re-index the corpus folder", elem_id="pqa-reindex")
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        doc_pick = gr.Dropdown(
+                            document_choices, value=None, label="Open a document", elem_id="pqa-doc-pick"
+                        )
+                        doc_text = gr.Textbox(
+                            label="Its cleaned text (what is indexed)",
+                            lines=8,
+                            max_lines=20,
+                            interactive=False,
+                            elem_id="pqa-doc-text",
+                        )
+                    with gr.Column(scale=1, min_width=220):
+                        remove_doc = gr.Button("Remove it and re-index", variant="stop", elem_id="pqa-doc-remove")
+                        replacement = gr.File(
+                            label="Replace it with",
+                            file_count="single",
+                            file_types=UPLOAD_TYPES,
+                            type="filepath",
+                            elem_id="pqa-doc-replacement",
+                        )
+                        replace_doc = gr.Button("Replace and re-index", elem_id="pqa-doc-replace")
                 build_log = gr.Textbox(label="Index build", lines=6, interactive=False, elem_id="pqa-build-log")
 
         # -- wiring ---------------------------------------------------------------------
@@ -576,15 +679,26 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         app.load(
             ui.corpus_views,
             None,
-            [doc_table, publishers, documents, languages],
+            [doc_table, publishers, documents, languages, doc_pick],
             api_visibility="private",
             concurrency_limit=None,
         )
 
-        corpus_outputs = [build_log, doc_table, publishers, documents, languages, status]
+        corpus_outputs = [build_log, doc_table, publishers, documents, languages, doc_pick, status]
         indexing = dict(concurrency_limit=1, concurrency_id="index")
         add.click(ui.add_documents, [upload, backend], [*corpus_outputs, upload], api_name="add_documents", **indexing)
         reindex.click(ui.reindex, [backend], [*corpus_outputs, upload], api_name="reindex", **indexing)
+        doc_pick.input(ui.show_document, [doc_pick], [doc_text], api_visibility="private", concurrency_limit=None)
+        remove_doc.click(
+            ui.remove_document, [doc_pick, backend], [*corpus_outputs, doc_text], api_name="remove_document", **indexing
+        )
+        replace_doc.click(
+            ui.replace_document,
+            [doc_pick, replacement, backend],
+            [*corpus_outputs, doc_text, replacement],
+            api_name="replace_document",
+            **indexing,
+        )
 
     app.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
     return app

@@ -250,3 +250,46 @@ def test_a_deleted_conversation_leaves_the_list_and_another_browser_sees_none(pa
     page.locator("#pqa-conversation-delete").click()
     expect(page.locator("#pqa-chat .pqa-question")).to_have_count(0)
     expect(page.locator("#pqa-conversations label").filter(has_text=question)).to_have_count(0)
+
+
+def test_a_removed_document_no_longer_answers_and_a_copy_is_not_added_twice(page, app_settings, tmp_path):
+    from playwright.sync_api import expect
+
+    from index import open_snapshot
+    from index.manage import leftovers
+
+    note = tmp_path / "Marlow ferry rules.txt"
+    note.write_text(
+        "Marlow ferry rules\nEvery Marlow ferry passenger must carry a violet boarding token issued by the "
+        "Marlow ferry office.\nThe violet token costs 14 florins and is valid for one crossing.\n",
+        encoding="utf-8",
+    )
+    page.get_by_role("tab", name="Corpus").click()
+    log = page.locator("#pqa-build-log textarea")
+    for expected in (r"added 1\b", r"not added: Marlow ferry rules.txt is already indexed"):
+        page.locator("#pqa-upload input[type=file]").set_input_files([str(note)])
+        expect(page.locator("#pqa-upload").get_by_role("row", name=note.name).get_by_role("link")).to_have_count(1)
+        page.locator("#pqa-add").click()
+        expect(log).to_have_value(re.compile(expected), timeout=90_000)
+    assert len(list((app_settings.corpus_dir / "uploads").glob("Marlow*"))) == 1
+
+    page.get_by_role("tab", name="Chat").click()
+    question = "What must a Marlow ferry passenger carry?"
+    expect(ask(page, question)).to_have_class("pqa-answer pqa-answer-grounded")
+
+    doc_id = next(d.id for d in open_snapshot(app_settings).documents.values() if "marlow" in d.id)
+    chunk_ids = {c.id for c in open_snapshot(app_settings).chunks if c.doc_id == doc_id}
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#pqa-doc-pick input").fill(doc_id)
+    page.get_by_role("option").filter(has_text=doc_id).first.click()
+    expect(page.locator("#pqa-doc-text textarea")).to_have_value(re.compile("violet boarding token"))
+    page.locator("#pqa-doc-remove").click()
+    expect(log).to_have_value(re.compile(rf"checked: none of its {len(chunk_ids)} chunks is left"), timeout=90_000)
+    assert leftovers(app_settings, open_snapshot(app_settings), doc_id, chunk_ids).none
+    expect(page.locator("#pqa-documents-table")).not_to_contain_text(doc_id)
+
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#pqa-new-chat").click()
+    expect(page.locator("#pqa-chat .pqa-question")).to_have_count(0)
+    after = ask(page, question)  # refused, or answered from another document: never from the removed one
+    assert "violet" not in after.inner_text().lower() and doc_id not in after.inner_text()
