@@ -7,10 +7,11 @@ not the vocabulary of any subject, so each reader holds for any collection in it
 
 - English: assistant/analysis.py (an auxiliary verb first, "whether").
 - German: a question sentence that does not open with a question word (wer, was, wann,
-  wie, welche, ...; also after a preposition: "Bis wann", "Mit welchem") asks yes or no: its finite verb comes first ("Darf ich ...?",
-  "Bekommt Mozilla ...?"), also after a leading subordinate clause ("Wenn ich ..., wird
-  es ...?"), or it is a statement asked ("Das ist erlaubt?"); "ob" asks it inside a
-  sentence ("Ich möchte wissen, ob ..."). Alternatives ("... oder ...?") do not.
+  wie, welche, ...; also after a preposition: "Bis wann", "Mit welchem") asks yes or no:
+  its finite verb comes first ("Darf ich ...?", "Bekommt Mozilla ...?"), also after a
+  leading subordinate clause ("Wenn ich ..., wird es ...?"), or it is a statement asked
+  ("Das ist erlaubt?"); "ob" asks it inside a sentence ("Ich möchte wissen, ob ...").
+  Alternatives ("... oder ...?") do not.
 - Chinese: a question ending in the particle 吗 (么, 嘛), or holding the A-not-A form (a
   character, 不 or 没, the same character: 能不能, 是不是, 有没有) or 是否/能否/可否, and no
   question word (什么, 哪, 谁, 多少, 几, 怎么, 如何, 为什么, ...). Alternatives (还是) do not.
