@@ -124,16 +124,28 @@ def task(analysis: QueryAnalysis) -> str:
     return f"{line} Write the answer in {wording.name}."
 
 
+def _with_task(
+    analysis: QueryAnalysis,
+    passages: Sequence[Passage],
+    history: Sequence[Turn],
+    texts: Sequence[str] | None,
+    task_line: str,
+) -> list[dict]:
+    """The system prompt, then the question block and a task line: every prompt built
+    this way shares its prefix with the others, so llama.cpp evaluates the passages once."""
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"{_question_block(analysis, passages, history, texts)}\n\n{task_line}"},
+    ]
+
+
 def messages(
     analysis: QueryAnalysis,
     passages: Sequence[Passage],
     history: Sequence[Turn] = (),
     texts: Sequence[str] | None = None,
 ) -> list[dict]:
-    return [
-        {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": f"{_question_block(analysis, passages, history, texts)}\n\n{task(analysis)}"},
-    ]
+    return _with_task(analysis, passages, history, texts, task(analysis))
 
 
 def relevance_messages(
@@ -143,10 +155,7 @@ def relevance_messages(
     texts: Sequence[str] | None = None,
 ) -> list[dict]:
     """Do the passages answer the question? (the same prefix as `messages`)"""
-    return [
-        {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": f"{_question_block(analysis, passages, history, texts)}\n\n{RELEVANCE_TASK}"},
-    ]
+    return _with_task(analysis, passages, history, texts, RELEVANCE_TASK)
 
 
 def statements_messages(
@@ -161,14 +170,7 @@ def statements_messages(
     `messages`; the draft itself is not shown, so its opening verdict cannot sway it):
     `VERDICT_TASK` (is the answer yes?) or `ANSWERED_TASK` (do they answer the question?)."""
     listed = "\n".join(f"- {defang(s)}" for s in statements)
-    return [
-        {"role": "system", "content": SYSTEM},
-        {
-            "role": "user",
-            "content": f"{_question_block(analysis, passages, history, texts)}\n\n"
-            + task_line.format(statements=listed),
-        },
-    ]
+    return _with_task(analysis, passages, history, texts, task_line.format(statements=listed))
 
 
 def support_messages(answer_messages: list[dict], draft: str, sentence: str, marker: int) -> list[dict]:
