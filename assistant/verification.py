@@ -190,18 +190,23 @@ class EvidenceIndex:
         self.question_lower = question.casefold()
         self._unit_vectors: np.ndarray | None = None
         self._unmentioned: set[str] | None = None
-        self._tokens_as: dict[tuple[str, str], set[str]] = {}
+        self._tokens: dict[tuple[str, str], set[str]] = {}
+
+    def _tokenised(self, text: str, language: str) -> set[str]:
+        """Content words of a text in a language, computed once per answer: every check
+        of a claim reads them."""
+        key = (text, language)
+        if key not in self._tokens:
+            self._tokens[key] = content_tokens(text, language)
+        return self._tokens[key]
 
     def tokens(self, text: str) -> set[str]:
         """The content words of an answer sentence (or the question): the asker's language."""
-        return content_tokens(text, self.language)
+        return self._tokenised(text, self.language)
 
     def tokens_as(self, text: str, n: int) -> set[str]:
-        """The content words of a text tokenised as passage n's language is (cached)."""
-        key = (text, self.passage_languages[n - 1])
-        if key not in self._tokens_as:
-            self._tokens_as[key] = content_tokens(text, key[1])
-        return self._tokens_as[key]
+        """The content words of a text tokenised as passage n's language is."""
+        return self._tokenised(text, self.passage_languages[n - 1])
 
     def foreign(self, n: int) -> bool:
         """Whether passage n is in another language than the answer."""
