@@ -243,6 +243,17 @@ def test_a_decimal_comma_states_the_same_number_across_languages():
     assert index.unstated("The fee is 25% of the amount.", [1]) == ["25%"]
 
 
+def model_judge(local_assistant, analysis, passages, draft: str):
+    """The real local model's support judge, asked after the answer prompt and `draft`."""
+    generator = local_assistant._generator("local")
+    messages = prompts.messages(analysis, passages)
+
+    def judge(sentence, marker):
+        return generator.judge(prompts.support_messages(messages, draft, sentence, marker))
+
+    return judge
+
+
 @pytest.mark.llm
 def test_the_model_judges_support_and_a_flipped_negation_is_still_dropped(local_assistant, handbook_assistant):
     """The model supports a restatement; one that restates a clause with its "no" dropped
@@ -251,13 +262,9 @@ def test_the_model_judges_support_and_a_flipped_negation_is_still_dropped(local_
     passages = [passage_with(snap, "There is no maximum amount of sick leave")]
     analysis = analyze("Is there a cap on how much sick leave I can build up?")
     index = EvidenceIndex(passages, analysis, handbook_assistant.embedder.embed_many)
-    generator = local_assistant._generator("local")
-    messages = prompts.messages(analysis, passages)
-    draft = "No. There is no maximum amount of sick leave you can accrue [1]."
-
-    def judge(sentence, marker):
-        return generator.judge(prompts.support_messages(messages, draft, sentence, marker))
-
+    judge = model_judge(
+        local_assistant, analysis, passages, "No. There is no maximum amount of sick leave you can accrue [1]."
+    )
     kept, _ = verify(index, "There is no maximum amount of sick leave you can accrue.", [1], judge)
     assert kept is not None and kept.check.support >= POLICY.judge_threshold
     flipped, check = verify(index, "There is a maximum amount of sick leave you can accrue.", [1], judge)
@@ -271,13 +278,12 @@ def test_the_model_judges_a_sentence_citing_a_passage_in_another_language(local_
     passages = [passage_with(snap, "innerhalb der ersten 30 Tage")]
     analysis = analyze("Can I get a refund if I cancel in the first 30 days?", languages=("en", "de"))
     index = EvidenceIndex(passages, analysis, legal_assistant.embedder.embed_many)
-    generator = local_assistant._generator("local")
-    messages = prompts.messages(analysis, passages)
-    draft = "Yes. If you cancel within the first 30 days, you can request a refund [1]."
-
-    def judge(sentence, marker):
-        return generator.judge(prompts.support_messages(messages, draft, sentence, marker))
-
+    judge = model_judge(
+        local_assistant,
+        analysis,
+        passages,
+        "Yes. If you cancel within the first 30 days, you can request a refund [1].",
+    )
     kept, check = verify(index, "If you cancel within the first 30 days, you can request a refund.", [1], judge)
     assert kept is not None and kept.check.support >= POLICY.judge_threshold, check
     dropped, check = verify(index, "If you cancel within the first 30 days, you get a free hoodie.", [1], judge)
