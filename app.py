@@ -407,8 +407,9 @@ class ChatApp:
         result = save_uploads([(p.name, p) for p in paths], self.settings.corpus_dir, max_bytes)
         lines = [f"rejected: {r}" for r in result.rejected]
         fresh = []
+        indexed = self._indexed_texts() if result.saved else {}
         for saved in result.saved:
-            copy_of = self._indexed_copy(saved.path)
+            copy_of = self._indexed_copy(saved.path, indexed)
             if copy_of is not None:  # a second copy would only displace or shadow the first
                 saved.path.unlink(missing_ok=True)
                 lines.append(f"not added: {saved.original} is already indexed, with the same text, as {copy_of}")
@@ -419,17 +420,19 @@ class ChatApp:
             lines += self._build(progress, saved=[s.path for s in fresh])
         return ("\n".join(lines), *self.corpus_views(), self.status(backend)[0], None)
 
-    def _indexed_copy(self, path: Path) -> str | None:
+    def _indexed_texts(self) -> dict[str, str]:
+        """Each indexed document's cleaned text (white space squeezed) -> its id."""
+        texts: dict[str, str] = {}
+        for doc in self.assistant.snapshot.documents.values():
+            texts.setdefault(" ".join(doc.text.split()), doc.id)
+        return texts
+
+    def _indexed_copy(self, path: Path, indexed: dict[str, str]) -> str | None:
         """The id of an indexed document whose cleaned text this file's is, if any."""
         from index.loading import load_file
 
         doc, _ = load_file(path, self.settings.corpus_dir, int(self.settings.max_document_mb * 1_000_000))
-        if doc is None:
-            return None
-        text = " ".join(doc.text.split())
-        return next(
-            (d.id for d in self.assistant.snapshot.documents.values() if " ".join(d.text.split()) == text), None
-        )
+        return indexed.get(" ".join(doc.text.split())) if doc is not None else None
 
     def reindex(self, backend, progress=gr.Progress()):
         lines = self._build(progress, saved=[])
