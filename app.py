@@ -184,11 +184,7 @@ class ChatApp:
             return
 
         shown = shown + [{"role": "assistant", "content": render.answer_html(answer)}]
-        record = {
-            "answer": answer.model_dump(mode="json"),
-            "top_k": int(top_k),
-            "filters": filters.model_dump(mode="json"),
-        }
+        record = history.answer_record(answer, int(top_k), filters)
         new = {
             **session,
             "messages": shown,

@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 from assistant.conversations import Conversation, ConversationStore, to_json, to_markdown
+from assistant.types import Answer, Filters
 from webui import render
 
 
@@ -37,19 +38,23 @@ def choices(store: ConversationStore, owner: str | None, search: str = "") -> li
     return [(c.title or "Untitled", c.id) for c in store.list(owner, search=search or "")]
 
 
+def answer_record(answer: Answer, top_k: int, filters: Filters | None) -> dict:
+    """What the session keeps of a shown answer, for thumbs up/down on it later."""
+    return {
+        "answer": answer.model_dump(mode="json"),
+        "top_k": top_k,
+        "filters": filters.model_dump(mode="json") if filters is not None else {},
+    }
+
+
 def session_of(conversation: Conversation, top_k: int) -> dict:
     """The app's session dict for a reopened conversation: what was shown, the turns a
     follow-up sends as history, and each answer by message index (for thumbs up/down)."""
     messages, answers = [], {}
-    filters = conversation.filters.model_dump(mode="json") if conversation.filters else {}
     for answer in conversation.answers:
         messages.append({"role": "user", "content": render.question_html(answer.question)})
         messages.append({"role": "assistant", "content": render.answer_html(answer)})
-        answers[str(len(messages) - 1)] = {
-            "answer": answer.model_dump(mode="json"),
-            "top_k": top_k,
-            "filters": filters,
-        }
+        answers[str(len(messages) - 1)] = answer_record(answer, top_k, conversation.filters)
     turns = [{"role": t.role, "content": t.content} for t in conversation.history]
     return {"messages": messages, "turns": turns, "answers": answers, "conversation_id": conversation.id}
 
