@@ -8,8 +8,10 @@ in constant time and never logged, echoed or put into an error message.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
+import re
 
 from fastapi import Request
 from pydantic import SecretStr
@@ -20,6 +22,8 @@ from policyqa.errors import PolicyQAError
 from policyqa.settings import Settings
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+USER_HEADER = "X-PolicyQA-User"
+_USER_NAME = re.compile(r"[\w.@+-]{1,100}")
 
 
 def parse_keys(value: SecretStr | str | None) -> tuple[str, ...]:
@@ -56,9 +60,10 @@ class KeyCheck:
     def __call__(self, request: Request) -> None:
         self.check(request.headers.get("authorization", ""))
 
-    def check(self, authorization: str) -> None:
+    def check(self, authorization: str) -> str | None:
+        """The key the request carries, once it is one of ours (None when the API is open)."""
         if not self._keys:
-            return
+            return None
         scheme, _, token = authorization.partition(" ")
         if scheme.casefold() != "bearer" or not token.strip():
             raise APIError(
@@ -74,6 +79,26 @@ class KeyCheck:
             raise APIError(
                 401, "the API key is not valid", code="invalid_api_key", headers={"WWW-Authenticate": "Bearer"}
             )
+        return given.decode()
+
+    def owner(self, request: Request) -> str:
+        """Whose saved conversations a request reaches: its API key's (by a digest, never the
+        key itself), or everyone's on an open loopback server; narrowed to one of the key's
+        own users when the client names one in `X-PolicyQA-User` (a backend serving many
+        people with one key keeps their conversations apart)."""
+        key = self.check(request.headers.get("authorization", ""))
+        owner = "api:" + (hashlib.sha256(key.encode()).hexdigest()[:24] if key else "open")
+        user = request.headers.get(USER_HEADER)
+        if user is None:
+            return owner
+        if not _USER_NAME.fullmatch(user):
+            raise APIError(
+                400,
+                f"{USER_HEADER} must be 1-100 letters, digits or . _ @ + -",
+                code="invalid_user",
+                param=USER_HEADER,
+            )
+        return f"{owner}:user:{user}"
 
     def guard(self, app):
         """`app` behind the key check."""

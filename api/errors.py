@@ -16,6 +16,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policyqa.errors import (
+    ConversationNotFoundError,
+    ConversationStoreError,
     IndexCorruptError,
     IndexMissingError,
     InvalidQuestionError,
@@ -86,8 +88,12 @@ def from_policyqa(exc: PolicyQAError) -> APIError:
     """The HTTP status of a PolicyQA error: the caller's input (400, 413) or the server's state (503)."""
     if isinstance(exc, QuestionTooLongError):
         return APIError(413, str(exc), code="question_too_long")
+    if isinstance(exc, ConversationNotFoundError):
+        return APIError(404, exc.args[0] if exc.args else "no such conversation", code="conversation_not_found")
     if isinstance(exc, InvalidQuestionError):
         return APIError(400, str(exc), code="invalid_question")
+    if isinstance(exc, ConversationStoreError):
+        return APIError(503, str(exc), code="conversations_unavailable")
     if isinstance(exc, (IndexMissingError, IndexCorruptError, StoreUnavailableError)):
         return APIError(503, str(exc), code="index_unavailable", headers={"Retry-After": "30"})
     return APIError(500, str(exc), code="policyqa_error")

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.availability import generated, require_generator
-from api.wire import documents_json
+from api.wire import answer_json, documents_json
 from assistant import Answer, Assistant, Filters, Passage, Turn
 from policyqa.settings import Backend, Settings
 
@@ -74,8 +74,8 @@ def router(assistant: Assistant, settings: Settings) -> APIRouter:
         evidence-only answer; ask with backend "extractive" for that answer directly."""
         backend = request.backend or settings.backend
         asked = (request.question, request.history, request.filters, request.top_k)
-        require_generator(assistant, backend, lambda: assistant.ask(*asked, "extractive"), _as_json)
-        return generated(assistant.ask(*asked, backend), _as_json)
+        require_generator(assistant, backend, lambda: assistant.ask(*asked, "extractive"), answer_json)
+        return generated(assistant.ask(*asked, backend), answer_json)
 
     @routes.get("/v1/documents", response_model=DocumentList)
     def documents() -> DocumentList:
@@ -84,10 +84,6 @@ def router(assistant: Assistant, settings: Settings) -> APIRouter:
         return DocumentList(count=len(items), documents=items)
 
     return routes
-
-
-def _as_json(answer: Answer) -> dict:
-    return answer.model_dump(mode="json")
 
 
 def health_router(assistant: Assistant, settings: Settings) -> APIRouter:

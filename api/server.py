@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
-from api import openai_chat, rest
+from api import conversations, openai_chat, rest
 from api.auth import KeyCheck, check_exposure, parse_keys
 from api.errors import APIError, install
 from assistant import Assistant
@@ -62,16 +62,19 @@ def create_api(assistant: Assistant, settings: Settings) -> FastAPI:
         title="PolicyQA",
         version=__version__,
         description="Answers from a policy document collection, every claim cited to the exact passage. "
-        "OpenAI-compatible chat at /v1/chat/completions; REST at /v1/retrieve, /v1/ask, /v1/documents.",
+        "OpenAI-compatible chat at /v1/chat/completions; REST at /v1/retrieve, /v1/ask, /v1/documents; "
+        "saved conversations at /v1/conversations.",
         docs_url="/docs",
         redoc_url=None,
     )
     install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_kb * 1000)
-    guarded = [Depends(KeyCheck(parse_keys(settings.api_key)))]
+    keys = KeyCheck(parse_keys(settings.api_key))
+    guarded = [Depends(keys)]
     app.include_router(rest.health_router(assistant, settings))
     app.include_router(openai_chat.router(assistant, settings), dependencies=guarded)
     app.include_router(rest.router(assistant, settings), dependencies=guarded)
+    app.include_router(conversations.router(assistant, settings, keys), dependencies=guarded)
 
     @app.api_route(
         API_PREFIX + "/{path:path}",

@@ -60,6 +60,11 @@ def source_notes(answer: Answer) -> str:
     return SOURCES_HEADING + "\n".join(lines)
 
 
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The whole Answer, as the REST API sends it (the Python API's object, in JSON)."""
+    return answer.model_dump(mode="json")
+
+
 def status_json(answer: Answer) -> dict[str, Any]:
     return {
         "status": answer.status,

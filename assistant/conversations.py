@@ -32,7 +32,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from assistant.types import Answer, Filters, Turn
-from policyqa.errors import ConversationNotFoundError, StoreUnavailableError
+from policyqa.errors import ConversationNotFoundError, ConversationStoreError
 
 FILENAME = "conversations.sqlite3"
 TITLE_CHARS = 80
@@ -108,7 +108,7 @@ class ConversationStore:
                 db.execute("PRAGMA journal_mode = WAL")
                 self._migrate(db)
         except sqlite3.DatabaseError as exc:
-            raise StoreUnavailableError(
+            raise ConversationStoreError(
                 f"the conversation store {self.path} cannot be opened ({exc}); move it aside to start a new one"
             ) from exc
 
@@ -147,7 +147,7 @@ class ConversationStore:
             try:
                 version = db.execute("PRAGMA user_version").fetchone()[0]
                 if version > SCHEMA_VERSION:
-                    raise StoreUnavailableError(
+                    raise ConversationStoreError(
                         f"the conversation store {self.path} was written by a newer PolicyQA (schema {version}, "
                         f"this one knows {SCHEMA_VERSION})"
                     )
@@ -301,4 +301,5 @@ def to_markdown(conversation: Conversation) -> str:
 
 
 def to_json(conversation: Conversation) -> str:
-    return json.dumps(conversation.model_dump(mode="json"), ensure_ascii=False, indent=2)
+    """The conversation as JSON, without its owner (an export is for sharing)."""
+    return json.dumps(conversation.model_dump(mode="json", exclude={"owner"}), ensure_ascii=False, indent=2)

@@ -25,6 +25,10 @@ class StoreUnavailableError(PolicyQAError):
     pass
 
 
+class ConversationStoreError(StoreUnavailableError):
+    """The saved-conversations file cannot be opened (corrupt, or from a newer version)."""
+
+
 class ConversationNotFoundError(PolicyQAError, KeyError):
     """No such conversation of this owner's (an HTTP API answers 404)."""
 
