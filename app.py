@@ -3,7 +3,7 @@
 `build_app(assistant, settings)` returns the Blocks; `launch(app, settings)` starts it
 with the safe defaults (loopback, optional login, no share link, bounded queue,
 upload size limit); `main()` is `policyqa serve` without the CLI. Rendering, uploads
-and feedback live in `webui/`; the answers come from `assistant.Assistant`.
+and saved conversations live in `webui/`, the ratings log in `assistant/feedback.py`; the answers come from `assistant.Assistant`.
 
 Per-session state is one plain dict (`new_session()`): the messages shown, the turns
 sent back as history for follow-ups, the finished answers by message index (for
@@ -26,11 +26,11 @@ import gradio as gr
 import policyqa  # noqa: F401  (offline environment before gradio is imported)
 from assistant import Answer, Assistant, Delta, Evidence, Filters
 from assistant.conversations import ConversationStore
+from assistant.feedback import FeedbackLog, feedback_record
 from policyqa.errors import BuildLockedError, InvalidQuestionError, PolicyQAError, StoreUnavailableError
 from policyqa.settings import Settings
 from webui import history, render
 from webui.auth import parse_auth
-from webui.feedback import FeedbackLog, feedback_record
 from webui.theme import CSS, HEAD, theme
 from webui.uploads import UPLOADS_SUBDIR, check_content, save_uploads
 
@@ -184,7 +184,7 @@ class ChatApp:
             return
 
         shown = shown + [{"role": "assistant", "content": render.answer_html(answer)}]
-        record = history.answer_record(answer, int(top_k), filters)
+        record = history.answer_record(answer, int(top_k), filters, session["turns"])
         new = {
             **session,
             "messages": shown,
@@ -297,8 +297,47 @@ class ChatApp:
         if record is None:
             return
         answer = Answer.model_validate(record["answer"])
-        self.feedback.append(feedback_record(answer, data.liked, top_k=record["top_k"], filters=record["filters"]))
-        gr.Info("Thanks, your feedback was saved.")
+        rated = feedback_record(
+            answer,
+            data.liked,
+            top_k=record["top_k"],
+            filters=record["filters"],
+            history=record.get("history", []),
+            owner=session.get("owner"),
+        )
+        self.feedback.append(rated)
+        gr.Info("Thanks, your rating was saved; add a comment in the Feedback tab.")
+
+    # -- feedback -----------------------------------------------------------------------
+    def feedback_views(self, session, picked: str | None = None):
+        """The session owner's rated answers (table and picker), newest first."""
+        ratings = self._ratings(session)
+        keep = picked if picked in {r.id for r in ratings} else None
+        return (
+            render.rating_rows(ratings),
+            gr.Dropdown(choices=render.rating_choices(ratings), value=keep),
+        )
+
+    def _ratings(self, session):
+        owner = (session or {}).get("owner")
+        return self.feedback.ratings(owner) if owner is not None else []
+
+    def pick_rating(self, rating_id, session):
+        """The picked rating's comment, to edit."""
+        found = [r for r in self._ratings(session) if r.id == rating_id]
+        return found[0].comment if found else ""
+
+    def save_comment(self, rating_id, text, session):
+        if not rating_id:
+            gr.Warning("Pick a rated answer first.")
+            return gr.skip(), gr.skip()
+        try:
+            self.feedback.comment(rating_id, (session or {}).get("owner"), text or "")
+        except KeyError:
+            gr.Warning("That rating is not one of yours.")
+            return gr.skip(), gr.skip()
+        gr.Info("Comment saved.")
+        return self.feedback_views(session, rating_id)
 
     # -- status -----------------------------------------------------------------------
     def status(self, backend: str | None = None):
@@ -631,6 +670,31 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                         replace_doc = gr.Button("Replace and re-index", elem_id="pqa-doc-replace")
                 build_log = gr.Textbox(label="Index build", lines=6, interactive=False, elem_id="pqa-build-log")
 
+            with gr.Tab("Feedback", id="feedback") as feedback_tab:
+                gr.HTML(
+                    '<div class="pqa-side-note">The answers you rated. Say in a comment what was wrong '
+                    "or missing: thumbs-down answers are reviewed into release tests "
+                    "(<code>policyqa eval from-feedback</code>).</div>",
+                    padding=False,
+                )
+                rating_table = gr.Dataframe(
+                    value=[],
+                    headers=["when", "rating", "question", "answer", "sources", "comment"],
+                    datatype=["str"] * 6,
+                    interactive=False,
+                    wrap=True,
+                    column_widths=["10%", "6%", "20%", "30%", "20%", "14%"],
+                    elem_id="pqa-ratings-table",
+                    label="Rated answers",
+                    show_label=False,
+                )
+                with gr.Row():
+                    rating_pick = gr.Dropdown([], value=None, label="Rated answer", elem_id="pqa-rating-pick", scale=2)
+                    rating_comment = gr.Textbox(
+                        label="Comment", lines=2, max_lines=6, elem_id="pqa-rating-comment", scale=3
+                    )
+                    save_comment = gr.Button("Save comment", elem_id="pqa-rating-save", scale=1)
+
         # -- wiring ---------------------------------------------------------------------
         chat_inputs = [question, backend, top_k, publishers, documents, languages, date_from, date_to, session]
         chat_outputs = [chatbot, session, question, answer_json]
@@ -668,7 +732,13 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         export_md.click(lambda s: ui.export_conversation("markdown", s), [session], [exported], **private)
         export_json.click(lambda s: ui.export_conversation("json", s), [session], [exported], **private)
         app.load(ui.identify, [browser_id, session], [browser_id, session, conversation_list], **private)
-        chatbot.like(ui.like, [session], None, api_visibility="private", concurrency_limit=None)
+        feedback_views = ([session, rating_pick], [rating_table, rating_pick])
+        chatbot.like(ui.like, [session], None, **private).then(ui.feedback_views, *feedback_views, **private)
+        feedback_tab.select(ui.feedback_views, *feedback_views, **private)
+        rating_pick.input(ui.pick_rating, [rating_pick, session], [rating_comment], **private)
+        save_comment.click(
+            ui.save_comment, [rating_pick, rating_comment, session], [rating_table, rating_pick], **private
+        )
         backend.change(ui.choose_backend, [backend], [status, timer], api_visibility="private", concurrency_limit=None)
         timer.tick(ui.status, [backend], [status, timer], api_visibility="private", concurrency_limit=None)
 

@@ -209,7 +209,7 @@ def test_a_conversation_survives_a_reload_and_takes_a_follow_up(page, app_settin
 
     ask(page, WUHAN)
     saved = page.locator("#pqa-conversations label").filter(has_text=WUHAN)
-    expect(saved.first).to_be_visible()
+    expect(saved.first).to_be_visible(timeout=15_000)  # the list follows the answer as its own event
     count = page.locator("#pqa-conversations label").count()
     page.reload()
     page.wait_for_selector("#pqa-question textarea")
@@ -293,3 +293,72 @@ def test_a_removed_document_no_longer_answers_and_a_copy_is_not_added_twice(page
     expect(page.locator("#pqa-chat .pqa-question")).to_have_count(0)
     after = ask(page, question)  # refused, or answered from another document: never from the removed one
     assert "violet" not in after.inner_text().lower() and doc_id not in after.inner_text()
+
+
+def test_a_thumbs_down_is_listed_in_feedback_and_takes_a_comment(page, app_settings):
+    from playwright.sync_api import expect
+
+    from assistant.feedback import FeedbackLog
+
+    ask(page, WUHAN)
+    ask(page, "and in Suzhou?")
+    page.locator("#pqa-chat button[aria-label='Dislike']").last.click()
+    page.get_by_role("tab", name="Feedback").click()
+    table = page.locator("#pqa-ratings-table")
+    expect(table).to_contain_text("and in Suzhou?")
+    page.locator("#pqa-rating-pick input").click()
+    page.get_by_role("option").filter(has_text="and in Suzhou?").first.click()
+    time.sleep(1)  # picking loads the rating's comment into the box; type after it
+    comment = "It should say whether the cap differs in Suzhou"
+    page.locator("#pqa-rating-comment textarea").fill(comment)
+    page.locator("#pqa-rating-save").click()
+    expect(table).to_contain_text(comment)
+    (rating,) = [r for r in FeedbackLog(app_settings.feedback_file).ratings() if r.comment == comment]
+    assert rating.rating == "down" and rating.owner.startswith("browser:")
+    assert [t.content for t in rating.history][0] == WUHAN and rating.passages  # ready to become a test
+
+
+@pytest.fixture(scope="module")
+def login_server(app_settings):
+    """The same app with login on, for two users."""
+    from pydantic import SecretStr
+
+    import app
+    from assistant import Assistant
+    from tests.serving import serving
+
+    settings = app_settings.override(auth=SecretStr("ann:ann-pass-1,ben:ben-pass-2"))
+    with serving(app.server_app(Assistant(settings, load_generator=False), settings)) as url:
+        yield f"{url}/"
+
+
+def signed_in(browser, url: str, user: str, password: str):
+    """A fresh browser context (no shared local storage) signed in as `user`."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(url)
+    page.get_by_label("username").fill(user)
+    page.get_by_label("password").fill(password)
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_selector("#pqa-question textarea")
+    return context, page
+
+
+def test_two_signed_in_users_see_only_their_own_conversations(browser, login_server):
+    from playwright.sync_api import expect
+
+    question = "Which cities does the VPN measure cover?"
+    context, ann = signed_in(browser, login_server, "ann", "ann-pass-1")
+    ask(ann, question)
+    expect(ann.locator("#pqa-conversations label").filter(has_text=question).first).to_be_visible()
+    context.close()
+
+    context, ben = signed_in(browser, login_server, "ben", "ben-pass-2")
+    time.sleep(1)  # the list arrives with the page-load event
+    assert ben.locator("#pqa-conversations label").filter(has_text=question).count() == 0
+    context.close()
+
+    context, again = signed_in(browser, login_server, "ann", "ann-pass-1")  # another browser, the same user
+    expect(again.locator("#pqa-conversations label").filter(has_text=question).first).to_be_visible()
+    context.close()

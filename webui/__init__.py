@@ -1,3 +1,4 @@
 """The chat app's building blocks that are not Gradio wiring: HTML rendering of
-answers and sources (everything escaped), safe upload storage, the feedback log.
+answers, sources and ratings (everything escaped), saved conversations, safe upload
+storage, login.
 `app.py` puts them on a page."""

@@ -38,12 +38,14 @@ def choices(store: ConversationStore, owner: str | None, search: str = "") -> li
     return [(c.title or "Untitled", c.id) for c in store.list(owner, search=search or "")]
 
 
-def answer_record(answer: Answer, top_k: int, filters: Filters | None) -> dict:
-    """What the session keeps of a shown answer, for thumbs up/down on it later."""
+def answer_record(answer: Answer, top_k: int, filters: Filters | None, turns_before: list[dict]) -> dict:
+    """What the session keeps of a shown answer, for rating it later: the answer, how it
+    was asked, and the turns before it (a rated follow-up becomes a test with its history)."""
     return {
         "answer": answer.model_dump(mode="json"),
         "top_k": top_k,
         "filters": filters.model_dump(mode="json") if filters is not None else {},
+        "history": list(turns_before),
     }
 
 
@@ -51,11 +53,11 @@ def session_of(conversation: Conversation, top_k: int) -> dict:
     """The app's session dict for a reopened conversation: what was shown, the turns a
     follow-up sends as history, and each answer by message index (for thumbs up/down)."""
     messages, answers = [], {}
-    for answer in conversation.answers:
+    turns = [{"role": t.role, "content": t.content} for t in conversation.history]
+    for n, answer in enumerate(conversation.answers):
         messages.append({"role": "user", "content": render.question_html(answer.question)})
         messages.append({"role": "assistant", "content": render.answer_html(answer)})
-        answers[str(len(messages) - 1)] = answer_record(answer, top_k, conversation.filters)
-    turns = [{"role": t.role, "content": t.content} for t in conversation.history]
+        answers[str(len(messages) - 1)] = answer_record(answer, top_k, conversation.filters, turns[: 2 * n])
     return {"messages": messages, "turns": turns, "answers": answers, "conversation_id": conversation.id}
 
 

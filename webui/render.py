@@ -243,6 +243,33 @@ def status_html(status: dict, generator: str) -> str:
     )
 
 
+RATING_LABELS = {"up": "👍", "down": "👎"}
+
+
+def rating_rows(ratings) -> list[list]:
+    """Rows for the feedback table: when, the rating, the question, the answer as given,
+    its sources and the comment (plain strings: the table shows them as text)."""
+    return [
+        [
+            r.timestamp.replace("T", " ")[:16],
+            RATING_LABELS.get(r.rating, r.rating),
+            r.question,
+            r.answer,
+            r.sources or "—",
+            r.comment,
+        ]
+        for r in ratings
+    ]
+
+
+def rating_choices(ratings) -> list[tuple[str, str]]:
+    """(label, id) of each rating, for picking one to comment on."""
+    return [
+        (f"{r.timestamp.replace('T', ' ')[:16]} {RATING_LABELS.get(r.rating, r.rating)} {r.question[:70]}", r.id)
+        for r in ratings
+    ]
+
+
 def document_rows(snapshot) -> list[list]:
     """Rows for the corpus table (plain strings: the table shows them as text)."""
     counts: dict[str, int] = {}

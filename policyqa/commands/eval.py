@@ -96,6 +96,24 @@ def register(sub) -> None:
     )
     gen.set_defaults(handler=run_generate)
 
+    fb = ev.add_parser(
+        "from-feedback",
+        help="review thumbs-down answers from the app into release tests (eval/testsets/feedback.jsonl)",
+    )
+    fb.add_argument("--list", action="store_true", help="only list the thumbs-down answers and whether each is tested")
+    fb.add_argument("--select", help="only these ratings: id prefixes from --list, comma separated")
+    fb.add_argument(
+        "--testset", default="feedback", help="name under eval/testsets/ or a .jsonl path (default: feedback)"
+    )
+    fb.add_argument("--feedback", type=Path, help="the ratings file (default: <data dir>/feedback.jsonl)")
+    fb.add_argument(
+        "--split",
+        choices=["auto", "dev", "heldout"],
+        default="auto",
+        help="auto (default): two tests in five held out, by a hash of the rating's id",
+    )
+    fb.set_defaults(handler=run_from_feedback)
+
 
 def run_eval(args, settings: Settings) -> int:
     from eval.runner import RESULTS_ROOT, RunOptions, run
@@ -177,6 +195,27 @@ def run_generate(args, settings: Settings) -> int:
         ),
     )
     print(f"wrote {out}")
+    return 0
+
+
+def run_from_feedback(args, settings: Settings) -> int:
+    from assistant.feedback import FeedbackLog
+    from eval.feedback import Reviewer, from_feedback, listing
+    from index.snapshot import read_current
+
+    log = FeedbackLog(args.feedback or settings.feedback_file)
+    if args.list:
+        print(listing(log, args.testset))
+        return 0
+    snapshot = read_current(settings.index_dir)
+    if snapshot is None:
+        print("(no index yet: evidence can be given only as passage numbers)", file=sys.stderr)
+    documents = {d.id: d.text for d in snapshot.documents.values()} if snapshot is not None else {}
+    reviewer = Reviewer(input, print, documents, args.split)
+    select = [s.strip() for s in (args.select or "").split(",") if s.strip()]
+    path, added = from_feedback(log, reviewer, args.testset, select)
+    if added:
+        print(f"\n{len(added)} test(s) added to {path}; run them with: policyqa eval run --testset {args.testset}")
     return 0
 
 
