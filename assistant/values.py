@@ -3,7 +3,8 @@
 One place for what verification and the answerability policy compare, because these are
 what a small model invents most and what any policy text states exactly. English forms:
 digits with thousands separators and decimals, "percent", small number words, month
-names, time units, currency symbols and codes, capitalised names.
+names, time units, currency symbols and codes, capitalised names; numbers also with a
+decimal comma, and in Chinese numerals.
 """
 
 from __future__ import annotations
@@ -42,7 +43,12 @@ NUMBER_WORDS = {
     "ninety": 90,
     "hundred": 100,
 }
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s*(%|percent\b|per\s?cent\b|pct\b))?", re.I)
+# A number starts after anything but a letter or digit of a spaced script: "25" in
+# "保留25个月" is a number (Chinese characters are word characters to `\w`).
+_NUMBER = re.compile(
+    rf"(?<!{SPACED_LETTER})(?<!\.)(\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.(\d+))?(?:\s*(%|percent\b|per\s?cent\b|pct\b))?",
+    re.I,
+)
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 MONTHS = ("january february march april may june july august september october november december").split()
 _MONTH = re.compile(r"\b(" + "|".join(MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\b", re.I)
@@ -87,16 +93,52 @@ DECIMAL_COMMA_LANGUAGES = frozenset(
     "de fr es it nl pt ru pl cs sk sl hr sr bg ro hu da nb nn sv fi et lt lv tr id el uk".split()
 )
 _NUMBER_DECIMAL_COMMA = re.compile(
-    r"(?<![\w,])(\d{1,3}(?:[.\u00a0\u202f]\d{3})+|\d+)(?:,(\d+))?(?:\s*(%|prozent\b|pour\s?cent\b|por\s?ciento\b))?",
+    rf"(?<!{SPACED_LETTER})(?<!,)(\d{{1,3}}(?:[.\u00a0\u202f]\d{{3}})+|\d+)(?:,(\d+))?(?:\s*(%|prozent\b|pour\s?cent\b|por\s?ciento\b))?",
     re.I,
 )
+
+
+# A run of Chinese numeral characters, with the percentage prefix or the ordinal prefix.
+_ZH_NUMERAL = re.compile(r"(第)?(百分之)?([零〇一二两三四五六七八九十百千万亿]+)")
+_ZH_DIGIT = re.compile(r"[零〇一二两三四五六七八九]")
+_ZH_MULTIPLIED = re.compile(rf"(?<!{SPACED_LETTER})(?<!\.)(\d+(?:\.\d+)?)\s*([万亿])")
+_ZH_MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
+
+
+def _canonical(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.6g}"
+
+
+def chinese_numbers(text: str) -> set[str]:
+    """Numbers written in Chinese numerals ("三十天" is 30, "二〇二三年" is 2023, "百分之五十"
+    is 50%) and digits with a Chinese multiplier ("2.5万" is 25000), read by cn2an.
+
+    Left out, as "one" and "third" are in English: a lone 一 (一些 "some", 一般 "usually",
+    统一 "unified" are words, not counts), runs of multipliers alone (十分 "very", 千万
+    "by all means"), ordinals (第三方 "third party"), and runs that are not a numeral
+    (万一 "in case")."""
+    import cn2an
+
+    out = set()
+    for match in _ZH_NUMERAL.finditer(text):
+        ordinal, percent, run = match.groups()
+        if ordinal or run == "一" or not _ZH_DIGIT.search(run):
+            continue
+        try:
+            value = cn2an.cn2an(run, "normal")
+        except (ValueError, KeyError, TypeError):
+            continue
+        out.add(_canonical(value) + ("%" if percent else ""))
+    for match in _ZH_MULTIPLIED.finditer(text):
+        out.add(_canonical(float(match.group(1)) * _ZH_MULTIPLIERS[match.group(2)]))
+    return out
 
 
 def numbers_in(text: str, language: str | None = None) -> set[str]:
     """Numbers as canonical strings: "2,400" and "2400" are "2400"; "30 percent" is "30%";
     small number words count ("four" is "4"). In a language with a decimal comma, "2,5 %"
-    is "2.5%" and "1.000" is "1000"."""
-    out = set()
+    is "2.5%" and "1.000" is "1000"; in Chinese, numerals count too ("三十" is "30")."""
+    out = chinese_numbers(text) if language == "zh" else set()
     if language in DECIMAL_COMMA_LANGUAGES:
         for match in _NUMBER_DECIMAL_COMMA.finditer(text):
             whole, frac, pct = match.groups()

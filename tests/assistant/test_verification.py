@@ -243,6 +243,25 @@ def test_a_decimal_comma_states_the_same_number_across_languages():
     assert index.unstated("The fee is 25% of the amount.", [1]) == ["25%"]
 
 
+def test_chinese_numerals_and_digits_inside_chinese_text_are_checked():
+    """A Chinese passage states its numbers in numerals or in digits set between characters;
+    an English answer (and a Chinese one) restating them passes, a changed number does not;
+    words written with numeral characters (一般, 十分, 第三方) are not numbers."""
+    text = "我们一般会在三十天内回复，第三方服务的数据最多保留25个月，费用十分低，约为2.5万元的百分之五。"
+    passage = Passage(
+        chunk_id="z", doc_id="z", title="隐私", text=text, start=0, end=len(text), score=0.5, language="zh"
+    )
+    english = EvidenceIndex([passage], analyze("How long do you keep my data?", languages=("en", "zh")), embed=None)
+    assert english.unstated("Data is kept for at most 25 months and you get a reply within 30 days.", [1]) == []
+    assert english.unstated("The fee is 5% of 25,000 yuan.", [1]) == []
+    assert english.unstated("Data is kept for at most 24 months.", [1]) == ["24"]
+    assert english.unstated("Third-party data is kept for 3 months.", [1]) == ["3"]
+    chinese = EvidenceIndex([passage], analyze("数据保留多久？", languages=("en", "zh")), embed=None)
+    assert chinese.language == "zh"
+    assert chinese.unstated("数据最多保留二十五个月。", [1]) == []
+    assert chinese.unstated("数据最多保留36个月。", [1]) == ["36"]
+
+
 def model_judge(local_assistant, analysis, passages, draft: str):
     """The real local model's support judge, asked after the answer prompt and `draft`."""
     generator = local_assistant._generator("local")
