@@ -96,8 +96,9 @@ class Settings(BaseSettings):
         ge=0.0,
         le=1.0,
         description="With a generator that gives token probabilities: its probability that the answer's verified "
-        "sentences answer the question, below which the answer is refused (0: not asked). Calibrated on the dev "
-        "parts of all benchmark corpora together (`policyqa bench calibrate`).",
+        "sentences answer the question, below which the answer is refused (0: not asked). Off by default: on the "
+        "dev parts of all benchmark corpora together, every threshold refused at least as many answerable "
+        "questions as it caught unanswerable ones (`policyqa bench calibrate`).",
     )
     min_support_judge: float = Field(
         0.5,
