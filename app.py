@@ -3,7 +3,8 @@
 `build_app(assistant, settings)` returns the Blocks; `launch(app, settings)` starts it
 with the safe defaults (loopback, optional login, no share link, bounded queue,
 upload size limit); `main()` is `policyqa serve` without the CLI. Rendering, uploads
-and saved conversations live in `webui/`, the ratings log in `assistant/feedback.py`; the answers come from `assistant.Assistant`.
+and saved conversations live in `webui/`, the ratings log in `assistant/feedback.py`;
+the answers come from `assistant.Assistant`.
 
 Per-session state is one plain dict (`new_session()`): the messages shown, the turns
 sent back as history for follow-ups, the finished answers by message index (for

@@ -190,8 +190,9 @@ class FeedbackLog:
         return sorted(ratings.values(), key=lambda r: r.timestamp, reverse=True)
 
     def comment(self, rating_id: str, owner: str | None, text: str) -> None:
-        """Comment on one of `owner`'s ratings (KeyError when it is not theirs)."""
-        if not any(r.id == rating_id for r in self.ratings(owner)):
+        """Comment on one of `owner`'s ratings (KeyError when it is not theirs; a rating
+        with no owner takes no comment, since nobody can be told apart as its author)."""
+        if owner is None or not any(r.id == rating_id for r in self.ratings(owner)):
             raise KeyError(f"no rating {rating_id!r}")
         text = " ".join(text.split())[:2000]
         self.append({"type": COMMENT, "id": rating_id, "owner": owner, "comment": text, "timestamp": _now()})

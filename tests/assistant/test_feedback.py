@@ -84,6 +84,8 @@ def test_ratings_are_read_per_owner_newest_first_with_their_latest_comment(tmp_p
     assert [r.id for r in log.ratings("bob")] == [bobs["id"]] and len(log.ratings()) == 3
     with pytest.raises(KeyError):
         log.comment(first["id"], "bob", "not mine")  # another owner's rating
+    with pytest.raises(KeyError):
+        log.comment(first["id"], None, "from nobody")
     log.append({"type": "comment", "id": first["id"], "owner": "bob", "comment": "forged"})
     assert log.ratings("ann")[1].comment == "the cap is for VPNs only"
 
