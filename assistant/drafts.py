@@ -32,17 +32,23 @@ _NOT_FOUND = re.compile(
 )
 # A sentence saying the passages lack the answer, anywhere in the draft ("the fee is not
 # mentioned in the passages [2]"): it is no claim, and if it is all the draft has, the
-# draft is a refusal. Small models often wrap one in a verdict or a citation.
+# draft is a refusal. Small models often wrap one in a verdict or a citation. "Is not
+# provided", "is not available", "does not have any data" are talk about the passages only
+# when said of them: a document may well state that support is not provided, a service not
+# available or data not kept.
 _ABSENCE = re.compile(
-    r"\b(?:is|are|was|were|been)\s+not\s+(?:explicitly\s+|directly\s+)?"
-    r"(?:mentioned|stated|specified|provided|given|listed|available|disclosed|discussed)\b"
+    r"\b(?:is|are|was|were|been)\s+not\s+(?:explicitly\s+|directly\s+)?(?:mentioned|stated|specified|discussed)\b"
+    r"|\b(?:is|are|was|were|been)\s+not\s+(?:explicitly\s+|directly\s+)?(?:provided|given|listed|available|disclosed)"
+    r"\s+(?:in|by)\s+(?:the\s+|any\s+)?(?:passages?|texts?|articles?|sources?|documents?|context)\b"
     r"|\b(?:passages?|context|texts?|articles?|sources?|documents?|information)\b[^.]{0,30}?\b(?:do(?:es)?\s+not|don't|doesn't)\s+"
     r"(?:say|mention|contain|answer|specify|state|provide|include|give|discuss|list|describe)"
     r"|\bno\s+(?:information|mention|details?|data)\s+(?:about|on|of|regarding|is|are)\b"
-    r"|\b(?:does|do)\s+not\s+(?:provide|give|contain|include|offer|have)\s+(?:any\s+)?(?:specific\s+)?"
-    r"(?:information|details?|data|specifics)\b"
+    r"|\b(?:passages?|texts?|articles?|sources?|documents?|context|it|they)\s+(?:does|do)\s+not\s+"
+    r"(?:provide|give|contain|include|offer|have)\s+(?:any\s+)?(?:specific\s+)?(?:information|details?|specifics)\b"
     r"|\b(?:question|answer)\s+is\s+not\s+(?:directly\s+)?(?:addressed|answered)\b"
-    r"|\b(?:cannot|can't|can\s+not|unable\s+to|not\s+possible\s+to)\s+(?:be\s+)?(?:determined?|tell|say|answer|find|confirm|conclude)",
+    r"|\b(?:cannot|can't|can\s+not|unable\s+to|not\s+possible\s+to)\s+(?:be\s+)?(?:determined?|tell|say|answer|find|confirm|conclude)"
+    # "It does not mention ...": the passage as a pronoun, with a verb of saying.
+    r"|^\W*(?:it|they)\s+(?:do(?:es)?\s+not|don't|doesn't)\s+(?:explicitly\s+)?(?:say|mention|specify|state|discuss|describe|address)\b",
     re.I,
 )
 # "..., but it does not specify when the change takes effect": a hedge about the passages

@@ -73,6 +73,18 @@ def test_a_draft_that_only_says_the_passages_lack_the_answer_is_not_found():
     assert parse_draft("   ") is None
 
 
+def test_a_document_stating_that_something_is_not_given_is_a_claim_not_talk_about_the_passages():
+    kept = parse_draft("No. Refunds are not available after the first 30 days [1].")
+    assert kept.verdict == "no" and [c.text for c in kept.claims] == [
+        "Refunds are not available after the first 30 days"
+    ]
+    assert parse_draft("Mozilla does not have any data about your searches [2].").claims
+    assert parse_draft("Phone support is not provided for legacy plans [1].").claims
+    about = parse_draft("Yes. You can carry over 240 hours [1]. It does not specify the fee [2].")
+    assert [c.text for c in about.claims] == ["You can carry over 240 hours"]
+    assert parse_draft("The fee is not provided in the passages [1].").not_found
+
+
 def test_a_hedge_about_the_passages_is_cut_from_the_claim_it_trails():
     draft = parse_draft("You may cancel at any time, but it does not specify when the refund arrives [1].")
     assert [c.text for c in draft.claims] == ["You may cancel at any time"]
