@@ -9,9 +9,13 @@ decimal comma, and in Chinese numerals.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import re
+from collections import Counter
 
-from index.language import SPACED_LETTER
+from assistant.locales import LOCALES
+from index.language import SPACED_LETTER, UNSPACED_SCRIPTS
 
 # From two: "one" is mostly a pronoun ("Suzhou is one of the 20 cities"), not a count.
 NUMBER_WORDS = {
@@ -62,11 +66,6 @@ _UNIT = (
 _DURATION = re.compile(
     rf"\b(?:\d[\d,.]*|{'|'.join(NUMBER_WORDS)}|a|an|one|several|few)\s*(?:-|\s)?{_UNIT}\b"
     r"|\b(?:daily|weekly|monthly|annually|yearly|quarterly|biweekly|immediately)\b",
-    re.I,
-)
-_AMOUNT = re.compile(
-    r"[$€£¥₹]\s?\d|\b\d[\d,.]*\s?(?:usd|eur|gbp|cny|rmb|dollars?|euros?|pounds?|yuan|cents?|francs?)\b"
-    r"|\b(?:usd|eur|gbp|cny|rmb)\s?\d",
     re.I,
 )
 _L = SPACED_LETTER  # a name ends at a Chinese character ("Klar默认": "Klar")
@@ -179,8 +178,47 @@ def has_duration(text: str) -> bool:
     return bool(_DURATION.search(text))
 
 
+@functools.cache
+def _amount_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """Amounts of money in any currency in use today (CLDR's data, read by babel): a currency
+    symbol before a number ("€5", "R$ 20"), a number before a currency's name in a language
+    PolicyQA answers in ("14 florins", "30 rupees", "5 Euro", "250元"), an ISO code before
+    or after a number ("CHF 40", "40 CHF"). Names are the last word of each currency's name
+    in a spaced script ("Aruban florins": "florins"), and in an unspaced one the whole name
+    and, where it ends at least three names, its last character (the generic 元). A plural
+    CLDR does not spell is allowed an "s" ("florins")."""
+    from babel.core import get_global
+    from babel.numbers import get_currency_name, get_currency_symbol, get_territory_currencies
+
+    codes: set[str] = set()
+    for territory in get_global("territory_currencies"):
+        codes |= set(get_territory_currencies(territory, start_date=dt.date.today(), tender=True))
+    names, endings = {"cent", "cents"}, Counter()
+    for locale in LOCALES:
+        for code in codes:
+            for count in (1, 2):
+                name = re.sub(r"\(.*?\)", " ", get_currency_name(code, count, locale=locale)).strip()
+                if not name:
+                    continue
+                if re.search(f"[{UNSPACED_SCRIPTS}]$", name):
+                    names.add(name)
+                    endings[name[-1]] += count == 1
+                else:
+                    names.add(name.split()[-1].lower())
+    names |= {char for char, n in endings.items() if n >= 3}
+    symbols = {get_currency_symbol(code, "en") for code in codes}
+    symbols = {s for s in symbols if not s.isalpha() and s != "¤"}  # "¤": CLDR's "no symbol"
+    alternation = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
+    by_name = re.compile(
+        rf"(?:{alternation(symbols)})\s?\d|\d[\d,.]*\s?(?:{alternation(names)})s?(?!{SPACED_LETTER})", re.I
+    )
+    by_code = re.compile(rf"\b(?:{alternation(codes)})\s?\d|\d[\d,.]*\s?(?:{alternation(codes)})\b")
+    return by_name, by_code
+
+
 def has_amount(text: str) -> bool:
-    return bool(_AMOUNT.search(text))
+    by_name, by_code = _amount_patterns()
+    return bool(by_name.search(text) or by_code.search(text))
 
 
 def has_number(text: str) -> bool:
