@@ -187,7 +187,9 @@ class FeedbackLog:
                 ratings[rating.id] = rating
         for rating in ratings.values():
             rating.comment = comments.get((rating.id, rating.owner), "")
-        return sorted(ratings.values(), key=lambda r: r.timestamp, reverse=True)
+        # Newest first; lines written in the same second keep their order in the file.
+        order = {rating_id: n for n, rating_id in enumerate(ratings)}
+        return sorted(ratings.values(), key=lambda r: (r.timestamp, order[r.id]), reverse=True)
 
     def comment(self, rating_id: str, owner: str | None, text: str) -> None:
         """Comment on one of `owner`'s ratings (KeyError when it is not theirs; a rating
