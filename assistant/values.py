@@ -3,8 +3,8 @@
 One place for what verification and the answerability policy compare, because these are
 what a small model invents most and what any policy text states exactly. English forms:
 digits with thousands separators and decimals, "percent", small number words, month
-names, time units, currency symbols and codes, capitalised names; numbers also with a
-decimal comma, and in Chinese numerals.
+names, time units, capitalised names; numbers also with a decimal comma and in Chinese
+numerals, and amounts in any current currency (CLDR's names, symbols and codes).
 """
 
 from __future__ import annotations
@@ -208,12 +208,16 @@ def _amount_patterns() -> tuple[re.Pattern, re.Pattern]:
     names |= {char for char, n in endings.items() if n >= 3}
     symbols = {get_currency_symbol(code, "en") for code in codes}
     symbols = {s for s in symbols if not s.isalpha() and s != "¤"}  # "¤": CLDR's "no symbol"
-    alternation = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
     by_name = re.compile(
-        rf"(?:{alternation(symbols)})\s?\d|\d[\d,.]*\s?(?:{alternation(names)})s?(?!{SPACED_LETTER})", re.I
+        rf"(?:{_alternation(symbols)})\s?\d|\d[\d,.]*\s?(?:{_alternation(names)})s?(?!{SPACED_LETTER})", re.I
     )
-    by_code = re.compile(rf"\b(?:{alternation(codes)})\s?\d|\d[\d,.]*\s?(?:{alternation(codes)})\b")
+    by_code = re.compile(rf"\b(?:{_alternation(codes)})\s?\d|\d[\d,.]*\s?(?:{_alternation(codes)})\b")
     return by_name, by_code
+
+
+def _alternation(words: set[str]) -> str:
+    """A regex alternation of literal words, longest first (so "US$" wins over "$")."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 def has_amount(text: str) -> bool:

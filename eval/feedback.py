@@ -52,6 +52,11 @@ def _path(testset: str | Path) -> Path:
     return Path(testset) if str(testset).endswith(".jsonl") else testset_path(str(testset))
 
 
+def _tests(path: Path) -> list[Sample]:
+    """The tests already in a test set's file (none before it is written)."""
+    return load_testset(str(path)) if path.exists() else []
+
+
 def sample_id(rating: Rating) -> str:
     return ID_PREFIX + rating.id[:12]
 
@@ -189,7 +194,7 @@ def from_feedback(
     """Review the selected thumbs-down ratings not yet in `testset` and add the tests made
     of them; returns the test set's path and the new tests."""
     path = _path(testset)
-    existing = load_testset(str(path)) if path.exists() else []
+    existing = _tests(path)
     done = {s.id for s in existing}
     pending = [r for r in thumbs_down(log, select) if sample_id(r) not in done]
     if log.unreadable:
@@ -215,7 +220,7 @@ def from_feedback(
 def listing(log: FeedbackLog, testset: str | Path = "feedback") -> str:
     """The thumbs-down ratings, a line each, marking those already made into tests."""
     path = _path(testset)
-    done = {s.id for s in load_testset(str(path))} if path.exists() else set()
+    done = {s.id for s in _tests(path)}
     lines = []
     for r in thumbs_down(log):
         mark = "tested" if sample_id(r) in done else "to review"

@@ -246,13 +246,17 @@ def status_html(status: dict, generator: str) -> str:
 RATING_LABELS = {"up": "👍", "down": "👎"}
 
 
+def _rated(r) -> tuple[str, str]:
+    """(when, rating) of a rating as the tab shows them: minutes, and a thumb."""
+    return r.timestamp.replace("T", " ")[:16], RATING_LABELS.get(r.rating, r.rating)
+
+
 def rating_rows(ratings) -> list[list]:
     """Rows for the feedback table: when, the rating, the question, the answer as given,
     its sources and the comment (plain strings: the table shows them as text)."""
     return [
         [
-            r.timestamp.replace("T", " ")[:16],
-            RATING_LABELS.get(r.rating, r.rating),
+            *_rated(r),
             r.question,
             r.answer,
             r.sources or "—",
@@ -264,10 +268,7 @@ def rating_rows(ratings) -> list[list]:
 
 def rating_choices(ratings) -> list[tuple[str, str]]:
     """(label, id) of each rating, for picking one to comment on."""
-    return [
-        (f"{r.timestamp.replace('T', ' ')[:16]} {RATING_LABELS.get(r.rating, r.rating)} {r.question[:70]}", r.id)
-        for r in ratings
-    ]
+    return [(" ".join([*_rated(r), r.question[:70]]), r.id) for r in ratings]
 
 
 def document_rows(snapshot) -> list[list]:
