@@ -35,7 +35,15 @@ from assistant.generation import judge
 from assistant.limits import limit_verdict
 from assistant.locales import Locale, leading_verdict, locale_for, written_without_spaces
 from assistant.types import Answer, Citation, Delta, Passage, SentenceCheck, Turn
-from assistant.verification import EvidenceIndex, SupportPolicy, Unit, VerifiedClaim, locate, verify_claims
+from assistant.verification import (
+    EvidenceIndex,
+    SupportPolicy,
+    Unit,
+    VerifiedClaim,
+    clean_claim,
+    locate,
+    verify_claims,
+)
 from policyqa.errors import BackendError
 from policyqa.settings import Settings
 
@@ -185,8 +193,10 @@ def _generate(generator, messages, grammar, settings: Settings, timings: dict, s
     pieces = 0
     first_piece = None
     name = getattr(generator, "name", "the generator")
+    stream = None
     try:
-        for piece in generator.stream_chat(messages, settings.llm_max_tokens, grammar):
+        stream = generator.stream_chat(messages, settings.llm_max_tokens, grammar)
+        for piece in stream:
             if not piece:
                 continue
             if first_piece is None:
@@ -195,17 +205,39 @@ def _generate(generator, messages, grammar, settings: Settings, timings: dict, s
             pieces += 1
             raw += piece
             yield Delta(text=piece)
+            if _SENTENCE_CLOSE.search(piece) and _nothing_more_to_say(raw):
+                break
     except BackendError as exc:
         return raw, f"{name}: {exc}"
     except Exception as exc:  # a generator that breaks its contract still must not crash us
         log.exception("generator %s failed", name)
         return raw, f"{name} failed: {type(exc).__name__}: {exc}"
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:  # stopped early: the backend ends its generation now
+            close()
     if first_piece is not None and pieces > 1:
         elapsed = time.perf_counter() - first_piece
         timings["generated_tokens"] = float(pieces)
         if elapsed > 0:
             timings["tokens_per_s"] = (pieces - 1) / elapsed
     return raw, None
+
+
+_SENTENCE_CLOSE = re.compile(r"[.!?。！？\]]")
+SPARE_SENTENCES = 2  # written beyond the answer's sentences, in case verification drops some
+
+
+def _nothing_more_to_say(raw: str) -> bool:
+    """Whether a draft has said all an answer can use: a sentence that repeats an earlier
+    one (a small model that starts looping only loops on), or more sentences than an
+    answer keeps, with some to spare for those verification drops. Stopping there saves
+    the generation time of text that would be thrown away, whatever the backend."""
+    draft = parse_draft(raw)
+    if draft is None:
+        return False
+    texts = [clean_claim(c.text)[0].casefold() for c in draft.claims]
+    return len(texts) > len(set(texts)) or len(texts) >= prompts.MAX_SENTENCES + SPARE_SENTENCES
 
 
 def support_policy(settings: Settings) -> SupportPolicy:

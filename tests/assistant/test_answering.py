@@ -169,6 +169,53 @@ def test_text_unrelated_to_the_passages_falls_back_to_the_extract(handbook_assis
     assert answer.grounded and "240" in answer.text and "unrelated" in answer.fallback_reason
 
 
+class Looping:
+    """A backend stuck repeating its sentence, as small models do; it counts what it was
+    asked for and whether its stream was closed."""
+
+    name, backend, supports_grammar = "looping", "looping", True
+
+    def __init__(self, sentence: str):
+        self.pieces = re.findall(r"\S+\s*", sentence)
+        self.sent = 0
+        self.closed = False
+
+    def stream_chat(self, *a, **k):
+        try:
+            while True:
+                for piece in self.pieces:
+                    self.sent += 1
+                    yield piece
+        finally:
+            self.closed = True
+
+
+def test_a_draft_that_starts_repeating_itself_is_stopped_there(handbook_assistant):
+    question = "How many hours of annual leave can I carry over?"
+    analysis, found = handbook_assistant.search(question)
+    n = marker_of(found.passages, "240")
+    sentence = f"You can carry over up to 240 hours of annual leave [{n}]. "
+    looping = Looping(sentence)
+    ready = answering.prepare(analysis, found.passages, [], handbook_assistant.settings, looping)
+    answer = list(answering.answer_stream(ready, handbook_assistant.settings, looping))[-1]
+    assert looping.closed and looping.sent <= 2 * len(looping.pieces)
+    assert answer.grounded and answer.text.count("240") == 1
+
+
+def test_a_draft_stops_once_it_has_more_sentences_than_an_answer_keeps(handbook_assistant):
+    question = "How many hours of annual leave can I carry over?"
+    analysis, found = handbook_assistant.search(question)
+    n = marker_of(found.passages, "240")
+    endless = Written(" ".join(f"Sentence number {k} says nothing of note [{n}]." for k in range(1, 40)))
+    pieces = []
+    ready = answering.prepare(analysis, found.passages, [], handbook_assistant.settings, endless)
+    for event in answering.answer_stream(ready, handbook_assistant.settings, endless):
+        if isinstance(event, Delta) and event.draft:
+            pieces.append(event.text)
+    written = "".join(pieces)
+    assert written.count(f"[{n}]") == answering.prompts.MAX_SENTENCES + answering.SPARE_SENTENCES
+
+
 def test_an_answer_without_the_value_asked_for_is_a_refusal(handbook_assistant):
     answer = replay(
         handbook_assistant,
