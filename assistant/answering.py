@@ -5,9 +5,11 @@
     relevance: the generator's probability that the passages state the answer
         (asked by the policy before anything is generated)
     answer_stream: the generator streams prose under a grammar → Delta events → the draft
-        parsed into a verdict and claims (drafts.py) → every claim verified against what it
-        cites (verification.py) → the verdict, and whether they answer, asked of the
-        verified claims → a stated limit checked against the question (limits.py) → what
+        parsed into a verdict and claims (drafts.py; generation stops once the draft loops
+        or has more sentences than an answer keeps) → every claim verified against what it
+        cites (verification.py) → the best sentence of a cited passage quoted beside them
+        where they leave out what the question asks → the verdict, and whether they
+        answer, asked of the verified claims → a stated limit checked against the question (limits.py) → what
         the answer may say decided (policy.after) → Answer
 
 The final Answer is authoritative: streamed text is a preview of the model's draft and
@@ -35,6 +37,7 @@ from assistant.generation import judge
 from assistant.limits import limit_verdict
 from assistant.locales import Locale, leading_verdict, locale_for, written_without_spaces
 from assistant.types import Answer, Citation, Delta, Passage, SentenceCheck, Turn
+from assistant.values import numbers_in
 from assistant.verification import (
     EvidenceIndex,
     SupportPolicy,
@@ -281,6 +284,7 @@ def _from_draft(raw: str, ready: Prepared, settings: Settings, generator) -> tup
         # at an answer (which, unsupported, would be a refusal).
         return None, f"{name} returned text unrelated to the passages"
     kept = [_without_verdict(c) for c in kept]  # a claim's own "Yes," must not sway the judgement
+    kept = with_best_quote(kept, ready)
     judged = policy.Judged(
         answered=_on_statements(prompts.ANSWERED_TASK, ready, kept, generator) if settings.min_answered > 0 else None,
         verdict_yes=_on_statements(prompts.VERDICT_TASK, ready, kept, generator) if ready.analysis.yes_no else None,
@@ -288,6 +292,30 @@ def _from_draft(raw: str, ready: Prepared, settings: Settings, generator) -> tup
     answer = compose(ready, kept, checks, draft.verdict, backend, judged, settings.min_answered)
     answer.scores.update({k: round(v, 4) for k, v in vars(judged).items() if v is not None})
     return answer, None
+
+
+def with_best_quote(kept: list[VerifiedClaim], ready: Prepared) -> list[VerifiedClaim]:
+    """The verified claims, followed by the sentence of the passages they cite that best
+    matches the question, quoted exactly, where the claims do not already say it.
+
+    A small model's summary often drops what the question asked for (a number, a
+    condition, the items of a list) though the sentence stating it was in a passage it
+    cites. That sentence is exact text of an already cited passage, so it adds the
+    evidence without adding anything unchecked or any new source. Only beside at least
+    one verified claim: whether to answer at all is the policy's decision."""
+    shown = kept[: prompts.MAX_SENTENCES]  # the answer shows no more of them
+    cited = {n for c in shown for n in c.markers}
+    if not cited:
+        return kept
+    best = next(iter(extract(ready.analysis, ready.index, within=cited)), None)
+    if best is None or ready.index.foreign(best.markers[0]) or any(best.text == c.text for c in kept):
+        return kept  # a quote in another language than the answer's is left to the citation
+    said = set().union(*(ready.index.tokens(c.text) for c in shown))
+    asked = ready.index.tokens(ready.analysis.search_text)
+    new_numbers = numbers_in(best.text) - set().union(*(numbers_in(c.text) for c in shown))
+    if not new_numbers and not (ready.index.tokens(best.text) & asked) - said:
+        return kept  # it restates what the claims say of the question
+    return [*kept, best]
 
 
 def _on_statements(task_line: str, ready: Prepared, kept: Sequence[VerifiedClaim], generator) -> float | None:
@@ -334,13 +362,13 @@ def compose(
             checks=checks,
             notes=[*outcome.notes, outcome.reason],
         )
-    claims = outcome.claims[: prompts.MAX_SENTENCES + (1 if deciding is not None else 0)]
-    for claim in outcome.claims[len(claims) :]:
-        if claim.check is not None:
-            claim.check.status, claim.check.reason = (
-                "dropped",
-                f"beyond the {prompts.MAX_SENTENCES} sentences asked for",
-            )
+    # At most MAX_SENTENCES generated sentences; quoted evidence beside them (a stated
+    # limit, the best sentence of a cited passage: no check of their own) always stays.
+    written = [c for c in outcome.claims if c.check is not None]
+    for claim in written[prompts.MAX_SENTENCES :]:
+        claim.check.status, claim.check.reason = "dropped", f"beyond the {prompts.MAX_SENTENCES} sentences asked for"
+    shown = {id(c) for c in written[: prompts.MAX_SENTENCES]}
+    claims = [c for c in outcome.claims if c.check is None or id(c) in shown]
     return Answer(
         **ready.base(),
         text=render(outcome.verdict, claims, outcome.unsaid, locale_for(analysis.language)),

@@ -46,12 +46,17 @@ def _specific(analysis: QueryAnalysis) -> set[str]:
     return {t for word in (*analysis.names, *analysis.numbers) for t in content_tokens(word)}
 
 
-def extract(analysis: QueryAnalysis, index: EvidenceIndex) -> list[VerifiedClaim]:
+def extract(analysis: QueryAnalysis, index: EvidenceIndex, within: set[int] | None = None) -> list[VerifiedClaim]:
+    """The evidence's best sentences for the question (`within`: only these passages)."""
     if not index.units:
         return []
     query = analysis.search_text
     scores = unit_scores(query, _specific(analysis), index)
     order = sorted(range(len(index.units)), key=lambda i: -scores[i])
+    if within is not None:
+        order = [i for i in order if index.units[i].passage in within]
+        if not order:
+            return []
     if analysis.asks_for_value:
         # The best sentence that states a value of the kind asked for leads, if it is relevant.
         stating = [i for i in order if states_kind(index.units[i].text, analysis.kind)]

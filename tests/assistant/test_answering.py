@@ -12,7 +12,9 @@ from assistant import answering, policy
 from assistant.analysis import analyze
 from assistant.drafts import parse_draft
 from assistant.types import Answer, Delta, Evidence, Passage
+from assistant.values import states_kind
 from assistant.verification import VerifiedClaim
+from index.chunking import split_sentences
 
 WUHAN = "Can I own 100% of a VPN service in Wuhan?"
 
@@ -217,12 +219,33 @@ def test_a_draft_stops_once_it_has_more_sentences_than_an_answer_keeps(handbook_
 
 
 def test_an_answer_without_the_value_asked_for_is_a_refusal(handbook_assistant):
-    answer = replay(
-        handbook_assistant,
-        "How many hours of annual leave can I carry over?",
-        "You may use annual leave for any reason [1].",
-    )
+    """Neither the draft nor the passage it cites states the length of time asked for."""
+    question = "How long do I have to submit a travel voucher?"
+    analysis, found = handbook_assistant.search(question)
+    n, passage = next((n, p) for n, p in enumerate(found.passages, 1) if not states_kind(p.text, analysis.kind))
+    first = split_sentences(passage.text)[0]
+    answer = replay(handbook_assistant, question, f"{passage.text[first.start : first.end]} [{n}]")
     assert answer.refused and "a length of time" in " ".join(answer.notes)
+
+
+def test_the_cited_passage_sentence_stating_what_the_draft_left_out_is_quoted(handbook_assistant):
+    question = "How many hours of annual leave can I carry over?"
+    _, found = handbook_assistant.search(question)
+    n = marker_of(found.passages, "carry over a maximum of 240")
+    draft = f"Your accrued annual leave will transfer with you if you come from another federal agency [{n}]."
+    answer = replay(handbook_assistant, question, draft)
+    assert answer.grounded and "240" in answer.text
+    assert [c.marker for c in answer.citations] == [n]  # no source the draft did not cite
+    assert any("240" in q.text for q in answer.citations[0].quotes)
+    assert_trustworthy(answer)
+
+
+def test_a_quote_restating_what_the_draft_said_is_not_added(handbook_assistant):
+    question = "How many hours of annual leave can I carry over?"
+    _, found = handbook_assistant.search(question)
+    n = marker_of(found.passages, "carry over a maximum of 240")
+    answer = replay(handbook_assistant, question, f"You can carry over up to 240 hours of annual leave [{n}].")
+    assert answer.grounded and answer.text.count("240") == 1
 
 
 def test_a_part_of_the_question_the_answer_does_not_reach_is_said_plainly(handbook_assistant):
