@@ -9,8 +9,8 @@
         or has more sentences than an answer keeps) → every claim verified against what it
         cites (verification.py) → the best sentence of a cited passage quoted beside them
         where they leave out what the question asks → the verdict, and whether they
-        answer, asked of the verified claims → a stated limit checked against the question (limits.py) → what
-        the answer may say decided (policy.after) → Answer
+        answer, asked of the verified claims → a stated limit checked against the
+        question (limits.py) → what the answer may say decided (policy.after) → Answer
 
 The final Answer is authoritative: streamed text is a preview of the model's draft and
 may lose sentences in verification. Whatever goes wrong with the generator (down,
@@ -31,7 +31,7 @@ import numpy as np
 
 from assistant import policy, prompts
 from assistant.analysis import QueryAnalysis
-from assistant.drafts import parse_draft
+from assistant.drafts import parse_draft, sentences_said
 from assistant.extractive import extract, focus_texts
 from assistant.generation import judge
 from assistant.limits import limit_verdict
@@ -43,7 +43,6 @@ from assistant.verification import (
     SupportPolicy,
     Unit,
     VerifiedClaim,
-    clean_claim,
     locate,
     verify_claims,
 )
@@ -205,11 +204,11 @@ def _generate(generator, messages, grammar, settings: Settings, timings: dict, s
             if first_piece is None:
                 first_piece = time.perf_counter()
                 timings.setdefault("first_token", first_piece - started)
+            if _starts_sentence(raw, piece) and _nothing_more_to_say(raw):
+                break  # checked as the next sentence starts: the last one's markers are in
             pieces += 1
             raw += piece
             yield Delta(text=piece)
-            if _SENTENCE_CLOSE.search(piece) and _nothing_more_to_say(raw):
-                break
     except BackendError as exc:
         return raw, f"{name}: {exc}"
     except Exception as exc:  # a generator that breaks its contract still must not crash us
@@ -227,20 +226,28 @@ def _generate(generator, messages, grammar, settings: Settings, timings: dict, s
     return raw, None
 
 
-_SENTENCE_CLOSE = re.compile(r"[.!?。！？\]]")
+def _starts_sentence(raw: str, piece: str) -> bool:
+    """Whether this piece of the stream begins a new sentence: a word after a sentence's
+    end and its markers, with a space between ("... 240 hours. [1]" + " You"), or straight
+    after a Chinese full stop. Backends differ in which side of a piece the space is on."""
+    before = raw.rstrip()
+    spaced = len(before) < len(raw) or piece[:1].isspace()
+    end = before[-1:]
+    return bool(re.match(r"\w", piece.lstrip())) and ((end in ".!?]" and spaced) or (end != "" and end in "。！？"))
+
+
 SPARE_SENTENCES = 2  # written beyond the answer's sentences, in case verification drops some
 
 
 def _nothing_more_to_say(raw: str) -> bool:
     """Whether a draft has said all an answer can use: a sentence that repeats an earlier
     one (a small model that starts looping only loops on), or more sentences than an
-    answer keeps, with some to spare for those verification drops. Stopping there saves
-    the generation time of text that would be thrown away, whatever the backend."""
-    draft = parse_draft(raw)
-    if draft is None:
-        return False
-    texts = [clean_claim(c.text)[0].casefold() for c in draft.claims]
-    return len(texts) > len(set(texts)) or len(texts) >= prompts.MAX_SENTENCES + SPARE_SENTENCES
+    answer keeps, with some to spare for those verification drops. Talk about the
+    passages counts too: it is never shown, and a draft that loops on it loops all the
+    same. Stopping there saves the generation time of text that would be thrown away,
+    whatever the backend."""
+    said = sentences_said(raw)
+    return len(said) > len(set(said)) or len(said) >= prompts.MAX_SENTENCES + SPARE_SENTENCES
 
 
 def support_policy(settings: Settings) -> SupportPolicy:

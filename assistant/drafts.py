@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from assistant.locales import leading_verdict, word_count
 from assistant.prompts import TASK_ECHO
-from assistant.verification import Claim
+from assistant.verification import Claim, clean_claim
 
 
 @dataclass
@@ -77,6 +77,21 @@ def _whole_sentence(piece: str) -> bool:
     fragment (three words)."""
     piece = piece.rstrip()
     return piece[-1:] in ".!?。！？" and word_count(piece) >= 3
+
+
+def sentences_said(raw: str) -> list[str]:
+    """Every finished sentence of a draft so far, talk about the passages included, without
+    its verdict, markers and framing, casefolded: what the draft has said, for telling
+    when it starts repeating itself or says more than an answer keeps."""
+    text = re.sub(r"\s+", " ", raw or "").strip()
+    _, text = leading_verdict(text)
+    text = _MARKER_GROUP.sub(lambda m: (m.group(2) or ".") + " ", text)
+    pieces = [p.strip() for p in _SENTENCE_END.split(text)]
+    return [
+        clean_claim(p)[0].rstrip(".!?。！？").casefold()
+        for p in pieces
+        if p[-1:] in ".!?。！？" and re.search(r"\w", p)
+    ]
 
 
 def parse_draft(raw: str) -> Draft | None:
