@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from assistant.locales import leading_verdict, word_count
 from assistant.prompts import TASK_ECHO
 from assistant.verification import Claim, clean_claim
+from index.chunking import is_abbreviation
 
 
 @dataclass
@@ -66,10 +67,30 @@ _POINTER = re.compile(
     r"(?:\s+(?:the\s+)?(?:passages?|articles?|texts?|sources?|context|documents?))?\s*[.!]?$",
     re.I,
 )
+# A sentence about the exchange rather than the documents: what the question asks, that
+# the answer is yes or no, that something answers the question. It states nothing a
+# passage could, and a verdict said in it must not reach the verdict asked of the claims.
+_ABOUT_QUESTION = re.compile(
+    r"^\W*(?:(?:so|therefore|thus|hence),?\s+)?(?:the|this|your|that)\s+question\s+(?:asks|is\s+asking|asked|is\s+about)\b"
+    r"|\bthe\s+answer\s+(?:to\s+(?:the|your|this)\s+question\s+)?is\s+(?:yes|no)\b"
+    r"|\b(?:this|it|that)\s+(?:directly\s+|clearly\s+)?answers\s+(?:the|your|this)\s+question\b",
+    re.I,
+)
 _MARKER_GROUP = re.compile(r"((?:\s*\[\d{1,3}\])+)\s*([.!?。！？]?)")
 # A sentence ends at ".", "!" or "?" before a capital (Latin, accented too) or a digit,
 # or at a Chinese full stop, whatever follows.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\u00c0-\u00de\"“„(])|(?<=[。！？])\s*(?=\S)")
+
+
+def _sentences(text: str) -> list[str]:
+    """The text cut at sentence ends, not at an abbreviation's full stop ("z. B. Ihre")."""
+    pieces, begin = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        if text[match.start() - 1 : match.start()] == "." and is_abbreviation(text, match.start() - 1):
+            continue
+        pieces.append(text[begin : match.start()])
+        begin = match.end()
+    return [*pieces, text[begin:]]
 
 
 def _whole_sentence(piece: str) -> bool:
@@ -86,7 +107,7 @@ def sentences_said(raw: str) -> list[str]:
     text = re.sub(r"\s+", " ", raw or "").strip()
     _, text = leading_verdict(text)
     text = _MARKER_GROUP.sub(lambda m: (m.group(2) or ".") + " ", text)
-    pieces = [p.strip() for p in _SENTENCE_END.split(text)]
+    pieces = [p.strip() for p in _sentences(text)]
     return [
         clean_claim(p)[0].rstrip(".!?。！？").casefold()
         for p in pieces
@@ -113,18 +134,19 @@ def parse_draft(raw: str) -> Draft | None:
         segment = text[position : match.start()].strip()
         markers = [int(n) for n in re.findall(r"\d+", match.group(1))]
         position = match.end()
-        pieces = [p for p in _SENTENCE_END.split(segment) if p.strip()]
+        pieces = [p for p in _sentences(segment) if p.strip()]
         for piece in pieces:
             claims.append(Claim(_HEDGE_TAIL.sub("", piece.strip()), markers))
     tail = text[position:].strip()
-    for piece in _SENTENCE_END.split(tail):
+    for piece in _sentences(tail):
         # Unmarked text counts only as whole sentences: a reply cut off by the token
         # limit must not leave half a sentence in the answer.
         if _whole_sentence(piece):
             claims.append(Claim(_HEDGE_TAIL.sub("", piece.strip()), []))
     claims = [c for c in claims if re.search(r"\w", c.text) and not _NOT_FOUND.match(c.text)]
     kept = [c for c in claims if not (_ABSENCE.search(c.text) or _POINTER.search(c.text))]
-    said_absent, claims = len(kept) < len(claims), kept
+    said_absent = len(kept) < len(claims)
+    claims = [c for c in kept if not _ABOUT_QUESTION.search(c.text)]
     if not claims and (verdict is None or said_absent):
         return Draft([], None, not_found=said_absent or bool(_NOT_FOUND.search(text)))
     return Draft(claims, verdict, not_found=False)

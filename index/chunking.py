@@ -84,7 +84,8 @@ class ChunkSpan:
     section: str = ""
 
 
-def _is_abbreviation(text: str, dot: int) -> bool:
+def is_abbreviation(text: str, dot: int) -> bool:
+    """Whether the full stop at text[dot] ends an abbreviation ("Dr.", "z. B.", "U.S."), not a sentence."""
     # Look back a short window only: searching text[:dot] made chunking quadratic.
     word = re.search(r"([\w.]+)\.$", text[max(0, dot - 40) : dot + 1])
     if not word:
@@ -102,7 +103,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         begin = line_start
         for match in _BOUNDARY.finditer(line.group()):
             punct = line_start + match.start() - 1
-            if text[punct] == "." and _is_abbreviation(text, punct):
+            if text[punct] == "." and is_abbreviation(text, punct):
                 continue
             spans.append(Span(begin, line_start + match.start() + len(match.group().rstrip())))
             begin = line_start + match.end()
