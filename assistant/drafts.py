@@ -67,15 +67,6 @@ _POINTER = re.compile(
     r"(?:\s+(?:the\s+)?(?:passages?|articles?|texts?|sources?|context|documents?))?\s*[.!]?$",
     re.I,
 )
-# A sentence about the exchange rather than the documents: what the question asks, that
-# the answer is yes or no, that something answers the question. It states nothing a
-# passage could, and a verdict said in it must not reach the verdict asked of the claims.
-_ABOUT_QUESTION = re.compile(
-    r"^\W*(?:(?:so|therefore|thus|hence),?\s+)?(?:the|this|your|that)\s+question\s+(?:asks|is\s+asking|asked|is\s+about)\b"
-    r"|\bthe\s+answer\s+(?:to\s+(?:the|your|this)\s+question\s+)?is\s+(?:yes|no)\b"
-    r"|\b(?:this|it|that)\s+(?:directly\s+|clearly\s+)?answers\s+(?:the|your|this)\s+question\b",
-    re.I,
-)
 _MARKER_GROUP = re.compile(r"((?:\s*\[\d{1,3}\])+)\s*([.!?。！？]?)")
 # A sentence ends at ".", "!" or "?" before a capital (Latin, accented too) or a digit,
 # or at a Chinese full stop, whatever follows.
@@ -145,8 +136,7 @@ def parse_draft(raw: str) -> Draft | None:
             claims.append(Claim(_HEDGE_TAIL.sub("", piece.strip()), []))
     claims = [c for c in claims if re.search(r"\w", c.text) and not _NOT_FOUND.match(c.text)]
     kept = [c for c in claims if not (_ABSENCE.search(c.text) or _POINTER.search(c.text))]
-    said_absent = len(kept) < len(claims)
-    claims = [c for c in kept if not _ABOUT_QUESTION.search(c.text)]
+    said_absent, claims = len(kept) < len(claims), kept
     if not claims and (verdict is None or said_absent):
         return Draft([], None, not_found=said_absent or bool(_NOT_FOUND.search(text)))
     return Draft(claims, verdict, not_found=False)
