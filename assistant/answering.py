@@ -38,14 +38,7 @@ from assistant.limits import limit_verdict
 from assistant.locales import Locale, leading_verdict, locale_for, written_without_spaces
 from assistant.types import Answer, Citation, Delta, Passage, SentenceCheck, Turn
 from assistant.values import numbers_in
-from assistant.verification import (
-    EvidenceIndex,
-    SupportPolicy,
-    Unit,
-    VerifiedClaim,
-    locate,
-    verify_claims,
-)
+from assistant.verification import EvidenceIndex, SupportPolicy, Unit, VerifiedClaim, locate, verify_claims
 from policyqa.errors import BackendError
 from policyqa.settings import Settings
 
@@ -231,9 +224,10 @@ def _starts_sentence(raw: str, piece: str) -> bool:
     end and its markers, with a space between ("... 240 hours. [1]" + " You"), or straight
     after a Chinese full stop. Backends differ in which side of a piece the space is on."""
     before = raw.rstrip()
+    if not before or not re.match(r"\w", piece.lstrip()):
+        return False
     spaced = len(before) < len(raw) or piece[:1].isspace()
-    end = before[-1:]
-    return bool(re.match(r"\w", piece.lstrip())) and ((end in ".!?]" and spaced) or (end != "" and end in "。！？"))
+    return (before[-1] in ".!?]" and spaced) or before[-1] in "。！？"
 
 
 SPARE_SENTENCES = 2  # written beyond the answer's sentences, in case verification drops some
