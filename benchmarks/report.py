@@ -175,6 +175,17 @@ def render() -> tuple[str, str]:
                     + _markdown(data["pipelines"], ["pipeline", "chunks", "seconds", "chunks_per_s", "vs_raw"])
                     + "\n"
                 )
+    decoding = load("decoding")
+    if decoding:
+        parts.append(
+            "## Decoding under the answer grammar\n\nThe same loaded model and answer prompts, greedy decoding "
+            "timed from first token to last, with llama-cpp-python's stock sampling (the grammar checked over the "
+            "whole vocabulary at every token) and with the grammar checked on the best candidates first "
+            f"(`policyqa bench decoding`). Identical text: {decoding['identical_text']}. "
+            f"Measured {provenance(decoding)}.\n\n"
+            + _markdown(decoding["summary"], ["sampler", "prompts", "tokens_per_s_median", "ratio_to_stock"])
+            + "\n"
+        )
     doc = "\n".join(parts).rstrip() + "\n"
     cols = [
         "collection",

@@ -2,10 +2,11 @@
 
 One `Llama` object is loaded and shared; it is not thread-safe, so every call holds a
 lock (a caller that waits longer than `llm_timeout` for it gets BackendError, not a
-hang). Decoding is constrained by a llama.cpp grammar (GBNF) when one is given. The fixed system
-prompt is evaluated once at load and kept in a RAM state cache, so each answer only
-pays prompt processing for its passages and question, even after a condensing call
-evaluated a different prompt in between.
+hang). Decoding is constrained by a llama.cpp grammar (GBNF) when one is given, checked
+on the best candidate tokens first (grammar_sampling.py: the same tokens, sooner). The
+fixed system prompt is evaluated once at load and kept in a RAM state cache, so each
+answer only pays prompt processing for its passages and question, even after a
+condensing call evaluated a different prompt in between.
 
 `judge` reads the model's own probability of "yes" as the next token of a chat, from
 its logits. Consecutive calls that share a prefix (the answer prompt, then a question
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.generation.grammar_sampling import checked_first_llama
 from assistant.generation.model_files import resolve_model
 from assistant.prompts import SYSTEM
 from policyqa.errors import BackendError, ModelUnavailableError
@@ -42,7 +44,9 @@ class LocalGenerator:
 
     def __init__(self, settings: Settings, model_path: Path | None = None, warm: bool = True):
         try:
-            from llama_cpp import Llama, LlamaRAMCache
+            from llama_cpp import LlamaRAMCache
+
+            Llama = checked_first_llama()
         except ImportError as exc:  # pragma: no cover - the install step builds it
             raise ModelUnavailableError(f"llama-cpp-python is not installed ({exc}); run `make install`") from exc
         path = Path(model_path) if model_path else resolve_model(settings)

@@ -77,6 +77,12 @@ def _coldstart_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-app", dest="no_app", action="store_true", help="only the CLI, not `policyqa serve`")
 
 
+def _decoding_args(p: argparse.ArgumentParser) -> None:
+    _corpus_args(p)
+    p.add_argument("--limit", type=int, default=8, help="answer prompts to decode (dev questions; default 8)")
+    p.add_argument("--output", default="", help="result name under benchmarks/results/ (default: decoding)")
+
+
 def _calibrate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--results",
@@ -102,6 +108,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     ),
     "answers": ("answer verdicts, facts, citations, refusals and latency per backend", _answers_args),
     "coldstart": ("process start to first answer, CLI and app, per backend", _coldstart_args),
+    "decoding": ("tokens/s under the answer grammar: stock vs checked-first sampling", _decoding_args),
     "calibrate": ("answerability thresholds from dev-split answer runs of every corpus", _calibrate_args),
     "report": ("write docs/benchmarks.md and the README's figures from the result files", lambda p: None),
 }

@@ -182,6 +182,70 @@ def test_local_is_also_a_llama_index_llm(small_local):
     assert response.text.strip()
 
 
+# -- greedy decoding under a grammar: the best candidates checked first -----------------
+@pytest.fixture(scope="module")
+def stock_and_checked_first(base_settings):
+    """The small model loaded twice: by stock llama-cpp-python and with the
+    checked-first grammar sampling (the same weights, the same settings)."""
+    import llama_cpp
+
+    from assistant.generation.grammar_sampling import checked_first_llama
+
+    path = str(resolve_model(base_settings, "small"))
+    options = dict(model_path=path, n_ctx=2048, n_threads=base_settings.llm_threads, seed=0, verbose=False)
+    pair = (llama_cpp.Llama(**options), checked_first_llama()(**options))
+    yield pair
+    for llm in pair:
+        llm.close()
+
+
+def _greedy(llm, messages, grammar_text: str, max_tokens: int = 60) -> str:
+    import llama_cpp
+
+    grammar = llama_cpp.LlamaGrammar.from_string(grammar_text, verbose=False)
+    reply = llm.create_chat_completion(messages=messages, temperature=0.0, max_tokens=max_tokens, grammar=grammar)
+    return reply["choices"][0]["message"]["content"]
+
+
+@pytest.mark.llm
+def test_checked_first_grammar_sampling_generates_the_stock_tokens(stock_and_checked_first):
+    from assistant import prompts
+
+    stock, checked = stock_and_checked_first
+    passages = (
+        "[1] Foreign investors may hold up to 50 percent of a value-added telecom company.\n"
+        "[2] The pilot applies in Beijing, Shanghai and Shenzhen from 2024."
+    )
+    cases = [
+        # the answer grammar: the model's favourite token is nearly always allowed
+        (f"{passages}\nCan a foreign investor own all of such a company?", prompts.answer_grammar(2, True)),
+        (f"{passages}\nWhere does the pilot apply?", prompts.answer_grammar(2, False)),
+        # a grammar the model would never write by itself: no top candidate is allowed,
+        # so the whole vocabulary is checked
+        ("Say hello.", 'root ::= "Zq" [0-9] [0-9] "-" [xyz]+ "."\n'),
+    ]
+    for question, grammar in cases:
+        messages = [{"role": "user", "content": question}]
+        expected = _greedy(stock, messages, grammar)
+        assert expected
+        assert _greedy(checked, messages, grammar) == expected
+
+
+@pytest.mark.llm
+def test_sampling_without_a_grammar_is_untouched(stock_and_checked_first):
+    stock, checked = stock_and_checked_first
+    messages = [{"role": "user", "content": "Name three colours."}]
+    for llm in (stock, checked):
+        llm.reset()
+    replies = [
+        llm.create_chat_completion(messages=messages, temperature=0.0, max_tokens=20)["choices"][0]["message"][
+            "content"
+        ]
+        for llm in (stock, checked)
+    ]
+    assert replies[0] and replies[0] == replies[1]
+
+
 # -- an OpenAI-compatible server: the real llama.cpp server on loopback -------------------
 @pytest.fixture(scope="module")
 def llama_server(base_settings, tmp_path_factory):
