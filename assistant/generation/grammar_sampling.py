@@ -56,7 +56,9 @@ def _checked_first_chain(llama, grammar, candidates: int = CANDIDATES):
         if len(entries) <= candidates:
             return
         top = np.argpartition(-entries["logit"], candidates)[:candidates]
-        top = top[np.argsort(-entries["logit"][top], kind="stable")]
+        # Best logit first; among equal logits the earlier entry, as the greedy sampler
+        # takes the first maximum of the array.
+        top = top[np.lexsort((top, -entries["logit"][top]))]
         view[:] = entries[top]
         small.size, small.selected, small.sorted = candidates, -1, False
         # The chain's own grammar sampler, so its state is the current one; `apply` only
