@@ -1,8 +1,9 @@
 """The judge LLM that ragas metrics call: any OpenAI-compatible endpoint.
 
 By default the suite starts the local GGUF model under `python -m llama_cpp.server` on
-loopback (`LocalJudgeServer`), waits until `/v1/models` answers, and stops it at the
-end. A user with a stronger endpoint passes `--judge-url/--judge-model` instead.
+loopback (`LocalJudgeServer`; by way of `eval.judge_server`, which decodes its
+JSON-schema grammar faster with the same tokens), waits until `/v1/models` answers,
+and stops it at the end. A user with a stronger endpoint passes `--judge-url/--judge-model` instead.
 
 ragas 0.4 talks to the judge through `llm_factory(model, client=AsyncOpenAI(...))`,
 which asks for JSON through instructor. A 0.5-1.5B judge writes broken or off-schema
@@ -91,7 +92,8 @@ def _die_with_parent() -> None:
 
 
 class LocalJudgeServer:
-    """`python -m llama_cpp.server` on 127.0.0.1 for the duration of a `with` block."""
+    """`python -m llama_cpp.server` (through `eval.judge_server`) on 127.0.0.1 for the
+    duration of a `with` block."""
 
     def __init__(
         self,
@@ -133,7 +135,7 @@ class LocalJudgeServer:
         cmd = [
             sys.executable,
             "-m",
-            "llama_cpp.server",
+            "eval.judge_server",
             "--model",
             str(self.model_path),
             "--model_alias",

@@ -10,8 +10,9 @@ The tokens generated are the stock sampler's, one for one, for any model and gra
 llama.cpp's own `common_sampler` does the same (it checks the grammar on the token it
 would pick and resamples only when that one is rejected).
 
-Used only where the result is provably the same: greedy (temperature 0), no repetition
-penalties, no logits processor; anything else goes to the stock chain.
+Used for greedy decoding (temperature 0) without a logits processor; repetition
+penalties are applied first, as in the stock chain, so the candidates are ranked by the
+same logits. Anything else goes to the stock chain.
 """
 
 from __future__ import annotations
@@ -35,13 +36,21 @@ def _as_array(cur_p) -> np.ndarray:
     return np.frombuffer((llama_cpp.llama_token_data * size).from_address(address), dtype=_TOKEN_DATA)
 
 
-def _checked_first_chain(llama, grammar, candidates: int = CANDIDATES):
-    """A sampler chain: keep the best grammatical token among the top `candidates`
-    (when there is one) → the grammar (which then checks one token, or all) → greedy."""
+def _checked_first_chain(llama, grammar, options: dict, candidates: int = CANDIDATES):
+    """A sampler chain: repetition penalties (the stock chain's) → keep the best
+    grammatical token among the top `candidates` (when there is one) → the grammar (which
+    then checks one token, or all) → greedy."""
     import llama_cpp
     from llama_cpp import _internals
 
     chain = _internals.LlamaSampler()
+    chain.add_penalties(
+        n_vocab=llama._n_vocab,
+        penalty_last_n=llama.last_n_tokens_size,
+        penalty_repeat=options.get("repeat_penalty", 1.0),
+        penalty_freq=options.get("frequency_penalty", 0.0),
+        penalty_present=options.get("presence_penalty", 0.0),
+    )
     grammar_sampler = llama_cpp.llama_sampler_init_grammar(
         llama._model.vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8")
     )
@@ -88,12 +97,9 @@ def checked_first_llama():
                 options.get("grammar") is None
                 or options.get("temp") != 0.0
                 or options.get("logits_processor") is not None
-                or options.get("repeat_penalty", 1.0) != 1.0
-                or options.get("frequency_penalty", 0.0) != 0.0
-                or options.get("presence_penalty", 0.0) != 0.0
             )
             if stock:
                 return super()._init_sampler(**options)
-            return _checked_first_chain(self, options["grammar"])
+            return _checked_first_chain(self, options["grammar"], options)
 
     return CheckedFirstLlama

@@ -199,11 +199,13 @@ def stock_and_checked_first(base_settings):
         llm.close()
 
 
-def _greedy(llm, messages, grammar_text: str, max_tokens: int = 60) -> str:
+def _greedy(llm, messages, grammar_text: str, max_tokens: int = 60, **options) -> str:
     import llama_cpp
 
     grammar = llama_cpp.LlamaGrammar.from_string(grammar_text, verbose=False)
-    reply = llm.create_chat_completion(messages=messages, temperature=0.0, max_tokens=max_tokens, grammar=grammar)
+    reply = llm.create_chat_completion(
+        messages=messages, temperature=0.0, max_tokens=max_tokens, grammar=grammar, **options
+    )
     return reply["choices"][0]["message"]["content"]
 
 
@@ -229,6 +231,22 @@ def test_checked_first_grammar_sampling_generates_the_stock_tokens(stock_and_che
         expected = _greedy(stock, messages, grammar)
         assert expected
         assert _greedy(checked, messages, grammar) == expected
+
+
+@pytest.mark.llm
+def test_checked_first_grammar_sampling_keeps_repetition_penalties(stock_and_checked_first):
+    """The llama.cpp server's default repeat penalty (1.1) ranks the candidates; a JSON
+    schema grammar as the eval judge gets it."""
+    stock, checked = stock_and_checked_first
+    grammar = 'root ::= "{" ws "\\"items\\":" ws "[" ws item ("," ws item)* "]" ws "}"\nitem ::= "\\"" [a-z ]+ "\\""\nws ::= " "?\n'
+    messages = [{"role": "user", "content": "List four fruits as JSON, repeating none."}]
+    penalties = {"repeat_penalty": 1.1, "frequency_penalty": 0.2, "presence_penalty": 0.1}
+    expected = _greedy(stock, messages, grammar, **penalties)
+    assert expected.startswith("{")
+    unpenalised = _greedy(stock, messages, grammar)
+    assert unpenalised != expected  # the penalties change this reply: dropping them would show
+    assert _greedy(checked, messages, grammar, **penalties) == expected
+    assert _greedy(checked, messages, grammar) == unpenalised
 
 
 @pytest.mark.llm
