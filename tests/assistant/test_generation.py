@@ -222,8 +222,8 @@ def test_checked_first_grammar_sampling_generates_the_stock_tokens(stock_and_che
         # the answer grammar: the model's favourite token is nearly always allowed
         (f"{passages}\nCan a foreign investor own all of such a company?", prompts.answer_grammar(2, True)),
         (f"{passages}\nWhere does the pilot apply?", prompts.answer_grammar(2, False)),
-        # a grammar the model would never write by itself: no top candidate is allowed,
-        # so the whole vocabulary is checked
+        # a grammar the model would never write by itself: its best candidates are
+        # rejected, so the whole vocabulary is checked
         ("Say hello.", 'root ::= "Zq" [0-9] [0-9] "-" [xyz]+ "."\n'),
     ]
     for question, grammar in cases:
@@ -235,8 +235,8 @@ def test_checked_first_grammar_sampling_generates_the_stock_tokens(stock_and_che
 
 @pytest.mark.llm
 def test_checked_first_grammar_sampling_keeps_repetition_penalties(stock_and_checked_first):
-    """The llama.cpp server's default repeat penalty (1.1) ranks the candidates; a JSON
-    schema grammar as the eval judge gets it."""
+    """Penalised logits rank the candidates, as in the stock chain: the llama.cpp server
+    that serves the eval judge's JSON applies a repeat penalty of 1.1 by default."""
     stock, checked = stock_and_checked_first
     grammar = 'root ::= "{" ws "\\"items\\":" ws "[" ws item ("," ws item)* "]" ws "}"\nitem ::= "\\"" [a-z ]+ "\\""\nws ::= " "?\n'
     messages = [{"role": "user", "content": "List four fruits as JSON, repeating none."}]
