@@ -64,6 +64,11 @@ class Prepared:
     def base(self) -> dict:
         return base(self.analysis, self.passages)
 
+    def grammar(self) -> str:
+        """The answer's grammar: verdict for a yes/no question, sentences citing the
+        passages shown, in the answer's language."""
+        return prompts.answer_grammar(self.shown, self.analysis.yes_no, locale_for(self.analysis.language))
+
 
 def base(analysis: QueryAnalysis, passages: Sequence[Passage]) -> dict:
     """The fields every Answer to this question carries."""
@@ -144,9 +149,8 @@ def answer_stream(
     failed = False
     raw = None
     if generator is not None:
-        grammar = prompts.answer_grammar(ready.shown, ready.analysis.yes_no, locale_for(ready.analysis.language))
         t0 = time.perf_counter()
-        raw, reason = yield from _generate(generator, ready.messages, grammar, settings, timings, started)
+        raw, reason = yield from _generate(generator, ready.messages, ready.grammar(), settings, timings, started)
         timings["generate"] = time.perf_counter() - t0
         failed = reason is not None
         if reason is None:

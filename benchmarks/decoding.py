@@ -49,8 +49,7 @@ def _decode(llm, sampler: type, messages: list[dict], grammar_text: str) -> tupl
 
 def _prompts(assistant, generator, samples, settings: Settings) -> list[tuple[list[dict], str]]:
     """The answer prompt and grammar of each question, as `answer_stream` makes them."""
-    from assistant import answering, prompts
-    from assistant.locales import locale_for
+    from assistant import answering
 
     out = []
     for sample in samples:
@@ -59,8 +58,7 @@ def _prompts(assistant, generator, samples, settings: Settings) -> list[tuple[li
         if not found.passages:
             continue
         ready = answering.prepare(analysis, found.passages, [], settings, generator, assistant.embedder.embed_many)
-        grammar = prompts.answer_grammar(ready.shown, analysis.yes_no, locale_for(analysis.language))
-        out.append((ready.messages, grammar))
+        out.append((ready.messages, ready.grammar()))
     return out
 
 

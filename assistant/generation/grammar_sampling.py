@@ -27,13 +27,11 @@ CANDIDATES = 64  # checked first; one of them is almost always grammatical
 _TOKEN_DATA = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)
 
 
-def _as_array(cur_p) -> np.ndarray:
-    """The llama_token_data_array's entries as a numpy view (no copy)."""
-    import llama_cpp
-
-    size = cur_p.contents.size
+def _as_array(cur_p, token_data: type) -> np.ndarray:
+    """The llama_token_data_array's entries (`token_data`: llama_cpp.llama_token_data) as
+    a numpy view (no copy)."""
     address = ctypes.addressof(cur_p.contents.data.contents)
-    return np.frombuffer((llama_cpp.llama_token_data * size).from_address(address), dtype=_TOKEN_DATA)
+    return np.frombuffer((token_data * cur_p.contents.size).from_address(address), dtype=_TOKEN_DATA)
 
 
 def _checked_first_chain(llama, grammar, options: dict, candidates: int = CANDIDATES):
@@ -54,14 +52,15 @@ def _checked_first_chain(llama, grammar, options: dict, candidates: int = CANDID
     grammar_sampler = llama_cpp.llama_sampler_init_grammar(
         llama._model.vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8")
     )
-    buffer = (llama_cpp.llama_token_data * candidates)()
+    token_data = llama_cpp.llama_token_data
+    buffer = (token_data * candidates)()
     small = llama_cpp.llama_token_data_array(
         data=ctypes.cast(buffer, llama_cpp.llama_token_data_p), size=candidates, selected=-1, sorted=False
     )
     view = np.frombuffer(buffer, dtype=_TOKEN_DATA)
 
     def best_candidate_first(cur_p) -> None:
-        entries = _as_array(cur_p)
+        entries = _as_array(cur_p, token_data)
         if len(entries) <= candidates:
             return
         top = np.argpartition(-entries["logit"], candidates)[:candidates]
