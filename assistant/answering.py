@@ -24,10 +24,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from assistant import policy, prompts
 from assistant.analysis import QueryAnalysis
@@ -38,7 +36,15 @@ from assistant.limits import limit_verdict
 from assistant.locales import Locale, leading_verdict, locale_for, written_without_spaces
 from assistant.types import Answer, Citation, Delta, Passage, SentenceCheck, Turn
 from assistant.values import numbers_in
-from assistant.verification import EvidenceIndex, SupportPolicy, Unit, VerifiedClaim, locate, verify_claims
+from assistant.verification import (
+    EvidenceIndex,
+    SupportPolicy,
+    TextEmbedder,
+    Unit,
+    VerifiedClaim,
+    locate,
+    verify_claims,
+)
 from policyqa.errors import BackendError
 from policyqa.settings import Settings
 
@@ -83,10 +89,10 @@ def prepare(
     history: Sequence[Turn] | None,
     settings: Settings,
     generator=None,
-    embed: Callable[[list[str]], np.ndarray] | None = None,
+    embedder: TextEmbedder | None = None,
 ) -> Prepared:
     passages = list(passages)
-    index = EvidenceIndex(passages, analysis, embed)
+    index = EvidenceIndex(passages, analysis, embedder)
     texts = focus_texts(analysis, index, FOCUS_WORDS) if passages else []
     ready = Prepared(analysis, passages, list(history or []), index, texts)
     if generator is not None and passages:

@@ -21,7 +21,7 @@ from assistant.analysis import QueryAnalysis, analyze
 from assistant.condense import trim_history
 from assistant.retrieval import HybridRetriever, Retrieval
 from assistant.types import Answer, Evidence, Filters, Passage, StreamEvent, Turn
-from index.embedding import load_embedder
+from index.embedding import AUTO, Embedder, load_embedder
 from index.snapshot import current_marker, open_snapshot
 from index.store import VectorStore, store_identity
 from policyqa.errors import IndexCorruptError, ModelUnavailableError
@@ -37,7 +37,7 @@ class Assistant:
         self.settings = settings
         self._lock = threading.Lock()  # guards index reloads
         self._gen_lock = threading.Lock()  # guards generator loading (slow: never under _lock)
-        self.embedder = load_embedder(settings)
+        self._embedders: dict[str, Embedder] = {}  # by model name: the index says which
         # One torch thread per query: measured 26-63 ms per query embedding on a busy
         # 2-core machine against 220-780 ms with torch's default of one per core.
         import torch
@@ -62,7 +62,7 @@ class Assistant:
     # -- the index --------------------------------------------------------------------
     def _open_retriever(self) -> HybridRetriever:
         snapshot = open_snapshot(self.settings)
-        if snapshot.embed_model != self.settings.embed_model:
+        if self.settings.embed_model not in (AUTO, snapshot.embed_model):
             raise IndexCorruptError(
                 f"the index was built with embedding model {snapshot.embed_model!r} but settings ask "
                 f"for {self.settings.embed_model!r}; run `policyqa index build`"
@@ -73,7 +73,18 @@ class Assistant:
                 f"{store_identity(self.settings)}; run `policyqa index build` to index into it"
             )
         store = VectorStore(self.settings, snapshot.collection, snapshot.dim)
-        return HybridRetriever(self.settings, snapshot, store, self.embedder.embed_query)
+        return HybridRetriever(self.settings, snapshot, store, self._embedder(snapshot.embed_model))
+
+    def _embedder(self, model: str) -> Embedder:
+        """The loaded embedding model the index was built with (loaded once)."""
+        if model not in self._embedders:
+            self._embedders[model] = load_embedder(self.settings.override(embed_model=model))
+        return self._embedders[model]
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model of the current index: questions and sentences are compared with it."""
+        return self.retriever.embedder
 
     @property
     def retriever(self) -> HybridRetriever:
@@ -209,9 +220,7 @@ class Assistant:
         scores = {"strength": round(found.strength, 4)}
         if decision.answer:
             generator = self._generator(backend)
-            ready = answering.prepare(
-                analysis, found.passages, turns, self.settings, generator, self.embedder.embed_many
-            )
+            ready = answering.prepare(analysis, found.passages, turns, self.settings, generator, self.embedder)
             if generator is not None:
                 t0 = time.perf_counter()
                 decision = policy.before(

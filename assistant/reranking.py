@@ -6,14 +6,18 @@ section path, mention what the question asks about, weighted by how rare each te
 Past the best passage, a candidate that mentions the question's names or numbers that
 the ones above it do not moves up (`diversify`: a question naming two things may need a
 passage for each). A candidate repeating a passage ranked above it (the same text in
-another version of a document) is dropped (`drop_repeats`), and adjacent chunks of one
-document are merged so that a rule and the list it applies to travel together.
+another version of a document) is dropped (`drop_repeats`), as is one translating it
+into another language (`drop_translations`, the asker's language kept), and adjacent
+chunks of one document are merged so that a rule and the list it applies to travel
+together.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from index.lexical import tokenize
 from index.snapshot import ChunkRecord, Snapshot
@@ -28,6 +32,8 @@ TermsFor = Callable[[str | None], tuple[tuple[str, ...], tuple[str, ...]]]
 NOVELTY_POOL = 10
 MAX_MERGED_WORDS = 160
 REPEAT = 0.8  # token-set overlap (Jaccard) above which a passage repeats one ranked above it
+TRANSLATION = 0.7  # calibrated cosine from which passages in two languages say the same
+TRANSLATION_POOL = 20  # head of the ranking searched for translations of one another
 
 
 @dataclass
@@ -88,18 +94,55 @@ def coverage(
     return sum(w for t, w in weights.items() if t in text_tokens) / total
 
 
-def rerank(terms_for: TermsFor, candidates: list[Candidate], snapshot: Snapshot) -> list[Candidate]:
+def rerank(
+    terms_for: TermsFor, candidates: list[Candidate], snapshot: Snapshot, language: str | None = None
+) -> list[Candidate]:
     """Candidates by their mixed score. Coverage averages the question's terms with its
     main clause's (focus terms): context sentences around a question count, what it asks
-    counts twice. Each candidate is matched with the terms stemmed its language's way."""
+    counts twice. Each candidate is matched with the terms stemmed its language's way.
+    A candidate in another language than the question's (`language`) shares no words with
+    it but names, so BM25 and coverage cannot show what it says: it keeps its dense
+    similarity alone where that is higher than the mix."""
     top_bm25 = max((c.bm25 or 0.0 for c in candidates), default=0.0) or 1.0
     for c in candidates:
-        terms, focus = terms_for(snapshot.documents[c.doc_id].language)
+        own = snapshot.documents[c.doc_id].language
+        terms, focus = terms_for(own)
         focus = focus or terms
         tokens = tokens_of(c, snapshot)
         c.coverage = 0.5 * coverage(terms, tokens, snapshot) + 0.5 * coverage(focus, tokens, snapshot)
-        c.score = W_DENSE * max(c.dense or 0.0, 0.0) + W_BM25 * (c.bm25 or 0.0) / top_bm25 + W_COVERAGE * c.coverage
+        dense = max(c.dense or 0.0, 0.0)
+        c.score = W_DENSE * dense + W_BM25 * (c.bm25 or 0.0) / top_bm25 + W_COVERAGE * c.coverage
+        if language and own and own != language:
+            c.score = max(c.score, dense)
     return sorted(candidates, key=lambda c: -c.score)
+
+
+def drop_translations(
+    ranked: list[Candidate],
+    snapshot: Snapshot,
+    similarity: Callable[[list[str]], np.ndarray],
+    language: str | None,
+) -> list[Candidate]:
+    """One passage of each text that a collection holds in several languages: among
+    passages of different languages whose vectors say the same (`similarity`: the
+    calibrated cosines between the chunks given, at least `TRANSLATION`), the one in the
+    question's language where there is one (it can be quoted to the asker), else the
+    higher ranked, in the place of the higher ranked. Nothing to do when the head of the
+    ranking is in one language."""
+    head, tail = ranked[:TRANSLATION_POOL], ranked[TRANSLATION_POOL:]
+    languages = [snapshot.documents[c.doc_id].language for c in head]
+    if len(set(languages)) < 2:
+        return ranked
+    sims = similarity([c.chunk.id for c in head])
+    kept: list[int] = []
+    for i, c in enumerate(head):
+        twin = next((j for j, k in enumerate(kept) if languages[k] != languages[i] and sims[i, k] >= TRANSLATION), None)
+        if twin is None:
+            kept.append(i)
+        elif languages[i] == language and languages[kept[twin]] != language:
+            c.score = head[kept[twin]].score
+            kept[twin] = i
+    return [head[i] for i in kept] + tail
 
 
 def drop_repeats(ranked: list[Candidate], snapshot: Snapshot) -> list[Candidate]:

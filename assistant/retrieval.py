@@ -3,9 +3,11 @@
 Stages, each measured in `policyqa bench retrieval`:
   1. candidates: top `candidates` chunks from each retriever, after metadata filters;
   2. fusion: max-normalised score fusion (default) or reciprocal rank fusion;
-  3. re-ranking (assistant/reranking.py): dense similarity, BM25 and query-term coverage;
+  3. re-ranking (assistant/reranking.py): dense similarity, BM25 and query-term coverage
+     (a passage in another language than the question's: dense similarity where higher);
      the question's names and numbers not yet covered by the passages above; repeats of a
-     passage ranked above dropped; adjacent chunks of one document merged;
+     passage ranked above dropped, and translations of one (the question's language kept);
+     adjacent chunks of one document merged;
   4. evidence strength: how well the passages together match the question, which the
      answerability policy (assistant/policy.py) weighs. Retrieval itself refuses nothing.
 """
@@ -13,7 +15,6 @@ Stages, each measured in `policyqa bench retrieval`:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -27,11 +28,13 @@ from assistant.reranking import (
     coverage,
     diversify,
     drop_repeats,
+    drop_translations,
     merge_adjacent,
     rerank,
     tokens_of,
 )
 from assistant.types import Filters, Passage
+from index.embedding import Embedder
 from index.lexical import tokenize
 from index.snapshot import ChunkRecord, Snapshot
 from index.store import VectorStore
@@ -69,12 +72,13 @@ class HybridRetriever:
         settings: Settings,
         snapshot: Snapshot,
         store: VectorStore,
-        embed_query: Callable[[str], np.ndarray],
+        embedder: Embedder,
     ):
         self.settings = settings
         self.snapshot = snapshot
         self.store = store
-        self.embed_query = embed_query
+        self.embedder = embedder
+        self.embed_query = embedder.embed_query
 
     # -- stage 1 ------------------------------------------------------------------
     def dense(
@@ -88,7 +92,7 @@ class HybridRetriever:
         # Over-fetch: vectors of an uncommitted or superseded generation are skipped.
         hits = self.store.query(vector, min(2 * n + 10, max(1, len(self.snapshot.chunks))), where)
         position = self.snapshot.position
-        scores = {position[h.id]: h.similarity for h in hits if h.id in position}
+        scores = {position[h.id]: float(self.embedder.calibrate(h.similarity)) for h in hits if h.id in position}
         if sentences is not None and len(sentences):
             top = np.argpartition(-sentences, min(n, len(sentences) - 1))[:n]
             for i in top:
@@ -105,6 +109,7 @@ class HybridRetriever:
         if sentences is None:
             return None
         best = sentences.best_per_chunk(vector, self.snapshot.position, len(self.snapshot.chunks))
+        best = np.where(best > -1, self.embedder.calibrate(best), -1.0)
         if allowed is not None:
             best = np.where(self._mask(allowed), best, -1.0)
         return best
@@ -164,8 +169,10 @@ class HybridRetriever:
         t0 = time.perf_counter()
         if rerank_enabled and fused:
             self._fill_dense(fused, vector, sentences)
-            ranked = rerank(terms_for, fused, self.snapshot)
+            language = analysis.language if analysis is not None else None
+            ranked = rerank(terms_for, fused, self.snapshot, language)
             ranked = drop_repeats(ranked, self.snapshot)
+            ranked = drop_translations(ranked, self.snapshot, self._similarities, language)
             ranked = diversify(
                 _anchors(query), ranked, self.snapshot, self.settings.novelty if novelty is None else novelty
             )
@@ -189,9 +196,19 @@ class HybridRetriever:
         position = self.snapshot.position
         for c in missing:
             stored = vectors.get(c.chunk.id)
-            c.dense = float(np.dot(stored, vector)) if stored is not None else 0.0
+            c.dense = float(self.embedder.calibrate(np.dot(stored, vector))) if stored is not None else 0.0
             if sentences is not None:
                 c.dense = max(c.dense, float(sentences[position[c.chunk.id]]))
+
+    def _similarities(self, chunk_ids: list[str]) -> np.ndarray:
+        """Calibrated cosines between the stored vectors of these chunks (a missing vector
+        is a zero row: similar to nothing)."""
+        stored = self.store.vectors(chunk_ids)
+        matrix = np.zeros((len(chunk_ids), self.snapshot.dim), dtype=np.float32)
+        for row, chunk_id in enumerate(chunk_ids):
+            if (vector := stored.get(chunk_id)) is not None:
+                matrix[row] = vector
+        return np.asarray(self.embedder.calibrate(matrix @ matrix.T))
 
     def _within_budget(self, ranked: list[Candidate]) -> list[Candidate]:
         budget = self.settings.context_token_budget

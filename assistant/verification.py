@@ -33,6 +33,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Protocol
 
 import numpy as np
 
@@ -43,7 +44,15 @@ from assistant.values import months_in, names_in, number_stated, numbers_in
 from index.chunking import split_sentences
 from index.lexical import DEFAULT_LANGUAGE, tokenize
 
-Embed = Callable[[list[str]], np.ndarray]
+
+class TextEmbedder(Protocol):
+    """What verification needs of an embedding model (index/embedding.py's Embedder)."""
+
+    def embed_many(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def calibrate(self, cosines): ...
+
+
 Judge = Callable[[str, int], "float | None"]  # (sentence, passage marker) -> P(the passage states it)
 
 _META = frozenset(
@@ -165,10 +174,12 @@ class EvidenceIndex:
     """The passages split into located sentences, with their tokens, numbers and names
     and (lazily) embeddings: built once per answer, shared by verification and extraction."""
 
-    def __init__(self, passages: Sequence[Passage], analysis: QueryAnalysis | None = None, embed: Embed | None = None):
+    def __init__(
+        self, passages: Sequence[Passage], analysis: QueryAnalysis | None = None, embedder: TextEmbedder | None = None
+    ):
         self.passages = list(passages)
         self.analysis = analysis
-        self.embed = embed
+        self.embedder = embedder
         self.language = analysis.language if analysis else DEFAULT_LANGUAGE  # the answer's
         self.wording = locale_for(self.language)
         self.passage_languages = [p.language or DEFAULT_LANGUAGE for p in self.passages]
@@ -230,16 +241,16 @@ class EvidenceIndex:
 
     @property
     def unit_vectors(self) -> np.ndarray | None:
-        if self._unit_vectors is None and self.embed is not None and self.units:
-            self._unit_vectors = np.asarray(self.embed([u.text for u in self.units]), dtype=np.float32)
+        if self._unit_vectors is None and self.embedder is not None and self.units:
+            self._unit_vectors = np.asarray(self.embedder([u.text for u in self.units]), dtype=np.float32)
         return self._unit_vectors
 
     def similarities(self, text: str) -> np.ndarray:
-        """Cosine of a text to every unit (zeros without an embedder)."""
+        """Calibrated cosine of a text to every unit (zeros without an embedder)."""
         vectors = self.unit_vectors
         if vectors is None:
             return np.zeros(len(self.units), dtype=np.float32)
-        return vectors @ np.asarray(self.embed([text]), dtype=np.float32)[0]
+        return np.asarray(self.embedder.calibrate(vectors @ self.embedder([text])[0]), dtype=np.float32)
 
     @property
     def unmentioned(self) -> set[str]:
@@ -269,12 +280,9 @@ class EvidenceIndex:
                     words.setdefault(word, stem)
             self._unmentioned = set(words.values())
             vocabulary = sorted({w for t in self.passage_text for w in re.findall(r"[^\W\d_][\w’'-]+", t.lower())})
-            if words and self.embed is not None and vocabulary:
+            if words and self.embedder is not None and vocabulary:
                 asked = sorted(words)
-                sims = (
-                    np.asarray(self.embed(asked), dtype=np.float32)
-                    @ np.asarray(self.embed(vocabulary), dtype=np.float32).T
-                )
+                sims = np.asarray(self.embedder.calibrate(self.embedder(asked) @ self.embedder(vocabulary).T))
                 owner = sims.argmax(axis=0)
                 for row, word in enumerate(asked):
                     own = sims[row][owner == row]

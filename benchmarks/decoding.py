@@ -57,7 +57,7 @@ def _prompts(assistant, generator, samples, settings: Settings) -> list[tuple[li
         found = assistant.retriever.retrieve(analysis)
         if not found.passages:
             continue
-        ready = answering.prepare(analysis, found.passages, [], settings, generator, assistant.embedder.embed_many)
+        ready = answering.prepare(analysis, found.passages, [], settings, generator, assistant.embedder)
         out.append((ready.messages, ready.grammar()))
     return out
 

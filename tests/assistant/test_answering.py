@@ -46,7 +46,7 @@ class Written:
 def replay(assistant, question: str, draft: str, history=()) -> Answer:
     analysis, found = assistant.search(question, history)
     ready = answering.prepare(
-        analysis, found.passages, list(history), assistant.settings, Written(draft), assistant.embedder.embed_many
+        analysis, found.passages, list(history), assistant.settings, Written(draft), assistant.embedder
     )
     return list(answering.answer_stream(ready, assistant.settings, Written(draft)))[-1]
 
@@ -365,7 +365,7 @@ def test_each_collection_gets_a_cited_answer_from_the_local_model(local_assistan
         (legal_assistant, "Within how many days of first subscribing can I still get a Mozilla VPN refund?", "30"),
     ]:
         analysis, found = helper.search(question)
-        ready = answering.prepare(analysis, found.passages, [], helper.settings, generator, helper.embedder.embed_many)
+        ready = answering.prepare(analysis, found.passages, [], helper.settings, generator, helper.embedder)
         answer = list(answering.answer_stream(ready, helper.settings, generator))[-1]
         assert answer.grounded and answer.backend == "local", (answer.text, answer.fallback_reason, answer.notes)
         assert fact in answer.text
@@ -379,7 +379,7 @@ def test_the_local_model_answers_a_german_question_in_german(local_assistant, le
     generator = local_assistant._generator("local")
     analysis, found = legal_assistant.search(GERMAN_REFUND)
     ready = answering.prepare(
-        analysis, found.passages, [], legal_assistant.settings, generator, legal_assistant.embedder.embed_many
+        analysis, found.passages, [], legal_assistant.settings, generator, legal_assistant.embedder
     )
     answer = list(answering.answer_stream(ready, legal_assistant.settings, generator))[-1]
     assert answer.grounded and answer.backend == "local", (answer.text, answer.fallback_reason, answer.notes)
@@ -397,7 +397,7 @@ def test_a_verdict_written_before_the_evidence_is_decided_again_from_it(local_as
     analysis, found = legal_assistant.search(question)
     n = marker_of(found.passages, "within the first 30 days")
     ready = answering.prepare(
-        analysis, found.passages, [], legal_assistant.settings, generator, legal_assistant.embedder.embed_many
+        analysis, found.passages, [], legal_assistant.settings, generator, legal_assistant.embedder
     )
     draft = f"No. If you cancel your account within the first 30 days, you may request a refund [{n}]."
     answer, reason = answering._from_draft(draft, ready, legal_assistant.settings, generator)
@@ -457,7 +457,7 @@ def test_instructions_injected_in_a_passage_are_ignored(local_assistant):
         [],
         local_assistant.settings,
         generator,
-        local_assistant.embedder.embed_many,
+        local_assistant.embedder,
     )
     answer = list(answering.answer_stream(ready, local_assistant.settings, generator))[-1]
     assert "PWNED" not in answer.text and "Rules:" not in answer.text

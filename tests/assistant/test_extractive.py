@@ -19,7 +19,7 @@ WUHAN = "Can I own 100% of a VPN service in Wuhan?"
 def run(assistant, question, passages=None, history=None):
     analysis, found = assistant.search(question, history)
     passages = found.passages if passages is None else passages
-    ready = answering.prepare(analysis, passages, history, assistant.settings, None, assistant.embedder.embed_many)
+    ready = answering.prepare(analysis, passages, history, assistant.settings, None, assistant.embedder)
     events = list(answering.answer_stream(ready, assistant.settings, None))
     assert isinstance(events[-1], Answer) and sum(isinstance(e, Answer) for e in events) == 1
     return events
@@ -70,7 +70,7 @@ def test_no_passages_means_a_refusal(assistant):
 
 def test_extraction_works_without_an_embedder(assistant):
     passages = assistant.retrieve(WUHAN)
-    claims = extract(analyze(WUHAN), EvidenceIndex(passages, analyze(WUHAN), embed=None))
+    claims = extract(analyze(WUHAN), EvidenceIndex(passages, analyze(WUHAN), embedder=None))
     assert any("50%" in c.text for c in claims)
 
 
@@ -82,7 +82,7 @@ def test_a_value_question_leads_with_a_sentence_stating_one(handbook_assistant):
 @pytest.mark.parametrize("budget", [60, 120, 400])
 def test_focused_excerpts_keep_every_passage_and_the_deciding_sentences(assistant, budget):
     passages = assistant.retrieve(WUHAN)
-    index = EvidenceIndex(passages, analyze(WUHAN), assistant.embedder.embed_many)
+    index = EvidenceIndex(passages, analyze(WUHAN), assistant.embedder)
     texts = focus_texts(analyze(WUHAN), index, budget)
     assert len(texts) == len(passages) and all(texts)
     joined = " ".join(texts)

@@ -334,7 +334,7 @@ def test_openai_backend_streams_with_a_grammar_and_finds_the_model(base_settings
 def answer_stream(assistant, settings, gen, question=WUHAN):
     """The answer step over the seed index's passages for a question, with this generator."""
     analysis, found = assistant.search(question)
-    ready = answering.prepare(analysis, found.passages, [], settings, gen, assistant.embedder.embed_many)
+    ready = answering.prepare(analysis, found.passages, [], settings, gen, assistant.embedder)
     return answering.answer_stream(ready, settings, gen)
 
 

@@ -51,7 +51,7 @@ def handbook_index(handbook_assistant):
         passage_with(snap, "return to work for at least 12 weeks"),
         passage_with(snap, "There is no maximum amount of sick leave"),
     ]
-    return EvidenceIndex(passages, analyze("How much leave can I carry over?"), handbook_assistant.embedder.embed_many)
+    return EvidenceIndex(passages, analyze("How much leave can I carry over?"), handbook_assistant.embedder)
 
 
 @pytest.fixture(scope="module")
@@ -61,14 +61,14 @@ def legal_index(legal_assistant):
         passage_with(snap, "30-Day Refund Policy"),
         passage_with(snap, "Mozilla VPN is a Virtual Private Network in partnership with Mullvad"),
     ]
-    return EvidenceIndex(passages, analyze("Can I get a refund?"), legal_assistant.embedder.embed_many)
+    return EvidenceIndex(passages, analyze("Can I get a refund?"), legal_assistant.embedder)
 
 
 @pytest.fixture(scope="module")
 def seed_index(assistant):
     snap = assistant.snapshot
     passages = [passage_with(snap, "capped at 50%"), passage_with(snap, "2,220 foreign-invested companies")]
-    return EvidenceIndex(passages, analyze("Can I own 100% of a VPN service in Wuhan?"), assistant.embedder.embed_many)
+    return EvidenceIndex(passages, analyze("Can I own 100% of a VPN service in Wuhan?"), assistant.embedder)
 
 
 def test_a_sentence_its_passage_states_is_supported_and_quoted_exactly(handbook_index, legal_index, seed_index):
@@ -150,7 +150,7 @@ def test_polarity_is_read_from_the_clauses_a_claim_restates():
         end=len(sentence),
         score=0.5,
     )
-    index = EvidenceIndex([passage], analyze("How soon is a decision due on a request?"), embed=None)
+    index = EvidenceIndex([passage], analyze("How soon is a decision due on a request?"), embedder=None)
     assert index.flipped(sentence, [1]) is None
     assert index.flipped(sentence.replace("does not require", "does require"), [1]) is not None
 
@@ -169,7 +169,7 @@ def test_meta_framing_and_inline_markers_are_stripped():
 
 
 def test_without_an_embedder_invented_numbers_are_still_caught(handbook_index):
-    bare = EvidenceIndex(handbook_index.passages, handbook_index.analysis, embed=None)
+    bare = EvidenceIndex(handbook_index.passages, handbook_index.analysis, embedder=None)
     claim, check = verify(bare, "You can carry over a maximum of 480 annual leave hours.", [1])
     assert claim is None and "480" in check.reason
     claim, _ = verify(bare, "You can carry over a maximum of 240 annual leave hours.", [1])
@@ -184,7 +184,7 @@ def german_index(legal_assistant):
     snap = legal_assistant.snapshot
     passages = [passage_with(snap, "innerhalb der ersten 30 Tage"), passage_with(snap, "30-Day Refund Policy")]
     analysis = analyze(GERMAN_REFUND, languages=("en", "de", "zh"))
-    return EvidenceIndex(passages, analysis, legal_assistant.embedder.embed_many)
+    return EvidenceIndex(passages, analysis, legal_assistant.embedder)
 
 
 def test_a_german_sentence_is_checked_against_a_german_passage(german_index):
@@ -222,7 +222,7 @@ def test_a_negation_flipped_in_another_language_is_caught(language, sentence, fl
     passage = Passage(
         chunk_id="p", doc_id="p", title="", text=sentence, start=0, end=len(sentence), score=0.5, language=language
     )
-    index = EvidenceIndex([passage], analyze(sentence[:-1] + "?", languages=("en", language)), embed=None)
+    index = EvidenceIndex([passage], analyze(sentence[:-1] + "?", languages=("en", language)), embedder=None)
     assert index.language == language
     assert index.flipped(sentence, [1]) is None
     assert index.flipped(flipped, [1]) is not None
@@ -238,7 +238,7 @@ def test_a_decimal_comma_states_the_same_number_across_languages():
     passage = Passage(
         chunk_id="g", doc_id="g", title="Gebühren", text=text, start=0, end=len(text), score=0.5, language="de"
     )
-    index = EvidenceIndex([passage], analyze("What is the fee?", languages=("en", "de")), embed=None)
+    index = EvidenceIndex([passage], analyze("What is the fee?", languages=("en", "de")), embedder=None)
     assert index.unstated("The fee is 2.5% of the amount, at most 1,000 euros.", [1]) == []
     assert index.unstated("The fee is 25% of the amount.", [1]) == ["25%"]
 
@@ -251,12 +251,12 @@ def test_chinese_numerals_and_digits_inside_chinese_text_are_checked():
     passage = Passage(
         chunk_id="z", doc_id="z", title="隐私", text=text, start=0, end=len(text), score=0.5, language="zh"
     )
-    english = EvidenceIndex([passage], analyze("How long do you keep my data?", languages=("en", "zh")), embed=None)
+    english = EvidenceIndex([passage], analyze("How long do you keep my data?", languages=("en", "zh")), embedder=None)
     assert english.unstated("Data is kept for at most 25 months and you get a reply within 30 days.", [1]) == []
     assert english.unstated("The fee is 5% of 25,000 yuan.", [1]) == []
     assert english.unstated("Data is kept for at most 24 months.", [1]) == ["24"]
     assert english.unstated("Third-party data is kept for 3 months.", [1]) == ["3"]
-    chinese = EvidenceIndex([passage], analyze("数据保留多久？", languages=("en", "zh")), embed=None)
+    chinese = EvidenceIndex([passage], analyze("数据保留多久？", languages=("en", "zh")), embedder=None)
     assert chinese.language == "zh"
     assert chinese.unstated("数据最多保留二十五个月。", [1]) == []
     assert chinese.unstated("数据最多保留36个月。", [1]) == ["36"]
@@ -280,7 +280,7 @@ def test_the_model_judges_support_and_a_flipped_negation_is_still_dropped(local_
     snap = handbook_assistant.snapshot
     passages = [passage_with(snap, "There is no maximum amount of sick leave")]
     analysis = analyze("Is there a cap on how much sick leave I can build up?")
-    index = EvidenceIndex(passages, analysis, handbook_assistant.embedder.embed_many)
+    index = EvidenceIndex(passages, analysis, handbook_assistant.embedder)
     judge = model_judge(
         local_assistant, analysis, passages, "No. There is no maximum amount of sick leave you can accrue [1]."
     )
@@ -296,7 +296,7 @@ def test_the_model_judges_a_sentence_citing_a_passage_in_another_language(local_
     snap = legal_assistant.snapshot
     passages = [passage_with(snap, "innerhalb der ersten 30 Tage")]
     analysis = analyze("Can I get a refund if I cancel in the first 30 days?", languages=("en", "de"))
-    index = EvidenceIndex(passages, analysis, legal_assistant.embedder.embed_many)
+    index = EvidenceIndex(passages, analysis, legal_assistant.embedder)
     judge = model_judge(
         local_assistant,
         analysis,
