@@ -242,7 +242,7 @@ class EvidenceIndex:
     @property
     def unit_vectors(self) -> np.ndarray | None:
         if self._unit_vectors is None and self.embedder is not None and self.units:
-            self._unit_vectors = np.asarray(self.embedder([u.text for u in self.units]), dtype=np.float32)
+            self._unit_vectors = np.asarray(self.embedder.embed_many([u.text for u in self.units]), dtype=np.float32)
         return self._unit_vectors
 
     def similarities(self, text: str) -> np.ndarray:
@@ -250,7 +250,7 @@ class EvidenceIndex:
         vectors = self.unit_vectors
         if vectors is None:
             return np.zeros(len(self.units), dtype=np.float32)
-        return np.asarray(self.embedder.calibrate(vectors @ self.embedder([text])[0]), dtype=np.float32)
+        return np.asarray(self.embedder.calibrate(vectors @ self.embedder.embed_many([text])[0]), dtype=np.float32)
 
     @property
     def unmentioned(self) -> set[str]:
@@ -282,7 +282,9 @@ class EvidenceIndex:
             vocabulary = sorted({w for t in self.passage_text for w in re.findall(r"[^\W\d_][\w’'-]+", t.lower())})
             if words and self.embedder is not None and vocabulary:
                 asked = sorted(words)
-                sims = np.asarray(self.embedder.calibrate(self.embedder(asked) @ self.embedder(vocabulary).T))
+                sims = np.asarray(
+                    self.embedder.calibrate(self.embedder.embed_many(asked) @ self.embedder.embed_many(vocabulary).T)
+                )
                 owner = sims.argmax(axis=0)
                 for row, word in enumerate(asked):
                     own = sims[row][owner == row]

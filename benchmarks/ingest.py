@@ -161,16 +161,20 @@ def run(settings: Settings, args) -> dict:
         shutil.copytree(Path(source).expanduser(), corpus)
     else:
         write_corpus(corpus, documents)
-    base = settings.override(corpus_dir=corpus, chroma_url=None)  # embedded store: the default
+    from index.embedding import resolve_model
+    from index.loading import load_corpus
+
+    loaded = load_corpus(corpus, settings.max_document_mb).documents
+    # Embedded store (the default), and the model a build of this corpus picks.
+    model = resolve_model(settings.embed_model, [d.language for d in loaded])
+    base = settings.override(corpus_dir=corpus, chroma_url=None, embed_model=model)
 
     import llama_index.core  # noqa: F401
     import sentence_transformers  # noqa: F401  the shared import cost, outside every timing
 
     texts = the_chunks(base, corpus)
     _warm_up(base, texts[:64])
-    from index.loading import load_corpus
-
-    documents = len(load_corpus(corpus, base.max_document_mb).documents)
+    documents = len(loaded)
     what = f"{documents} documents of {source}" if source else f"{documents} synthetic documents"
     print(
         f"{what}, {len(texts)} chunks, batch size {base.embed_batch_size}, "

@@ -334,7 +334,12 @@ def run(settings: Settings, args) -> dict:
     modes = [m for m in str(getattr(args, "modes", None) or "embedded,server").split(",") if m]
     queries = int(getattr(args, "queries", None) or 200)
     real = min(int(getattr(args, "real", None) or 10_000), max(sizes))
-    settings = settings.override(chroma_url=None, backend="extractive")
+    from index.embedding import resolve_model
+
+    # English synthetic chunks: the model `auto` picks for them.
+    settings = settings.override(
+        chroma_url=None, backend="extractive", embed_model=resolve_model(settings.embed_model, ())
+    )
     texts = real_chunks(settings, real)
     vectors = real_vectors(settings, texts)
     print(

@@ -82,8 +82,12 @@ def model_slug(name: str) -> str:
 
 
 def load_embedder(settings: Settings) -> Embedder:
-    """The embedder `settings.embed_model` names."""
-    if settings.embed_model == E5_MODEL:
+    """The embedder `settings.embed_model` names (`auto` with no collection to go by: the
+    English model; a build and the assistant resolve it from the documents first)."""
+    name = resolve_model(settings.embed_model, ())
+    if name != settings.embed_model:
+        settings = settings.override(embed_model=name)
+    if name == E5_MODEL:
         return E5Embedder(settings)
     return SentenceTransformerEmbedder(settings)
 
