@@ -176,6 +176,37 @@ def test_a_german_question_finds_the_german_passage(legal_assistant):
     assert "30-Tage-Rückerstattungs-Richtlinie" in found.passages[0].text
 
 
+REFUND = {"en": "you may request a refund", "zh": "您可以申请退款"}
+
+
+def test_a_collection_in_several_languages_is_searched_with_the_multilingual_model(assistant, legal_assistant):
+    assert assistant.snapshot.embed_model == "all-MiniLM-L6-v2"  # English articles
+    assert legal_assistant.snapshot.embed_model == "multilingual-e5-small"  # English, German, Chinese
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("我可以在头 30 天内退款吗？", "en"),
+        ("Kann ich innerhalb der ersten 30 Tage eine Rückerstattung bekommen?", "en"),
+        ("Can I get a refund within the first 30 days?", "zh"),
+    ],
+)
+def test_a_question_finds_its_passage_in_another_language(legal_assistant, question, language):
+    """With only documents of another language allowed, the passage stating the answer
+    still comes first: dense search across languages carries what words cannot."""
+    passages = legal_assistant.retrieve(question, filters={"languages": [language]})
+    assert REFUND[language] in passages[0].text
+
+
+def test_an_english_question_gets_the_english_passage_and_not_its_translations(legal_assistant):
+    """The German rendering of the refund passage says what the English one says: only the
+    asker's language is kept, however deep the ranking."""
+    passages = legal_assistant.retrieve("Can I get a refund within the first 30 days?", top_k=10)
+    assert REFUND["en"] in passages[0].text
+    assert not [p for p in passages if p.language == "de" and "Rückerstattung" in p.text]
+
+
 def test_unknown_filter_field_is_a_clear_error(assistant):
     with pytest.raises(ValueError, match="publisher"):
         assistant.retrieve("telecom", filters={"publisher": "x"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.embedding import E5_MODEL, load_embedder
+from index.embedding import AUTO, E5_MODEL, load_embedder, resolve_model
 from policyqa.errors import ModelUnavailableError
 from policyqa.settings import Settings
 
@@ -66,6 +66,34 @@ def test_e5_finds_the_same_fact_in_german_and_chinese(tmp_path):
         @ q
     )
     assert min(same_de, same_zh) > other
+
+
+def test_auto_picks_the_english_model_only_for_an_english_collection():
+    assert resolve_model(AUTO, ["en", "en", None]) == "all-MiniLM-L6-v2"
+    assert resolve_model(AUTO, ["en", "de"]) == E5_MODEL
+    assert resolve_model(AUTO, ["zh"]) == E5_MODEL
+    assert resolve_model("all-MiniLM-L6-v2", ["de"]) == "all-MiniLM-L6-v2"  # a model named is kept
+
+
+def test_calibration_puts_e5_on_the_default_scale_and_keeps_its_order(tmp_path):
+    """e5's cosines (unrelated text about 0.8) land where MiniLM's do (about 0.2), in the
+    same order; the default model's are left as they are."""
+    e5 = load_embedder(Settings(data_dir=tmp_path, embed_model=E5_MODEL))
+    q = e5.embed_query("Can I get my money back if I cancel in the first month?")
+    cosines = (
+        e5.embed_documents(
+            [
+                "If you cancel within the first 30 days, you may request a refund.",
+                "Employees accrue four hours of sick leave every pay period.",
+            ]
+        )
+        @ q
+    )
+    refund, unrelated = e5.calibrate(cosines)
+    assert refund > unrelated and unrelated < 0.4 < refund
+    assert min(cosines) > 0.7  # what the calibration is for
+    mini = load_embedder(Settings(data_dir=tmp_path, embed_model="all-MiniLM-L6-v2"))
+    assert mini.calibrate(0.42) == 0.42
 
 
 def test_llama_index_sees_the_same_vectors(embedder):
