@@ -191,7 +191,7 @@ def run(settings: Settings, args) -> dict:
         "split": args.split,
         "kinds": args.kinds or "all",
         "questions": len(samples),
-        "settings": settings.public_dict(),
+        "settings": {**settings.public_dict(), "embed_model": assistant.snapshot.embed_model},  # auto resolved
         "summary": summary,
         "questions_detail": per_backend,
     }

@@ -56,7 +56,8 @@ def retrieval_section(label: str, data: dict) -> str:
     cols = ["split", "method", "questions", "hit@1", "hit@3", "mrr", "all@3"]
     lat = data.get("latency", {})
     return (
-        f"### {label}\n\n{data.get('documents', '?')} documents, {data.get('chunks', '?')} chunks; "
+        f"### {label}\n\n{data.get('documents', '?')} documents, {data.get('chunks', '?')} chunks, "
+        f"embeddings {data.get('settings', {}).get('embed_model', '?')}; "
         f"`Assistant.search` p50/p95 {lat.get('p50_ms', '?')}/{lat.get('p95_ms', '?')} ms. "
         f"Measured {provenance(data)}.\n\n{_markdown(rows, cols)}\n"
     )

@@ -214,6 +214,7 @@ def run(settings: Settings, args) -> dict:
     settings = corpus_settings(settings, getattr(args, "corpus", None)).override(backend="extractive")
     ensure_index(settings)
     assistant = Assistant(settings, load_generator=False)
+    settings = settings.override(embed_model=assistant.snapshot.embed_model)  # what `auto` picked
     result = evaluate(assistant, samples)
     splits = [s for s in SPLITS if split_of(samples, s)]
     summary = {split: summarize(result, split) for split in splits}

@@ -225,7 +225,7 @@ def generate(settings: Settings, options: GenerateOptions) -> Path:
         "seconds": round(time.perf_counter() - started, 1),
         "ragas_version": ragas.__version__,
         "llm": judge_info,
-        "embeddings": settings.embed_model,
+        "embeddings": snapshot.embed_model,
         "corpus_hash": corpus_hash(snapshot),
         "git": git_commit(),
         "options": {

@@ -405,7 +405,7 @@ def run(settings: Settings, options: RunOptions) -> tuple[RunResult, Path]:
         "backend": backend,
         "generator": generator,
         "judge": judge_info,
-        "embed_model": settings.embed_model,
+        "embed_model": snapshot.embed_model,
         "corpus_hash": corpus_hash(snapshot),
         "index_generation": snapshot.generation,
         "documents": len(snapshot.documents),
