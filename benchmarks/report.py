@@ -149,8 +149,10 @@ def render() -> tuple[str, str]:
         parts.append(
             "## Embedding models\n\nThe same chunks embedded with each model, each over its own index, in one run "
             "(`policyqa bench retrieval --compare-embedding MODEL --output retrieval-embeddings-…`). `dense` ranks by "
-            "cosine alone, so it compares the models fairly; `fused` and `full` use weights and thresholds "
-            "calibrated on the default model's similarity scale.\n"
+            "cosine alone, so it compares the models fairly; `fused` and `full` read each model's cosines on "
+            "one scale (`Embedder.calibrate`, since commit f3f07c1; runs before it used e5's raw "
+            "cosines, which sit high and close). The default model is the one `auto` picks for the "
+            "collection.\n"
         )
         for label, data in compared:
             if data:
