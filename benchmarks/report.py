@@ -59,8 +59,22 @@ def retrieval_section(label: str, data: dict) -> str:
         f"### {label}\n\n{data.get('documents', '?')} documents, {data.get('chunks', '?')} chunks, "
         f"embeddings {data.get('settings', {}).get('embed_model', '?')}; "
         f"`Assistant.search` p50/p95 {lat.get('p50_ms', '?')}/{lat.get('p95_ms', '?')} ms. "
-        f"Measured {provenance(data)}.\n\n{_markdown(rows, cols)}\n"
+        f"Measured {provenance(data)}.\n\n{_markdown(rows, cols)}\n{_by_language(data)}"
     )
+
+
+def _by_language(data: dict) -> str:
+    """The full pipeline's figures per question language (and across languages), where
+    a set has more than one."""
+    rows = []
+    for split, summary in data.get("summary", {}).items():
+        full = next((r for r in summary if r.get("method") == "full"), {})
+        for group, figures in full.get("by_language", {}).items():
+            rows.append({"split": split, "questions in": group, **figures})
+    if len({r["questions in"] for r in rows}) < 2:
+        return ""
+    cols = ["split", "questions in", "questions", "hit@3", "mrr"]
+    return f"\nThe full pipeline by the question's language (cross-language: its evidence is in another):\n\n{_markdown(rows, cols)}\n"
 
 
 def embeddings_section(label: str, data: dict) -> str:

@@ -144,8 +144,28 @@ def evaluate(assistant, samples: list[Sample], methods=METHODS, peers: Peers | N
                     decision = policy.before(analysis, found.passages, found.strength, settings)
                     strengths.append((sample, found.strength, decision.answer))
             if sample.answerable and spans:
-                rows[method].append({"id": sample.id, "split": sample.split, **rank_metrics(ranked[:k], spans)})
+                row = {"id": sample.id, "split": sample.split, **rank_metrics(ranked[:k], spans)}
+                row["group"] = language_group(analysis.language, {snapshot.documents[d].language for d, *_ in spans})
+                rows[method].append(row)
     return {"rows": rows, "strengths": strengths}
+
+
+def language_group(asked: str, evidence: set[str | None]) -> str:
+    """A question's group for the per-language figures: its language, or "cross-language"
+    when none of its evidence is in it."""
+    known = {lang for lang in evidence if lang}
+    return "cross-language" if known and asked not in known else asked
+
+
+def by_language(rows: list[dict]) -> dict[str, dict]:
+    """hit@3 and MRR of each language group (see `language_group`)."""
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r.get("group", "?"), []).append(r)
+    return {
+        g: {"questions": len(part), **{m: round(statistics.mean(r[m] for r in part), 3) for m in ("hit@3", "mrr")}}
+        for g, part in sorted(groups.items())
+    }
 
 
 def summarize(result: dict, split: str) -> list[dict]:
@@ -164,6 +184,8 @@ def summarize(result: dict, split: str) -> list[dict]:
         )
     gate = [(s, strength, ok) for s, strength, ok in result["strengths"] if split == "all" or s.split == split]
     full = next((r for r in out if r["method"] == "full"), None)
+    if full is not None:
+        full["by_language"] = by_language([r for r in result["rows"]["full"] if split == "all" or r["split"] == split])
     if gate and full is not None:
         answerable = [(strength, ok) for s, strength, ok in gate if s.answerable]
         unanswerable = [(strength, ok) for s, strength, ok in gate if not s.answerable]
@@ -236,6 +258,9 @@ def run(settings: Settings, args) -> dict:
                 ],
             )
         )
+        for row in summary[split]:
+            if row["method"] == "full" and len(row.get("by_language", {})) > 1:
+                print("  full by language: " + "; ".join(f"{g} {v}" for g, v in row["by_language"].items()))
         if split == "dev":  # held-out misses are not read while tuning
             for row in summary[split]:
                 if row["method"] == "full" and row["misses@3"]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.retrieval import best_threshold, evaluate, rank_metrics, summarize
+from benchmarks.retrieval import best_threshold, by_language, evaluate, language_group, rank_metrics, summarize
 from eval.testsets import load_testset
 
 
@@ -11,6 +11,21 @@ def test_rank_metrics_counts_first_overlapping_passage():
     ranked = [("d", 0, 50), ("e", 100, 200), ("d", 150, 300)]
     assert rank_metrics(ranked, spans) == {"hit@1": 0.0, "hit@3": 1.0, "mrr": 1 / 3, "all@3": 1.0}
     assert rank_metrics(ranked[:2], spans)["mrr"] == 0.0
+
+
+def test_questions_are_grouped_by_language_and_across_languages():
+    assert language_group("de", {"de"}) == "de"
+    assert language_group("en", {"zh"}) == "cross-language"
+    assert language_group("en", {None}) == "en"  # evidence of unknown language: not across
+    rows = [
+        {"group": "de", "hit@3": 1.0, "mrr": 1.0},
+        {"group": "de", "hit@3": 0.0, "mrr": 0.0},
+        {"group": "cross-language", "hit@3": 1.0, "mrr": 0.5},
+    ]
+    assert by_language(rows) == {
+        "cross-language": {"questions": 1, "hit@3": 1.0, "mrr": 0.5},
+        "de": {"questions": 2, "hit@3": 0.5, "mrr": 0.5},
+    }
 
 
 def test_best_threshold_separates_when_it_can():
