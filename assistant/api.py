@@ -83,8 +83,11 @@ class Assistant:
 
     @property
     def embedder(self) -> Embedder:
-        """The embedding model of the current index: questions and sentences are compared with it."""
-        return self.retriever.embedder
+        """The embedding model of the comparisons made while answering (`compare_model`;
+        `auto`: the index's, which searches)."""
+        search = self.retriever.embedder
+        model = self.settings.compare_model
+        return search if model in (AUTO, search.name) else self._embedder(model)
 
     @property
     def retriever(self) -> HybridRetriever:

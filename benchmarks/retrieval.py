@@ -80,7 +80,7 @@ class Peers:
 
         snapshot = assistant.snapshot
         store = ChromaVectorStore(chroma_collection=assistant.retriever.store.collection)
-        embed = assistant.embedder.llama_index_embedding()
+        embed = assistant.retriever.embedder.llama_index_embedding()
         index = VectorStoreIndex.from_vector_store(store, embed_model=embed)
         self.index, self.k = index, k
         self.dense = index.as_retriever(similarity_top_k=k)

@@ -182,6 +182,8 @@ REFUND = {"en": "you may request a refund", "zh": "您可以申请退款"}
 def test_a_collection_in_several_languages_is_searched_with_the_multilingual_model(assistant, legal_assistant):
     assert assistant.snapshot.embed_model == "all-MiniLM-L6-v2"  # English articles
     assert legal_assistant.snapshot.embed_model == "multilingual-e5-small"  # English, German, Chinese
+    assert legal_assistant.retriever.embedder.name == "multilingual-e5-small"
+    assert legal_assistant.embedder.name == "all-MiniLM-L6-v2"  # answer-time comparisons: the fast default
 
 
 @pytest.mark.parametrize(
