@@ -48,6 +48,7 @@ class BuildReport:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     embedded_chunks: int = 0
+    embed_model: str = ""  # what `auto` picked for this collection, or the model named
     deleted_vectors: int = 0
     seconds: float = 0.0
     generation: int = 0
@@ -59,7 +60,7 @@ class BuildReport:
         head = (
             f"{self.documents} documents, {self.chunks} chunks "
             f"(added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}; "
-            f"embedded {self.embedded_chunks} chunks) in {self.seconds:.1f}s"
+            f"embedded {self.embedded_chunks} chunks with {self.embed_model or '?'}) in {self.seconds:.1f}s"
         )
         if not self.changed:
             head += " - index already up to date"
@@ -161,6 +162,7 @@ def build_index(
         settings = settings.override(
             embed_model=resolve_model(settings.embed_model, [d.language for d in docs.values()])
         )
+        report.embed_model = settings.embed_model
         hashes = {d.id: d.content_hash(config + "|" + settings.embed_model) for d in loaded.documents}
         old_hashes = current.doc_hashes if current else {}
         same_collection = (

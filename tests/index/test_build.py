@@ -38,6 +38,7 @@ def test_full_build_then_a_no_change_build_embeds_nothing(corpus_dir, settings_f
     assert again.generation == 1 and again.chunks == report.chunks
     assert "model" not in again.timings  # the embedding model was not even loaded
     assert "index already up to date" in again.summary()
+    assert "with all-MiniLM-L6-v2" in again.summary()  # what auto picked for English documents
     assert_consistent(settings)
 
 
