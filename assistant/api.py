@@ -76,7 +76,7 @@ class Assistant:
         return HybridRetriever(self.settings, snapshot, store, self._embedder(snapshot.embed_model))
 
     def _embedder(self, model: str) -> Embedder:
-        """The loaded embedding model the index was built with (loaded once)."""
+        """An embedding model by name, loaded once (the index's, and the one answers compare with)."""
         if model not in self._embedders:
             self._embedders[model] = load_embedder(self.settings.override(embed_model=model))
         return self._embedders[model]

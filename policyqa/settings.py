@@ -46,8 +46,9 @@ class Settings(BaseSettings):
     compare_model: str = Field(
         "all-MiniLM-L6-v2",
         description="Embedding model for the comparisons made while answering (focus excerpts, verification); "
-        "'auto' = the index's model. The small English default answers about twice as fast as "
-        "multilingual-e5-small; across languages, support is judged by the generator.",
+        "'auto' = the index's model. The small English default is faster than multilingual-e5-small there "
+        "(extractive answers 0.3 s against 0.8 s, p50) for no loss measured; across languages, the generator "
+        "judges support.",
     )
     embed_batch_size: int = Field(32, ge=1, le=4096, description="Texts per embedding batch.")
     embed_workers: int = Field(1, ge=1, le=64, description="Worker processes for embedding.")
