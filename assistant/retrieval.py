@@ -78,7 +78,6 @@ class HybridRetriever:
         self.snapshot = snapshot
         self.store = store
         self.embedder = embedder
-        self.embed_query = embedder.embed_query
 
     # -- stage 1 ------------------------------------------------------------------
     def dense(
@@ -134,7 +133,7 @@ class HybridRetriever:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         allowed = allowed_documents(self.snapshot, filters)
-        vector = self.embed_query(query)
+        vector = self.embedder.embed_query(query)
         timings["embed"] = time.perf_counter() - t0
         n = self.settings.candidates
         t0 = time.perf_counter()
