@@ -60,7 +60,7 @@ def before(
     elif strength < settings.min_evidence:
         decision.answer = False
         decision.reason = f"evidence {strength:.2f} is below the threshold {settings.min_evidence:.2f}"
-    elif analysis.asks_for_value and not any(states_kind(p.text, analysis.kind) for p in passages):
+    elif analysis.asks_for_value and not any(states_kind(p.text, analysis.kind, p.language) for p in passages):
         decision.answer = False
         decision.reason = f"the question asks for {KIND_PHRASES[analysis.kind]} and no passage states one"
     elif relevance is not None and relevance < settings.min_relevance:
@@ -133,7 +133,11 @@ def after(
             reason=f"the generator judges that the supported sentences do not answer the question "
             f"(p={judged.answered:.2f} < {min_answered:.2f})",
         )
-    if analysis.asks_for_value and not analysis.yes_no and not any(states_kind(c.text, analysis.kind) for c in claims):
+    if (
+        analysis.asks_for_value
+        and not analysis.yes_no
+        and not any(states_kind(c.text, analysis.kind, analysis.language) for c in claims)
+    ):
         return Outcome(
             refused=True,
             notes=notes,

@@ -4,7 +4,9 @@ One place for what verification and the answerability policy compare, because th
 what a small model invents most and what any policy text states exactly. English forms:
 digits with thousands separators and decimals, "percent", small number words, month
 names, time units, capitalised names; numbers also with a decimal comma and in Chinese
-numerals, and amounts in any current currency (CLDR's names, symbols and codes).
+numerals, and amounts in any current currency (CLDR's names, symbols and codes). In a
+text of another language, its own number words (num2words), month and weekday names and
+time units (CLDR) count as well.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ _UNIT = (
     r"pay\s+period|quarter|semester|decade)s?"
 )
 _DURATION = re.compile(
-    rf"\b(?:\d[\d,.]*|{'|'.join(NUMBER_WORDS)}|a|an|one|several|few)\s*(?:-|\s)?{_UNIT}\b"
+    rf"\b(?:\d[\d,.]*|{'|'.join(NUMBER_WORDS)}|a|an|one|several|few)(?:\s*\([^()]{{1,30}}\))?\s*(?:-|\s)?{_UNIT}\b"
     r"|\b(?:daily|weekly|monthly|annually|yearly|quarterly|biweekly|immediately)\b",
     re.I,
 )
@@ -98,7 +100,8 @@ _NUMBER_DECIMAL_COMMA = re.compile(
 
 
 # A run of Chinese numeral characters, with the percentage prefix or the ordinal prefix.
-_ZH_NUMERAL = re.compile(r"(第)?(百分之)?([零〇一二两三四五六七八九十百千万亿]+)")
+_ZH_NUMERAL_RUN = "[零〇一二两三四五六七八九十百千万亿]+"
+_ZH_NUMERAL = re.compile(rf"(第)?(百分之)?({_ZH_NUMERAL_RUN})")
 _ZH_DIGIT = re.compile(r"[零〇一二两三四五六七八九]")
 _ZH_MULTIPLIED = re.compile(rf"(?<!{SPACED_LETTER})(?<!\.)(\d+(?:\.\d+)?)\s*([万亿])")
 _ZH_MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
@@ -133,11 +136,35 @@ def chinese_numbers(text: str) -> set[str]:
     return out
 
 
+@functools.cache
+def number_words(language: str | None) -> dict[str, int]:
+    """A language's number words from two to a hundred, spelled by num2words ("zwei",
+    "zehn", "vingt-deux"), as English's are above; none for English (its list is above) or
+    a language num2words does not spell. From two, as in English: the word for one is
+    mostly an article or a pronoun ("ein", "un")."""
+    from num2words import CONVERTER_CLASSES, num2words
+
+    if not language or language == "en" or language not in CONVERTER_CLASSES:
+        return {}
+    return {num2words(n, lang=language).lower(): n for n in range(2, 101)}
+
+
+@functools.cache
+def _number_word_pattern(language: str | None) -> re.Pattern | None:
+    words = number_words(language)
+    if not words:
+        return None
+    return re.compile(rf"(?<!{SPACED_LETTER})({_alternation(set(words))})(?!{SPACED_LETTER})", re.I)
+
+
 def numbers_in(text: str, language: str | None = None) -> set[str]:
     """Numbers as canonical strings: "2,400" and "2400" are "2400"; "30 percent" is "30%";
     small number words count ("four" is "4"). In a language with a decimal comma, "2,5 %"
-    is "2.5%" and "1.000" is "1000"; in Chinese, numerals count too ("三十" is "30")."""
+    is "2.5%" and "1.000" is "1000"; in Chinese, numerals count too ("三十" is "30"); in
+    another language, its number words ("zehn" is "10")."""
     out = chinese_numbers(text) if language == "zh" else set()
+    if (words := _number_word_pattern(language)) is not None:
+        out |= {str(number_words(language)[m.group(1).lower()]) for m in words.finditer(text)}
     if language in DECIMAL_COMMA_LANGUAGES:
         for match in _NUMBER_DECIMAL_COMMA.finditer(text):
             whole, frac, pct = match.groups()
@@ -170,12 +197,84 @@ def months_in(text: str) -> set[str]:
     return {m.group(1)[:3].lower() for m in _MONTH.finditer(text)}
 
 
-def has_date(text: str) -> bool:
-    return bool(_MONTH.search(text) or _YEAR.search(text) or _NUMERIC_DATE.search(text) or _WEEKDAY.search(text))
+def has_date(text: str, language: str | None = None) -> bool:
+    """A month or weekday name, a year or a numeric date; in a text of another language,
+    its own month and weekday names too (CLDR)."""
+    if _MONTH.search(text) or _YEAR.search(text) or _NUMERIC_DATE.search(text) or _WEEKDAY.search(text):
+        return True
+    calendar = _calendar_pattern(language)
+    return bool(calendar and calendar.search(text))
 
 
-def has_duration(text: str) -> bool:
-    return bool(_DURATION.search(text))
+def has_duration(text: str, language: str | None = None) -> bool:
+    """A number of time units ("30 days", "two (2) years"); in a text of another language,
+    a number (digits, its number words or numerals) before one of its time units as CLDR
+    names them ("2 Monate", "zehn Jahren", "三天")."""
+    if _DURATION.search(text):
+        return True
+    units = _duration_pattern(language)
+    return bool(units and units.search(text))
+
+
+def _cldr_locale(language: str | None):
+    """The CLDR locale of a language other than English, or None (unknown to CLDR)."""
+    if not language or language == "en":
+        return None
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
+@functools.cache
+def _calendar_pattern(language: str | None) -> re.Pattern | None:
+    """The language's month and weekday names, wide and abbreviated (CLDR)."""
+    locale = _cldr_locale(language)
+    if locale is None:
+        return None
+    names = set()
+    for table in (locale.months, locale.days):
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                names |= {n.rstrip(".") for n in table.get(context, {}).get(width, {}).values()}
+    names = {n for n in names if len(n) > 1}
+    if not names:
+        return None
+    # A name ends at a letter of a spaced script, or at a character of an unspaced one ("5月1日").
+    ends = rf"(?:(?<=[{UNSPACED_SCRIPTS}])|(?!{SPACED_LETTER}))"
+    return re.compile(rf"(?<!{SPACED_LETTER})(?:{_alternation(names)}){ends}", re.I)
+
+
+_DURATION_UNITS = ("century", "decade", "year", "quarter", "month", "week", "day", "hour", "minute", "second")
+
+
+@functools.cache
+def _duration_pattern(language: str | None) -> re.Pattern | None:
+    """A number, then the language's name of a time unit (CLDR's long forms, else its
+    short ones), inflected by up to two letters ("Tagen" from "Tage"). Between them, a
+    restatement of the number in brackets, as legal texts write it ("2 (zwei) Monate")."""
+    locale = _cldr_locale(language)
+    if locale is None:
+        return None
+    units = set()
+    for unit in _DURATION_UNITS:
+        forms = locale._data["unit_patterns"].get(f"duration-{unit}", {})
+        plural = forms.get("long") or forms.get("short") or {}
+        for count in ("one", "other"):
+            if count in plural:
+                units.add(re.sub(r"[\s\u00a0\u202f]+", " ", plural[count].replace("{0}", "")).strip())
+    units.discard("")
+    if not units:
+        return None
+    numbers = [r"\d[\d,.]*", _ZH_NUMERAL_RUN]
+    numbers += [re.escape(w) for w in sorted(number_words(language), key=len, reverse=True)]
+    return re.compile(
+        rf"(?<!{SPACED_LETTER})(?:{'|'.join(numbers)})(?:\s*\([^()]{{1,30}}\))?\s*(?:{_alternation(units)})"
+        rf"{SPACED_LETTER}{{0,2}}(?!{SPACED_LETTER})",
+        re.I,
+    )
 
 
 @functools.cache
@@ -225,20 +324,20 @@ def has_amount(text: str) -> bool:
     return bool(by_name.search(text) or by_code.search(text))
 
 
-def has_number(text: str) -> bool:
-    return bool(numbers_in(text))
+def has_number(text: str, language: str | None = None) -> bool:
+    return bool(numbers_in(text, language))
 
 
-def states_kind(text: str, kind: str) -> bool:
-    """Whether a text states a value of the kind a question asks for."""
+def states_kind(text: str, kind: str, language: str | None = None) -> bool:
+    """Whether a text (in `language`, where known) states a value of the kind a question asks for."""
     if kind == "date":
-        return has_date(text)
+        return has_date(text, language)
     if kind == "duration":
-        return has_duration(text)
+        return has_duration(text, language)
     if kind == "amount":
         return has_amount(text) or "free" in text.lower() or "no cost" in text.lower()
     if kind == "number":
-        return has_number(text)
+        return has_number(text, language)
     return True
 
 

@@ -1,11 +1,11 @@
 """What counts as a checkable value: amounts of money in any currency in use, in the
-languages answers are written in."""
+languages answers are written in; durations, dates and numbers in a passage's own language."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.values import states_kind
+from assistant.values import numbers_in, states_kind
 
 
 @pytest.mark.parametrize(
@@ -28,3 +28,46 @@ def test_an_amount_in_any_current_currency_is_an_amount(text):
 def test_numbers_without_a_currency_are_no_amount():
     for text in ["The measure applies in 20 cities.", "We keep it for 25 months.", "Antwort in 20 Minuten."]:
         assert not states_kind(text, "amount"), text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "language"),
+    [
+        ("Es kann bis zu 2 (zwei) Monate dauern.", "duration", "de"),
+        ("Die Unterlagen werden zehn Jahre lang aufbewahrt.", "duration", "de"),
+        ("Sie können innerhalb von 30 Tagen kündigen.", "duration", "de"),
+        ("我们保留邮件的时间都不会超过三天。", "duration", "zh"),
+        ("数据保留25个月。", "duration", "zh"),
+        ("The notice runs for two (2) years.", "duration", "en"),
+        ("Gültig ab dem 1. Mai.", "date", "de"),
+        ("Die Sprechstunde ist am Montag.", "date", "de"),
+        ("本政策自5月1日起生效。", "date", "zh"),
+        ("Es gibt drei Zusicherungen.", "number", "de"),
+    ],
+)
+def test_a_value_is_recognised_in_the_passage_language(text, kind, language):
+    """The answerability policy refuses a question for a value when no passage states one:
+    a passage in German or Chinese states it in its own words."""
+    assert states_kind(text, kind, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "language"),
+    [
+        ("Die Tage werden länger.", "duration", "de"),
+        ("Wir bewahren Ihre Daten so lange auf, wie es nötig ist.", "duration", "de"),
+        ("Mozilla wird Sie benachrichtigen.", "date", "de"),
+        ("Maier hat es gesagt.", "date", "de"),
+        ("我们会通知您。", "duration", "zh"),
+        ("Sie erhalten ein Konto.", "number", "de"),
+    ],
+)
+def test_a_text_without_the_value_does_not_state_it(text, kind, language):
+    assert not states_kind(text, kind, language)
+
+
+def test_number_words_of_the_passage_language_are_numbers():
+    assert numbers_in("zehn Jahre", "de") == {"10"}
+    assert numbers_in("vingt-deux jours", "fr") == {"22"}
+    assert numbers_in("ten years", "en") == {"10"}
+    assert numbers_in("zehn Jahre", "en") == set()
