@@ -33,7 +33,7 @@ from assistant.drafts import parse_draft, sentences_said
 from assistant.extractive import extract, focus_texts
 from assistant.generation import judge
 from assistant.limits import limit_verdict
-from assistant.locales import Locale, leading_verdict, locale_for, word_count, written_without_spaces
+from assistant.locales import Locale, leading_verdict, locale_for, written_without_spaces
 from assistant.types import Answer, Citation, Delta, Passage, SentenceCheck, Turn
 from assistant.values import numbers_in
 from assistant.verification import (
@@ -51,12 +51,7 @@ from policyqa.settings import Settings
 log = logging.getLogger(__name__)
 
 PROMPT_MARGIN_TOKENS = 64
-# Passage text shown to the generator (prompt processing is most of the first-token time):
-# in its tokens where it counts them, so that every language costs the same time (190 is
-# about 150 words of English, at 1.2-1.35 tokens a word on the benchmark collections; German
-# text takes 1.9), else in words.
-FOCUS_TOKENS = 190
-FOCUS_WORDS = 150
+FOCUS_WORDS = 150  # passage words shown to the generator: prompt processing is most of the first-token time
 ON_TOPIC = 0.35  # best support of a dropped draft below which the draft is unrelated to the passages
 
 
@@ -98,9 +93,7 @@ def prepare(
 ) -> Prepared:
     passages = list(passages)
     index = EvidenceIndex(passages, analysis, embedder)
-    counter = getattr(generator, "count_tokens", None)
-    budget = (FOCUS_TOKENS, counter) if counter is not None else (FOCUS_WORDS, word_count)
-    texts = focus_texts(analysis, index, *budget) if passages else []
+    texts = focus_texts(analysis, index, FOCUS_WORDS) if passages else []
     ready = Prepared(analysis, passages, list(history or []), index, texts)
     if generator is not None and passages:
         ready.messages, ready.shown = _fitted_messages(ready, settings, generator)

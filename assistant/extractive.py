@@ -11,8 +11,6 @@ stated limit decides it (assistant/limits.py, applied by the policy).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from assistant.analysis import QueryAnalysis
@@ -99,14 +97,11 @@ def extract(analysis: QueryAnalysis, index: EvidenceIndex, within: set[int] | No
     ]
 
 
-def focus_texts(
-    analysis: QueryAnalysis, index: EvidenceIndex, budget: int, cost: Callable[[str], int] = word_count
-) -> list[str]:
-    """Each passage cut down to its sentences most relevant to the query, within a budget
-    for all passages together, counted by `cost` (words, or the generator's tokens): the
-    generator's context stays short (prompt processing is most of the time to first token
-    on a CPU). Every passage keeps its best sentence; kept sentences stay in document
-    order, gaps marked with "…".
+def focus_texts(analysis: QueryAnalysis, index: EvidenceIndex, budget_words: int) -> list[str]:
+    """Each passage cut down to its sentences most relevant to the query, within a word
+    budget for all passages together: the generator's context stays short (prompt
+    processing is most of the time to first token on a CPU). Every passage keeps its
+    best sentence; kept sentences stay in document order, gaps marked with "…".
     """
     if not index.units:
         return [p.text for p in index.passages]
@@ -118,15 +113,15 @@ def focus_texts(
         best = next((i for i in order if index.units[i].passage == n), None)
         if best is not None:
             keep.add(best)
-            used += cost(index.units[best].text)
+            used += word_count(index.units[best].text)
     for i in order:
         if i in keep:
             continue
-        spent = cost(index.units[i].text)
-        if used + spent > budget:
+        words = word_count(index.units[i].text)
+        if used + words > budget_words:
             continue
         keep.add(i)
-        used += spent
+        used += words
     texts = []
     for n in range(1, len(index.passages) + 1):
         parts, previous = [], None

@@ -390,22 +390,6 @@ def test_the_local_model_answers_a_german_question_in_german(local_assistant, le
 
 
 @pytest.mark.llm
-def test_passages_are_cut_to_a_budget_of_the_generator_s_tokens(local_assistant, legal_assistant):
-    """Prompt processing costs per token, and German text takes more tokens a word than
-    English: with the generator's own count, a German question's excerpts cost what an
-    English one's do, where a budget in words would have shown more."""
-    generator = local_assistant._generator("local")
-    analysis, found = legal_assistant.search(GERMAN_REFUND)
-    settings, embedder = legal_assistant.settings, legal_assistant.embedder
-    by_tokens = answering.prepare(analysis, found.passages, [], settings, generator, embedder).texts
-    by_words = answering.prepare(analysis, found.passages, [], settings, None, embedder).texts
-    spent = sum(generator.count_tokens(t) for t in by_tokens)
-    assert spent <= answering.FOCUS_TOKENS + 5 * len(by_tokens)  # "…" between excerpts
-    assert sum(generator.count_tokens(t) for t in by_words) > spent
-    assert any("30" in t for t in by_tokens)
-
-
-@pytest.mark.llm
 def test_a_verdict_written_before_the_evidence_is_decided_again_from_it(local_assistant, legal_assistant):
     """The grammar makes the model say Yes or No first; the verified sentences decide."""
     generator = local_assistant._generator("local")
