@@ -252,19 +252,23 @@ _DURATION_UNITS = ("century", "decade", "year", "quarter", "month", "week", "day
 
 @functools.cache
 def _duration_pattern(language: str | None) -> re.Pattern | None:
-    """A number, then the language's name of a time unit (CLDR's long forms, else its
-    short ones), inflected by up to two letters ("Tagen" from "Tage"). Between them, a
-    restatement of the number in brackets, as legal texts write it ("2 (zwei) Monate")."""
+    """A number, then the language's name of a time unit as CLDR spells it after 1, 2 and 5
+    (its plural forms: "Tag", "Tage"; "день", "дня", "дней"; long forms, else short ones),
+    inflected by up to two letters ("Tagen" from "Tage"). Between them, a restatement of
+    the number in brackets, as legal texts write it ("2 (zwei) Monate")."""
+    from babel.units import format_unit
+
     locale = _cldr_locale(language)
     if locale is None:
         return None
     units = set()
     for unit in _DURATION_UNITS:
-        forms = locale._data["unit_patterns"].get(f"duration-{unit}", {})
-        plural = forms.get("long") or forms.get("short") or {}
-        for count in ("one", "other"):
-            if count in plural:
-                units.add(re.sub(r"[\s\u00a0\u202f]+", " ", plural[count].replace("{0}", "")).strip())
+        for count in (1, 2, 5):
+            for length in ("long", "short"):
+                spelled = format_unit(count, f"duration-{unit}", length=length, locale=locale)
+                if "duration-" not in spelled:  # babel names the unit itself where CLDR has no such form
+                    units.add(re.sub(r"[\d\s\u00a0\u202f]+", " ", spelled).strip())
+                    break
     units.discard("")
     if not units:
         return None

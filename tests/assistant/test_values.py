@@ -38,6 +38,7 @@ def test_numbers_without_a_currency_are_no_amount():
         ("Sie können innerhalb von 30 Tagen kündigen.", "duration", "de"),
         ("我们保留邮件的时间都不会超过三天。", "duration", "zh"),
         ("数据保留25个月。", "duration", "zh"),
+        ("Возврат возможен в течение 5 дней.", "duration", "ru"),
         ("The notice runs for two (2) years.", "duration", "en"),
         ("Gültig ab dem 1. Mai.", "date", "de"),
         ("Die Sprechstunde ist am Montag.", "date", "de"),
