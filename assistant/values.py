@@ -193,14 +193,20 @@ def number_stated(number: str, stated: set[str]) -> bool:
     return number in bare(stated)
 
 
+def _month_matches(text: str):
+    """Month names and abbreviations, but not the lower-case modal "may" ("you may
+    cancel"): English capitalises the month, and policies say "may" in most paragraphs."""
+    return (m for m in _MONTH.finditer(text) if m.group(1) != "may")
+
+
 def months_in(text: str) -> set[str]:
-    return {m.group(1)[:3].lower() for m in _MONTH.finditer(text)}
+    return {m.group(1)[:3].lower() for m in _month_matches(text)}
 
 
 def has_date(text: str, language: str | None = None) -> bool:
     """A month or weekday name, a year or a numeric date; in a text of another language,
     its own month and weekday names too (CLDR)."""
-    if _MONTH.search(text) or _YEAR.search(text) or _NUMERIC_DATE.search(text) or _WEEKDAY.search(text):
+    if any(_month_matches(text)) or _YEAR.search(text) or _NUMERIC_DATE.search(text) or _WEEKDAY.search(text):
         return True
     calendar = _calendar_pattern(language)
     return bool(calendar and calendar.search(text))
@@ -230,15 +236,18 @@ def _cldr_locale(language: str | None):
 
 @functools.cache
 def _calendar_pattern(language: str | None) -> re.Pattern | None:
-    """The language's month and weekday names, wide and abbreviated (CLDR)."""
+    """The language's month and weekday names (CLDR): in full, and abbreviated where the
+    abbreviation holds a digit ("5月") or four letters ("Sept"); shorter ones are words of
+    their own too often (German "So", French "mer", Spanish "mar")."""
     locale = _cldr_locale(language)
     if locale is None:
         return None
     names = set()
     for table in (locale.months, locale.days):
         for context in ("format", "stand-alone"):
-            for width in ("wide", "abbreviated"):
-                names |= {n.rstrip(".") for n in table.get(context, {}).get(width, {}).values()}
+            names |= set(table.get(context, {}).get("wide", {}).values())
+            short = (n.rstrip(".") for n in table.get(context, {}).get("abbreviated", {}).values())
+            names |= {n for n in short if re.search(r"\d", n) or len(n) >= 4}
     names = {n for n in names if len(n) > 1}
     if not names:
         return None

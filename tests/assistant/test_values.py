@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.values import numbers_in, states_kind
+from assistant.values import months_in, numbers_in, states_kind
 
 
 @pytest.mark.parametrize(
@@ -59,6 +59,8 @@ def test_a_value_is_recognised_in_the_passage_language(text, kind, language):
         ("Wir bewahren Ihre Daten so lange auf, wie es nötig ist.", "duration", "de"),
         ("Mozilla wird Sie benachrichtigen.", "date", "de"),
         ("Maier hat es gesagt.", "date", "de"),
+        ("Wir bewahren Ihre Daten so lange auf.", "date", "de"),
+        ("Il joue à un jeu.", "date", "fr"),
         ("我们会通知您。", "duration", "zh"),
         ("Sie erhalten ein Konto.", "number", "de"),
     ],
@@ -72,3 +74,10 @@ def test_number_words_of_the_passage_language_are_numbers():
     assert numbers_in("vingt-deux jours", "fr") == {"22"}
     assert numbers_in("ten years", "en") == {"10"}
     assert numbers_in("zehn Jahre", "en") == set()
+
+
+def test_the_modal_may_is_no_month():
+    assert months_in("You may cancel at any time.") == set()
+    assert not states_kind("You may cancel at any time.", "date")
+    assert months_in("Effective May 1, 2024, you may cancel.") == {"may"}
+    assert states_kind("The notice was updated in May.", "date")
