@@ -282,7 +282,8 @@ def _duration_pattern(language: str | None) -> re.Pattern | None:
     if not units:
         return None
     numbers = [r"\d[\d,.]*", _ZH_NUMERAL_RUN]
-    numbers += [re.escape(w) for w in sorted(number_words(language), key=len, reverse=True)]
+    if words := number_words(language):
+        numbers.append(_alternation(set(words)))
     return re.compile(
         rf"(?<!{SPACED_LETTER})(?:{'|'.join(numbers)})(?:\s*\([^()]{{1,30}}\))?\s*(?:{_alternation(units)})"
         rf"{SPACED_LETTER}{{0,2}}(?!{SPACED_LETTER})",
