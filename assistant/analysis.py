@@ -18,7 +18,8 @@ for any collection's questions:
 - A yes/no question asks permission when it asks whether something may be done ("can I",
   "am I allowed to", "is it OK to", "is a 50% stake allowed?"), as opposed to whether it must be ("do I have to").
 - The kind of answer follows from the question words: "how many" a number, "how much" an
-  amount or a number, "how long" a duration, "when" a date, "who" a name, "which ... are"
+  amount or a number, "how long" a duration, "when" a date, "what is the limit / maximum /
+  age / period / deadline" the value such a noun names, "who" a name, "which ... are"
   or "list" a list, "what does X mean" a definition, "why"/"how do I" an explanation.
 """
 
@@ -80,12 +81,20 @@ _GREETING = re.compile(
     r"cheers|yo)(?:\s+(?:there|all|everyone|again|so much|a lot))?$",
     re.I,
 )
+# "What's the (daily) cap on ...?", "what is the retention period": the value a noun that
+# names a quantity stands for, asked for by "what is the" and up to three modifiers (no
+# preposition between: "the purpose of the limit" asks for no value).
+_WHAT_IS_THE = (
+    r"\bwhat(?:\s+is|\s+are|\s+was|\s+were|['’]s)\s+(?:the|my|our|your|its|their)\s+"
+    r"(?:(?!(?:of|for|on|in|to|at|by|with|from|about)\b)[\w-]+\s+){0,3}?"
+)
 _KINDS: list[tuple[AnswerKind, re.Pattern]] = [
     (
         "duration",
         re.compile(
             r"\bhow\s+(?:long|soon)\b|\bhow\s+many\s+(?:days|weeks|months|years|hours|minutes)\b"
-            r"|\bhow\s+much\s+time\b|\bwithin\s+what\s+(?:time|period)\b|\bfor\s+how\s+long\b",
+            r"|\bhow\s+much\s+time\b|\bwithin\s+what\s+(?:time|period)\b|\bfor\s+how\s+long\b"
+            rf"|{_WHAT_IS_THE}(?:period|duration)s?\b",
             re.I,
         ),
     ),
@@ -100,12 +109,20 @@ _KINDS: list[tuple[AnswerKind, re.Pattern]] = [
             re.I,
         ),
     ),
-    ("number", re.compile(r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:number|percentage|share|proportion)\b", re.I)),
+    (
+        "number",
+        re.compile(
+            r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:number|percentage|share|proportion)\b"
+            rf"|{_WHAT_IS_THE}(?:maximum|minimum|max|min|limit|cap|ceiling|threshold|quota|size|age|percentage)s?\b",
+            re.I,
+        ),
+    ),
     (
         "date",
         re.compile(
             r"^(?:when|by\s+when|until\s+when|since\s+when)\b|\bwhat\s+(?:date|day|year|month)\b"
-            r"|\b(?:on|by|from)\s+(?:what|which)\s+(?:date|day)\b|\bwhich\s+(?:date|year)\b",
+            r"|\b(?:on|by|from)\s+(?:what|which)\s+(?:date|day)\b|\bwhich\s+(?:date|year)\b"
+            rf"|{_WHAT_IS_THE}(?:deadline|due\s+date|cut-?off\s+date)s?\b",
             re.I,
         ),
     ),

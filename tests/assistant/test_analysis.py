@@ -75,6 +75,13 @@ def test_requests_choices_and_open_questions_are_not_yes_no(question):
         ("Can you tell me how many hours I can carry over?", "duration"),
         ("Can you tell me how many firms were approved?", "number"),
         ("Can you list the names of the approved firms?", "list"),
+        ("What's the daily cap on uploads?", "number"),
+        ("What is the minimum age to open an account?", "number"),
+        ("What are the size limits for attachments?", "number"),
+        ("What is the retention period for server logs?", "duration"),
+        ("What's the deadline for the annual report?", "date"),
+        ("What are the terms of the agreement?", "list"),
+        ("What is the purpose of the limit?", "fact"),
     ],
 )
 def test_the_kind_of_answer_asked_for(question, kind):
