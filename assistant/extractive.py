@@ -60,9 +60,7 @@ def extract(analysis: QueryAnalysis, index: EvidenceIndex, within: set[int] | No
     if analysis.asks_for_value:
         # The best sentence that states a value of the kind asked for leads, if it is relevant.
         stating = [
-            i
-            for i in order
-            if states_kind(index.units[i].text, analysis.kind, index.passage_languages[index.units[i].passage - 1])
+            i for i in order if states_kind(index.units[i].text, analysis.kind, index.language_of(index.units[i]))
         ]
         if stating and scores[stating[0]] >= RELATIVE_FLOOR * scores[order[0]]:
             order.remove(stating[0])

@@ -189,7 +189,7 @@ class EvidenceIndex:
         for n, p in enumerate(self.passages, 1):
             for start, end in sentence_units(p.text):
                 self.units.append(Unit(n, p.text[start:end], p.start + start, p.start + end))
-        self.unit_tokens = [content_tokens(u.text, self.passage_languages[u.passage - 1]) for u in self.units]
+        self.unit_tokens = [content_tokens(u.text, self.language_of(u)) for u in self.units]
         # What a passage's words are, for the hard checks: its text, and what says what it
         # is (its document's title, section and publisher).
         self.passage_text = [" ".join([p.text, p.title, p.section, p.publisher]) for p in self.passages]
@@ -221,6 +221,10 @@ class EvidenceIndex:
         """The content words of a text tokenised as passage n's language is."""
         return self._tokenised(text, self.passage_languages[n - 1])
 
+    def language_of(self, unit: Unit) -> str:
+        """The language a sentence is written in: its passage's."""
+        return self.passage_languages[unit.passage - 1]
+
     def foreign(self, n: int) -> bool:
         """Whether passage n is in another language than the answer."""
         return self.passage_languages[n - 1] != self.language
@@ -228,7 +232,7 @@ class EvidenceIndex:
     @cached_property
     def unit_numbers(self) -> list[set[str]]:
         """Each sentence's numbers, as its passage's language writes them."""
-        return [numbers_in(u.text, self.passage_languages[u.passage - 1]) for u in self.units]
+        return [numbers_in(u.text, self.language_of(u)) for u in self.units]
 
     @cached_property
     def unit_clauses(self) -> list[list[tuple[set[str], int]]]:
@@ -236,7 +240,7 @@ class EvidenceIndex:
         once, on the first claim checked."""
         out = []
         for u in self.units:
-            language = self.passage_languages[u.passage - 1]
+            language = self.language_of(u)
             negation = locale_for(language).negation
             out.append([(content_tokens(c, language), len(negation.findall(c))) for c in _CLAUSE_BREAK.split(u.text)])
         return out
