@@ -67,10 +67,8 @@ _META_PREFIX = re.compile(
     r"(?:passages?|articles?|sources?|context|texts?|documents?)(?:\s*\[?\d+\]?(?:\s*(?:,|and)\s*\[?\d+\]?)*)?"
     r"(?:\s*\([^()]{0,300}\))?\s*,?\s*"
     r"|(?:the\s+)?(?:passages?|articles?|sources?|context|texts?|documents?)(?:\s*\[?\d+\]?(?:\s*(?:,|and)\s*\[?\d+\]?)*)?\s+"
-    # "states"/"says" take a clause with or without "that"; the other verbs take a clause
-    # only after "that" ("the passage only mentions the website" keeps its subject).
-    r"(?:also\s+|only\s+|clearly\s+)?(?:(?:states?|says?)\s+(?:that\s+)?|(?:mentions?|notes?|indicates?|shows?|"
-    r"explains?|confirms?|specif(?:y|ies)|provides?)\s+that\s+)"
+    r"(?:also\s+|only\s+|clearly\s+)?(?:states?|says?|mentions?|notes?|indicates?|shows?|explains?|confirms?|"
+    r"specif(?:y|ies)|provides?)\s+(?:that\s+)?"
     # the same framing in German ("Laut Passage [1], ...", "Die Passage besagt, dass ...")
     r"|(?:laut|gemäß|nach|wie\s+in)\s+(?:der\s+|den\s+|dem\s+)?(?:passagen?|abschnitte?n?|texte?n?|quellen?)"
     r"(?:\s*\[?\d+\]?(?:\s*(?:,|und)\s*\[?\d+\]?)*)?(?:\s+(?:angegeben|beschrieben|erwähnt))?\s*,?\s*"
