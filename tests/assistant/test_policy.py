@@ -79,7 +79,7 @@ def test_the_verdict_asked_again_of_the_verified_sentences_wins_over_the_drafts(
 
 
 def test_supported_sentences_judged_not_to_answer_are_a_refusal_when_asked():
-    question = analyze("What is the maximum file size for uploads?")
+    question = analyze("Which formats can I upload?")
     kept = [claim("The service allows you to upload documents.")]
     off = policy.Judged(answered=0.1)
     assert policy.after(question, kept, None, None, judged=off, min_answered=0.3).refused
