@@ -73,7 +73,15 @@ class Assistant:
                 f"{store_identity(self.settings)}; run `policyqa index build` to index into it"
             )
         store = VectorStore(self.settings, snapshot.collection, snapshot.dim)
-        return HybridRetriever(self.settings, snapshot, store, self._embedder(snapshot.embed_model))
+        companion = snapshot.companion
+        use_companion = companion is not None and companion.model == self.settings.english_model
+        return HybridRetriever(
+            self.settings,
+            snapshot,
+            store,
+            self._embedder(snapshot.embed_model),
+            self._embedder(companion.model) if use_companion else None,
+        )
 
     def _embedder(self, model: str) -> Embedder:
         """An embedding model by name, loaded once (the index's, and the one answers compare with)."""

@@ -1,7 +1,9 @@
 """Hybrid retrieval: dense (Chroma) + BM25, fused, then re-ranked.
 
 Stages, each measured in `policyqa bench retrieval`:
-  1. candidates: top `candidates` chunks from each retriever, after metadata filters;
+  1. candidates: top `candidates` chunks from each retriever, after metadata filters
+     (dense: an English question against the English chunks of a multilingual collection
+     with the English model, index/companion.py);
   2. fusion: max-normalised score fusion (default) or reciprocal rank fusion;
   3. re-ranking (assistant/reranking.py): dense similarity, BM25 and query-term coverage
      (a passage in another language than the question's: dense similarity where higher);
@@ -45,6 +47,15 @@ W_STRENGTH_DENSE = 0.5  # evidence strength: best dense similarity vs joint cove
 
 
 @dataclass
+class DenseScores:
+    """A question's dense similarities beyond what the vector store returns."""
+
+    vector: np.ndarray  # the question embedded with the index's model
+    in_memory: np.ndarray | None = None  # per chunk, computed in memory (-1: none): best sentence, companion
+    routed: np.ndarray | None = None  # chunks scored by the companion model alone (index/companion.py)
+
+
+@dataclass
 class Retrieval:
     passages: list[Passage]
     strength: float  # evidence strength in [0, 1] (see `evidence_strength`)
@@ -73,33 +84,44 @@ class HybridRetriever:
         snapshot: Snapshot,
         store: VectorStore,
         embedder: Embedder,
+        companion: Embedder | None = None,
     ):
         self.settings = settings
         self.snapshot = snapshot
         self.store = store
         self.embedder = embedder
+        # The English model, for English questions against English chunks (index/companion.py).
+        self.companion = companion if snapshot.companion is not None else None
+        self._routed = (
+            snapshot.companion.routed(snapshot.position, len(snapshot.chunks)) if self.companion is not None else None
+        )
 
     # -- stage 1 ------------------------------------------------------------------
-    def dense(
-        self, vector: np.ndarray, allowed: set[str] | None, n: int, sentences: np.ndarray | None = None
-    ) -> list[tuple[ChunkRecord, float]]:
+    def dense(self, scores: DenseScores, allowed: set[str] | None, n: int) -> list[tuple[ChunkRecord, float]]:
         """Top chunks by dense similarity: a chunk's own vector (Chroma) or, where the
-        index has sentence vectors (`sentences`: each chunk's best sentence), the better."""
+        index has sentence vectors, its best sentence's, the better; a chunk the companion
+        model scores (`scores.routed`), by that model's similarity alone."""
         if allowed is not None and not allowed:
             return []
         where = {"doc_id": {"$in": sorted(allowed)}} if allowed is not None else None
         # Over-fetch: vectors of an uncommitted or superseded generation are skipped.
-        hits = self.store.query(vector, min(2 * n + 10, max(1, len(self.snapshot.chunks))), where)
+        hits = self.store.query(scores.vector, min(2 * n + 10, max(1, len(self.snapshot.chunks))), where)
         position = self.snapshot.position
-        scores = {position[h.id]: float(self.embedder.calibrate(h.similarity)) for h in hits if h.id in position}
-        if sentences is not None and len(sentences):
-            top = np.argpartition(-sentences, min(n, len(sentences) - 1))[:n]
+        routed = scores.routed
+        found = {
+            position[h.id]: float(self.embedder.calibrate(h.similarity))
+            for h in hits
+            if h.id in position and (routed is None or not routed[position[h.id]])
+        }
+        memory = scores.in_memory
+        if memory is not None and len(memory):
+            top = np.argpartition(-memory, min(n, len(memory) - 1))[:n]
             for i in top:
-                if sentences[i] > -1:
-                    scores[int(i)] = max(scores.get(int(i), -1.0), float(sentences[i]))
-            for i in list(scores):
-                scores[i] = max(scores[i], float(sentences[i]))
-        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:n]
+                if memory[i] > -1:
+                    found[int(i)] = max(found.get(int(i), -1.0), float(memory[i]))
+            for i in list(found):
+                found[i] = max(found[i], float(memory[i]))
+        ranked = sorted(found.items(), key=lambda kv: -kv[1])[:n]
         return [(self.snapshot.chunks[i], sim) for i, sim in ranked]
 
     def sentence_scores(self, vector: np.ndarray, allowed: set[str] | None) -> np.ndarray | None:
@@ -109,6 +131,19 @@ class HybridRetriever:
             return None
         best = sentences.best_per_chunk(vector, self.snapshot.position, len(self.snapshot.chunks))
         best = np.where(best > -1, self.embedder.calibrate(best), -1.0)
+        if allowed is not None:
+            best = np.where(self._mask(allowed), best, -1.0)
+        return best
+
+    def companion_scores(self, query: str, language: str | None, allowed: set[str] | None) -> np.ndarray | None:
+        """For a question in the companion model's language, that model's similarity of
+        each chunk it scores (-1 elsewhere and where filtered out); otherwise None."""
+        vectors = self.snapshot.companion
+        if self.companion is None or vectors is None or language != vectors.language:
+            return None
+        query_vector = self.companion.embed_query(query)
+        best = vectors.best_per_chunk(query_vector, self.snapshot.position, len(self.snapshot.chunks))
+        best = np.where(best > -1, self.companion.calibrate(best), -1.0)
         if allowed is not None:
             best = np.where(self._mask(allowed), best, -1.0)
         return best
@@ -127,18 +162,28 @@ class HybridRetriever:
         return [(self.snapshot.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
 
     def candidates(
-        self, query: str, filters: Filters | None, lexical_query: str | None = None
-    ) -> tuple[list[Candidate], np.ndarray, np.ndarray | None, dict]:
-        """Fused candidates, the query vector, each chunk's best sentence similarity, timings."""
+        self,
+        query: str,
+        filters: Filters | None,
+        lexical_query: str | None = None,
+        language: str | None = None,
+    ) -> tuple[list[Candidate], DenseScores, dict]:
+        """Fused candidates, the question's dense similarities, timings. `language`: the
+        question's, which picks the companion model's scores for the chunks it holds."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         allowed = allowed_documents(self.snapshot, filters)
-        vector = self.embedder.embed_query(query)
+        scores = DenseScores(self.embedder.embed_query(query))
+        routed = self.companion_scores(query, language, allowed)
         timings["embed"] = time.perf_counter() - t0
         n = self.settings.candidates
         t0 = time.perf_counter()
-        sentences = self.sentence_scores(vector, allowed)
-        dense = self.dense(vector, allowed, n, sentences)
+        scores.in_memory = self.sentence_scores(scores.vector, allowed)
+        if routed is not None:
+            scores.routed = self._routed
+            fallback = scores.in_memory if scores.in_memory is not None else np.full(len(routed), -1.0)
+            scores.in_memory = np.where(self._routed, routed, fallback)
+        dense = self.dense(scores, allowed, n)
         timings["dense"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         lexical = self.lexical(lexical_query or query, allowed, n)
@@ -148,7 +193,7 @@ class HybridRetriever:
             if self.settings.fusion == "score"
             else fuse(dense, lexical, self.settings.rrf_k)
         )
-        return fused, vector, sentences, timings
+        return fused, scores, timings
 
     # -- all stages -----------------------------------------------------------------
     def retrieve(
@@ -164,11 +209,11 @@ class HybridRetriever:
         analysis = query if isinstance(query, QueryAnalysis) else None
         text = analysis.search_text if analysis else query
         terms_for = analysis.terms_for if analysis is not None else _plain_terms(text)
-        fused, vector, sentences, timings = self.candidates(text, filters, analysis.lexical_text if analysis else None)
+        language = analysis.language if analysis is not None else None
+        fused, scores, timings = self.candidates(text, filters, analysis.lexical_text if analysis else None, language)
         t0 = time.perf_counter()
         if rerank_enabled and fused:
-            self._fill_dense(fused, vector, sentences)
-            language = analysis.language if analysis is not None else None
+            self._fill_dense(fused, scores)
             ranked = rerank(terms_for, fused, self.snapshot, language)
             ranked = drop_repeats(ranked, self.snapshot)
             ranked = drop_translations(ranked, self.snapshot, self._similarities, language)
@@ -185,19 +230,24 @@ class HybridRetriever:
         strength = evidence_strength(terms_for, ranked, self.snapshot)
         return Retrieval([self.to_passage(c) for c in ranked], strength, timings)
 
-    def _fill_dense(self, candidates: list[Candidate], vector: np.ndarray, sentences: np.ndarray | None) -> None:
-        """BM25-only candidates have no dense score yet: their stored vectors' (or their
-        best sentence's, whichever is better)."""
-        missing = [c for c in candidates if c.dense is None]
-        if not missing:
-            return
-        vectors = self.store.vectors([c.chunk.id for c in missing])
+    def _fill_dense(self, candidates: list[Candidate], scores: DenseScores) -> None:
+        """BM25-only candidates have no dense score yet: as `dense` scores them (their
+        stored vector's or best sentence's, whichever is better; the companion model's)."""
         position = self.snapshot.position
+        routed = scores.routed
+        missing = [c for c in candidates if c.dense is None]
+        stored_ids = [c.chunk.id for c in missing if routed is None or not routed[position[c.chunk.id]]]
+        vectors = self.store.vectors(stored_ids) if stored_ids else {}
+        memory = scores.in_memory
         for c in missing:
+            i = position[c.chunk.id]
+            if routed is not None and routed[i]:
+                c.dense = float(memory[i])
+                continue
             stored = vectors.get(c.chunk.id)
-            c.dense = float(self.embedder.calibrate(np.dot(stored, vector))) if stored is not None else 0.0
-            if sentences is not None:
-                c.dense = max(c.dense, float(sentences[position[c.chunk.id]]))
+            c.dense = float(self.embedder.calibrate(np.dot(stored, scores.vector))) if stored is not None else 0.0
+            if memory is not None:
+                c.dense = max(c.dense, float(memory[i]))
 
     def _similarities(self, chunk_ids: list[str]) -> np.ndarray:
         """Calibrated cosines between the stored vectors of these chunks (a missing vector

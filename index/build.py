@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from index.chunking import chunk_config, chunk_document, indexed_text
+from index.companion import LANGUAGE as COMPANION_LANGUAGE
+from index.companion import CompanionVectors, companion_model
 from index.documents import Document, LoadIssue
 from index.lexical import TOKENIZER_VERSION, LexicalIndex
 from index.loading import load_corpus
@@ -178,11 +180,15 @@ def build_index(
         report.documents = len(docs)
         # BM25 from another tokeniser version is rebuilt (the vectors are kept).
         stale_lexical = current is not None and getattr(current.lexical, "version", None) != TOKENIZER_VERSION
+        # So are the English model's vectors, where the collection's languages or the setting changed.
+        companion = companion_model(settings.english_model, settings.embed_model, {d.language for d in docs.values()})
+        stale_companion = current is not None and companion != (current.companion and current.companion.model)
         report.changed = (
             bool(report.added or report.updated or report.removed)
             or current is None
             or not same_collection
             or stale_lexical
+            or stale_companion
         )
         if not report.changed:
             if (index_dir / GC_PENDING).exists():  # a build died between commit and cleanup
@@ -266,16 +272,13 @@ def _write_generation(settings, current, docs, hashes, config, report, progress)
         _sentence_vectors(settings, embedder, current, docs, records, progress) if settings.sentence_vectors else None
     )
     report.timings["sentences"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    companion = _companion_vectors(settings, current, docs, records, progress)
+    report.timings["companion"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     lexical = LexicalIndex.build(
-        [
-            indexed_text(docs[r.doc_id].title, r.section, docs[r.doc_id].text[r.start : r.end])
-            if settings.contextual_chunks
-            else docs[r.doc_id].text[r.start : r.end]
-            for r in records
-        ],
-        [docs[r.doc_id].language for r in records],
+        [_indexed(settings, docs, r) for r in records], [docs[r.doc_id].language for r in records]
     )
     snapshot = Snapshot(
         path=settings.index_dir,
@@ -291,7 +294,7 @@ def _write_generation(settings, current, docs, hashes, config, report, progress)
         chunks=records,
         stats={"documents": len(docs), "chunks": len(records)},
     )
-    commit(settings.index_dir, snapshot, lexical, sentences=sentences)
+    commit(settings.index_dir, snapshot, lexical, sentences=sentences, companion=companion)
     report.timings["commit"] = time.perf_counter() - t0
 
     # Garbage: anything in the collection the new generation does not use. This also
@@ -312,9 +315,64 @@ def _sentence_vectors(
     records: list[ChunkRecord],
     progress: Progress | None,
 ) -> SentenceVectors:
-    """Sentence vectors for every chunk: copied from the generation before for chunks it
-    had (chunk ids embed the content hash), embedded for the rest (index/sentences.py)."""
+    """Sentence vectors for every chunk (index/sentences.py)."""
     old = current.sentences if current is not None else None
+    return _owned_vectors(embedder, old, records, lambda r: _sentences_of(settings, docs, r), progress, "sentences")
+
+
+def _companion_vectors(
+    settings: Settings,
+    current: Snapshot | None,
+    docs: dict[str, Document],
+    records: list[ChunkRecord],
+    progress: Progress | None,
+) -> CompanionVectors | None:
+    """The English model's vectors of the English chunks and their sentences, where the
+    collection takes them (index/companion.py)."""
+    from index.embedding import load_embedder
+
+    model = companion_model(settings.english_model, settings.embed_model, {d.language for d in docs.values()})
+    if model is None:
+        return None
+    embedder = load_embedder(settings.override(embed_model=model))
+    old = current.companion if current is not None else None
+    if old is not None and (old.model, old.language) != (model, COMPANION_LANGUAGE):
+        old = None
+    mine = [r for r in records if docs[r.doc_id].language == COMPANION_LANGUAGE]
+
+    def chunk_text(r: ChunkRecord) -> list[str]:
+        return [_indexed(settings, docs, r)]
+
+    chunks = _owned_vectors(embedder, old and old.chunks, mine, chunk_text, progress, "english chunks")
+    sentences = _owned_vectors(
+        embedder, old and old.sentences, mine, lambda r: _sentences_of(settings, docs, r), progress, "english sentences"
+    )
+    return CompanionVectors(model, COMPANION_LANGUAGE, chunks, sentences)
+
+
+def _indexed(settings: Settings, docs: dict[str, Document], r: ChunkRecord) -> str:
+    """A chunk's text as it is embedded and BM25-indexed (index/chunking.py)."""
+    doc = docs[r.doc_id]
+    text = doc.text[r.start : r.end]
+    return indexed_text(doc.title, r.section, text) if settings.contextual_chunks else text
+
+
+def _sentences_of(settings: Settings, docs: dict[str, Document], r: ChunkRecord) -> list[str]:
+    doc = docs[r.doc_id]
+    return sentence_texts(doc.title, r.section, doc.text[r.start : r.end], settings.contextual_chunks)
+
+
+def _owned_vectors(
+    embedder,
+    old: SentenceVectors | None,
+    records: list[ChunkRecord],
+    texts_of: Callable[[ChunkRecord], list[str]],
+    progress: Progress | None,
+    stage: str,
+) -> SentenceVectors:
+    """Vectors of some texts of each chunk, each row owned by its chunk: copied from the
+    generation before for chunks it had (chunk ids embed the content hash), embedded for
+    the rest."""
     old_rows = old.rows_of() if old is not None else {}
     rows: list[np.ndarray] = []
     owners: list[str] = []
@@ -325,13 +383,12 @@ def _sentence_vectors(
             rows += [old.vectors[i] for i in old_rows[r.id]]
             owners += [r.id] * len(old_rows[r.id])
             continue
-        doc = docs[r.doc_id]
-        made = sentence_texts(doc.title, r.section, doc.text[r.start : r.end], settings.contextual_chunks)
+        made = texts_of(r)
         texts += made
         new_owners += [r.id] * len(made)
     if progress:
-        progress("sentences", 0, len(texts))
-    fresh = embedder.embed_documents(texts, progress=_counter(progress, "sentences", len(texts))) if texts else None
+        progress(stage, 0, len(texts))
+    fresh = embedder.embed_documents(texts, progress=_counter(progress, stage, len(texts))) if texts else None
     parts = [np.asarray(rows, dtype=np.float32)] if rows else []
     if fresh is not None and len(fresh):
         parts.append(np.asarray(fresh, dtype=np.float32))

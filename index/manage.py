@@ -75,10 +75,11 @@ class Leftovers:
     bm25_rows: int  # BM25 rows beyond the snapshot's chunks
     vectors: int  # chunk vectors in the vector store
     sentence_vectors: int
+    companion_vectors: int = 0  # chunks with English-model vectors (index/companion.py)
 
     @property
     def none(self) -> bool:
-        return not (self.chunks or self.bm25_rows or self.vectors or self.sentence_vectors)
+        return not (self.chunks or self.bm25_rows or self.vectors or self.sentence_vectors or self.companion_vectors)
 
 
 def leftovers(settings: Settings, snapshot: Snapshot, doc_id: str, chunk_ids: set[str]) -> Leftovers:
@@ -92,4 +93,5 @@ def leftovers(settings: Settings, snapshot: Snapshot, doc_id: str, chunk_ids: se
         bm25_rows=max(0, lexical.size - len(snapshot.chunks)) if lexical is not None else 0,
         vectors=len(VectorStore(settings, snapshot.collection, snapshot.dim).ids() & chunk_ids),
         sentence_vectors=sum(1 for owner in sentences.owners if owner in chunk_ids) if sentences is not None else 0,
+        companion_vectors=len(snapshot.companion.owners() & chunk_ids) if snapshot.companion is not None else 0,
     )

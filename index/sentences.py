@@ -50,12 +50,12 @@ class SentenceVectors:
             out.setdefault(owner, []).append(row)
         return out
 
-    def save(self, folder: Path) -> None:
-        np.savez(folder / FILE, vectors=self.vectors.astype(np.float16), owners=np.asarray(self.owners, dtype=object))
+    def save(self, folder: Path, file: str = FILE) -> None:
+        np.savez(folder / file, vectors=self.vectors.astype(np.float16), owners=np.asarray(self.owners, dtype=object))
 
     @classmethod
-    def load(cls, folder: Path) -> SentenceVectors | None:
-        path = folder / FILE
+    def load(cls, folder: Path, file: str = FILE) -> SentenceVectors | None:
+        path = folder / file
         if not path.exists():
             return None
         with np.load(path, allow_pickle=True) as data:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from index.companion import CompanionVectors
 from index.documents import Document
 from index.lexical import LexicalIndex
 from index.sentences import SentenceVectors
@@ -55,6 +56,7 @@ class Snapshot:
     store: str = "embedded"  # index.store.store_identity of where the vectors are
     lexical: LexicalIndex | None = field(default=None, repr=False)
     sentences: SentenceVectors | None = field(default=None, repr=False)
+    companion: CompanionVectors | None = field(default=None, repr=False)
 
     @cached_property
     def position(self) -> dict[str, int]:
@@ -169,6 +171,7 @@ def read_current(index_dir: Path) -> Snapshot | None:
         # Loaded now, not on first query: a later build may prune this generation.
         snapshot.lexical = LexicalIndex.load(path / "bm25")
         snapshot.sentences = SentenceVectors.load(path)
+        snapshot.companion = CompanionVectors.load(path)
     except Exception as exc:
         raise IndexCorruptError(f"the index at {index_dir} is corrupt ({exc!r}); {REBUILD_HINT}") from exc
     return snapshot
@@ -182,7 +185,12 @@ def open_snapshot(settings: Settings) -> Snapshot:
 
 
 def commit(
-    index_dir: Path, snapshot: Snapshot, lexical: LexicalIndex, keep: int = 2, sentences: SentenceVectors | None = None
+    index_dir: Path,
+    snapshot: Snapshot,
+    lexical: LexicalIndex,
+    keep: int = 2,
+    sentences: SentenceVectors | None = None,
+    companion: CompanionVectors | None = None,
 ) -> Snapshot:
     """Write the generation completely, then point CURRENT at it; prune old ones."""
     snapshots = index_dir / "snapshots"
@@ -194,6 +202,8 @@ def commit(
     lexical.save(staging / "bm25")
     if sentences is not None:
         sentences.save(staging)
+    if companion is not None:
+        companion.save(staging)
     _write_file(staging / "snapshot.json", json.dumps(snapshot.to_json(), ensure_ascii=False))
     final = snapshots / name
     shutil.rmtree(final, ignore_errors=True)

@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         description="Also embed each chunk's sentences; dense retrieval scores a chunk by the better of its own "
         "vector and its best sentence's. Measured in `policyqa bench retrieval`; costs about twice the embedding time.",
     )
+    english_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="On a collection indexed with another model (a multilingual one: it has non-English "
+        "documents), its English chunks are also embedded with this English model, and an English question is "
+        "scored against them with it; every other pair of languages keeps the index's model. Measured in "
+        "`policyqa bench retrieval`; '' = off.",
+    )
     max_document_mb: float = Field(10.0, gt=0, description="Larger corpus files are skipped.")
 
     # --- vector store ----------------------------------------------------------------

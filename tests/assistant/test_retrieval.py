@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant import policy
@@ -184,6 +185,31 @@ def test_a_collection_in_several_languages_is_searched_with_the_multilingual_mod
     assert legal_assistant.snapshot.embed_model == "multilingual-e5-small"  # English, German, Chinese
     assert legal_assistant.retriever.embedder.name == "multilingual-e5-small"
     assert legal_assistant.embedder.name == "all-MiniLM-L6-v2"  # answer-time comparisons: the fast default
+
+
+def test_english_questions_are_scored_against_english_chunks_with_the_english_model(assistant, legal_assistant):
+    """In a collection of several languages, the English chunks also carry the English
+    model's vectors; an English question is scored against them with that model, any
+    other question with the multilingual one only. An English-only index has no need."""
+    retriever = legal_assistant.retriever
+    snapshot = retriever.snapshot
+    assert retriever.companion is not None and retriever.companion.name == "all-MiniLM-L6-v2"
+    english = {c.id for c in snapshot.chunks if snapshot.documents[c.doc_id].language == "en"}
+    assert snapshot.companion.owners() == english
+    _, scores, _ = retriever.candidates("Can I get a refund within the first 30 days?", None, language="en")
+    assert {snapshot.chunks[i].id for i in np.flatnonzero(scores.routed)} == english
+    _, scores, _ = retriever.candidates("Kann ich eine Rückerstattung bekommen?", None, language="de")
+    assert scores.routed is None
+    assert assistant.snapshot.companion is None and assistant.retriever.companion is None
+
+
+def test_the_english_model_can_be_turned_off_per_assistant(legal_assistant):
+    from assistant import Assistant
+
+    plain = Assistant(legal_assistant.settings.override(english_model=""), load_generator=False)
+    assert plain.retriever.companion is None
+    passages = plain.retrieve("Can I get a refund within the first 30 days?")
+    assert REFUND["en"] in passages[0].text
 
 
 @pytest.mark.parametrize(

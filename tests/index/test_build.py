@@ -193,3 +193,49 @@ def test_bm25_from_another_tokeniser_version_is_rebuilt_without_re_embedding(sma
     assert report.changed and report.embedded_chunks == 0
     assert open_snapshot(settings).lexical.version == TOKENIZER_VERSION
     assert not build_index(settings).changed
+
+
+def test_a_mixed_collection_keeps_english_model_vectors_of_its_english_chunks(
+    small_corpus, settings_for, make_doc, text_for
+):
+    """English chunks of a collection in several languages get the English model's vectors
+    too (index/companion.py): copied for unchanged chunks, made for changed ones, dropped
+    and restored with the setting, without re-embedding the index's own vectors."""
+    (small_corpus / "de.md").write_text(
+        "---\nid: doc-de\ntitle: Richtlinie\nlanguage: de\n---\n"
+        "Die Kündigung ist jederzeit möglich. Eine Rückerstattung erfolgt innerhalb von dreißig Tagen. "
+        "Die Daten werden nach Ablauf der Frist gelöscht und nicht an Dritte weitergegeben.\n",
+        encoding="utf-8",
+    )
+    settings = settings_for(small_corpus)
+    report = build_index(settings)
+    snap = open_snapshot(settings)
+    assert report.embed_model == "multilingual-e5-small"
+    english = {c.id for c in snap.chunks if snap.documents[c.doc_id].language == "en"}
+    companion = snap.companion
+    assert companion is not None and companion.model == "all-MiniLM-L6-v2" and companion.language == "en"
+    assert companion.owners() == english and sorted(companion.chunks.owners) == sorted(english)
+    assert companion.chunks.vectors.shape[1] == 384
+    kept = {o: companion.chunks.vectors[i] for i, o in enumerate(companion.chunks.owners)}
+
+    make_doc(small_corpus, "doc1.md", "doc-1", text_for(7))  # one English document changes
+    build_index(settings)
+    snap = open_snapshot(settings)
+    english = {c.id for c in snap.chunks if snap.documents[c.doc_id].language == "en"}
+    assert snap.companion.owners() == english
+    for i, owner in enumerate(snap.companion.chunks.owners):
+        if owner in kept:  # an unchanged chunk: its row copied, not embedded again
+            assert np.allclose(snap.companion.chunks.vectors[i], kept[owner], atol=1e-3)
+
+    off = build_index(settings.override(english_model=""))
+    assert off.changed and off.embedded_chunks == 0 and open_snapshot(settings).companion is None
+    on = build_index(settings)
+    assert on.changed and on.embedded_chunks == 0 and open_snapshot(settings).companion.owners() == english
+    assert not build_index(settings).changed
+
+
+def test_an_english_only_collection_has_no_second_model(small_corpus, settings_for):
+    settings = settings_for(small_corpus)
+    build_index(settings)
+    snap = open_snapshot(settings)
+    assert snap.embed_model == "all-MiniLM-L6-v2" and snap.companion is None
