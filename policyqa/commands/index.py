@@ -46,6 +46,9 @@ def run_status(args, settings: Settings) -> int:
         "documents": len(snap.documents),
         "chunks": len(snap.chunks),
     }
+    if snap.companion is not None:  # index/companion.py
+        english = len(snap.companion.chunks.owners)
+        info["english_model"] = f"{snap.companion.model} ({english} {snap.companion.language} chunks)"
     if args.json:
         docs = [
             doc.meta() | {"chunks": sum(c.doc_id == doc.id for c in snap.chunks)} for doc in snap.documents.values()
@@ -53,7 +56,7 @@ def run_status(args, settings: Settings) -> int:
         print(json.dumps(info | {"document_list": docs}, indent=2, ensure_ascii=False))
         return 0
     for key, value in info.items():
-        print(f"{key:>12}: {value}")
+        print(f"{key:>13}: {value}")
     for doc in snap.documents.values():
         n = sum(c.doc_id == doc.id for c in snap.chunks)
         print(f"  - {doc.id} ({n} chunks) {doc.title or '(untitled)'} | {doc.publisher or '-'} | {doc.date or '-'}")

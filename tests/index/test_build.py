@@ -234,6 +234,25 @@ def test_a_mixed_collection_keeps_english_model_vectors_of_its_english_chunks(
     assert not build_index(settings).changed
 
 
+def test_status_names_the_english_model_of_a_mixed_collection(small_corpus, settings_for, capsys):
+    from policyqa.cli import main
+
+    (small_corpus / "de.md").write_text(
+        "---\nid: doc-de\ntitle: Richtlinie\nlanguage: de\n---\nDie Kündigung ist jederzeit möglich.\n",
+        encoding="utf-8",
+    )
+    settings = settings_for(small_corpus)
+    args = ["--data-dir", str(settings.data_dir)]
+    assert main([*args, "index", "build", "--corpus", str(small_corpus)]) == 0
+    capsys.readouterr()
+    assert main([*args, "index", "status", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    snap = open_snapshot(settings.override(corpus_dir=small_corpus))
+    english = sum(snap.documents[c.doc_id].language == "en" for c in snap.chunks)
+    assert info["embed_model"] == "multilingual-e5-small" and english < info["chunks"]
+    assert info["english_model"] == f"all-MiniLM-L6-v2 ({english} en chunks)"
+
+
 def test_an_english_only_collection_has_no_second_model(small_corpus, settings_for):
     settings = settings_for(small_corpus)
     build_index(settings)
