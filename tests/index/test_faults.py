@@ -208,6 +208,26 @@ def test_corrupt_index_names_the_rebuild_command(built, damage):
         build_index(built)
 
 
+@pytest.mark.parametrize("damage", ["English-model vectors gone", "garbage companion.json"])
+def test_damaged_english_model_vectors_name_the_rebuild_command(small_corpus, settings_for, damage):
+    """A mixed collection's English chunks carry English-model vectors (index/companion.py);
+    a snapshot that lost them is as corrupt as one that lost its BM25."""
+    (small_corpus / "de.md").write_text(
+        "---\nid: doc-de\ntitle: Richtlinie\nlanguage: de\n---\nDie Kündigung ist jederzeit möglich.\n",
+        encoding="utf-8",
+    )
+    settings = settings_for(small_corpus)
+    build_index(settings)
+    assert open_snapshot(settings).companion is not None
+    if damage == "English-model vectors gone":
+        (snapshot_dir(settings) / "companion-sentences.npz").unlink()
+    else:
+        (snapshot_dir(settings) / "companion.json").write_bytes(b"\x00{not json")
+    with pytest.raises(IndexCorruptError, match="--rebuild"):
+        open_snapshot(settings)
+    assert build_index(settings, rebuild=True).changed and open_snapshot(settings).companion is not None
+
+
 def test_rebuild_repairs_a_corrupt_index(built, assert_consistent, capsys):
     from policyqa.cli import main
 
