@@ -84,8 +84,9 @@ _GREETING = re.compile(
 # "What's the (daily) cap on ...?", "what is the retention period": the value a noun that
 # names a quantity stands for, asked for by "what is the" and up to three modifiers (no
 # preposition between: "the purpose of the limit" asks for no value).
+_WHAT_IS = r"\bwhat(?:\s+is|\s+are|\s+was|\s+were|['’]s)\s+"
 _WHAT_IS_THE = (
-    r"\bwhat(?:\s+is|\s+are|\s+was|\s+were|['’]s)\s+(?:the|my|our|your|its|their)\s+"
+    rf"{_WHAT_IS}(?:the|my|our|your|its|their)\s+"
     r"(?:(?!(?:of|for|on|in|to|at|by|with|from|about)\b)[\w-]+\s+){0,3}?"
 )
 _KINDS: list[tuple[AnswerKind, re.Pattern]] = [
@@ -104,7 +105,7 @@ _KINDS: list[tuple[AnswerKind, re.Pattern]] = [
             r"\bhow\s+much\b.*"
             r"\b(?:cost|costs|pay|paid|charge|charged|fee|fees|price|spend|reimburs\w*|worth|owe)\b"
             r"|\bhow\s+much\s+(?:money|is\s+the\s+(?:fee|price|cost|charge))\b"
-            r"|\bwhat(?:\s+is|\s+are|\s+was|\s+were|['’]s)\s+the\s+(?:[\w-]+\s+){0,4}(?:fee|fees|price|prices|cost|costs|"
+            rf"|{_WHAT_IS}the\s+(?:[\w-]+\s+){{0,4}}(?:fee|fees|price|prices|cost|costs|"
             r"charge|charges|rate|rates|salary|stipend|allowance)\b",
             re.I,
         ),
