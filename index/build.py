@@ -344,6 +344,8 @@ def _companion_vectors(
         return [_indexed(settings, docs, r)]
 
     chunks = _owned_vectors(embedder, old and old.chunks, mine, chunk_text, progress, "english chunks")
+    if not settings.sentence_vectors:  # as the index's own: chunk vectors only
+        return CompanionVectors(model, COMPANION_LANGUAGE, chunks, SentenceVectors.empty(embedder.dim))
     sentences = _owned_vectors(
         embedder, old and old.sentences, mine, lambda r: _sentences_of(settings, docs, r), progress, "english sentences"
     )

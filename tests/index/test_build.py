@@ -233,6 +233,11 @@ def test_a_mixed_collection_keeps_english_model_vectors_of_its_english_chunks(
     assert on.changed and on.embedded_chunks == 0 and open_snapshot(settings).companion.owners() == english
     assert not build_index(settings).changed
 
+    build_index(settings.override(sentence_vectors=False))  # as the index's own: chunk vectors only
+    snap = open_snapshot(settings)
+    english = {c.id for c in snap.chunks if snap.documents[c.doc_id].language == "en"}
+    assert set(snap.companion.chunks.owners) == english and not snap.companion.sentences.owners
+
 
 def test_status_names_the_english_model_of_a_mixed_collection(small_corpus, settings_for, capsys):
     from policyqa.cli import main
