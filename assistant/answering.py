@@ -15,8 +15,9 @@
 The final Answer is authoritative: streamed text is a preview of the model's draft and
 may lose sentences in verification. Whatever goes wrong with the generator (down,
 timeout, empty output, text unrelated to the passages) the caller still gets the
-extractive answer and a one-line `fallback_reason`, never an exception from the backend;
-a draft about the passages of which nothing is supported is a refusal.
+extractive answer and a one-line `fallback_reason`, never an exception from the backend
+(a generator that still works, its draft unusable, judges that answer's verdict); a draft
+about the passages of which nothing is supported is a refusal.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def answer_stream(
         fallback_reason = reason
         log.info("falling back to the extractive answer: %s", reason)
     t0 = time.perf_counter()
-    answer = _extractive(ready)
+    answer = _extractive(ready, None if failed else generator)
     timings["extract"] = time.perf_counter() - t0
     answer.fallback_reason = fallback_reason
     answer.generator_failed = failed
@@ -443,7 +444,11 @@ def citations(claims: Sequence[VerifiedClaim], passages: Sequence[Passage]) -> l
     ]
 
 
-def _extractive(ready: Prepared) -> Answer:
+def _extractive(ready: Prepared, generator=None) -> Answer:
+    """The answer quoted from the passages. With a working generator whose draft was
+    unusable, a yes/no question's verdict is still judged from the quoted sentences, as
+    from a draft's verified ones: the quotes are the evidence, and the verdict the
+    evidence decides is given (policy.after)."""
     claims = extract(ready.analysis, ready.index)
     checks = [
         SentenceCheck(text=c.text, cited=c.markers, status="supported", support=1.0, reason="quoted from the passage")
@@ -451,4 +456,10 @@ def _extractive(ready: Prepared) -> Answer:
     ]
     for claim, check in zip(claims, checks):
         claim.check = check
-    return compose(ready, claims, checks, None, "extractive")
+    judged = None
+    if generator is not None and ready.analysis.yes_no:
+        judged = policy.Judged(verdict_yes=_on_statements(prompts.VERDICT_TASK, ready, claims, generator))
+    answer = compose(ready, claims, checks, None, "extractive", judged)
+    if judged is not None and judged.verdict_yes is not None:
+        answer.scores["verdict_yes"] = round(judged.verdict_yes, 4)
+    return answer

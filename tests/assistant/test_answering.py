@@ -406,6 +406,36 @@ def test_a_verdict_written_before_the_evidence_is_decided_again_from_it(local_as
     assert any("re-decided" in note for note in answer.notes)
 
 
+class UnrelatedDraft:
+    """The real local model, but a draft unrelated to the passages (as a small model
+    sometimes writes): its judgements are the model's own."""
+
+    name, backend, supports_grammar = "unrelated", "local", True
+
+    def __init__(self, model):
+        self.judge = model.judge
+
+    def stream_chat(self, *a, **k):
+        yield from re.findall(r"\S+\s*", "Bananas ripen faster beside apples in a paper bag [1].")
+
+
+def test_the_extract_replacing_an_unusable_draft_gets_its_verdict_from_the_model(local_assistant, legal_assistant):
+    """A yes/no question whose draft fell back to the extract still gets the verdict the
+    quoted evidence decides, judged by the generator that wrote the draft."""
+    generator = UnrelatedDraft(local_assistant._generator("local"))
+    question = "I subscribed to Mozilla VPN for the first time two weeks ago and want to cancel. Can I get a refund?"
+    analysis, found = legal_assistant.search(question)
+    ready = answering.prepare(
+        analysis, found.passages, [], legal_assistant.settings, generator, legal_assistant.embedder
+    )
+    answer = list(answering.answer_stream(ready, legal_assistant.settings, generator))[-1]
+    assert answer.grounded and "unrelated" in answer.fallback_reason, answer.notes
+    assert "within the first 30 days" in answer.text
+    assert answer.verdict == "yes" and answer.scores["verdict_yes"] >= 0.5, answer.scores
+    assert answer.text.startswith("Yes.")
+    assert_trustworthy(answer)
+
+
 @pytest.mark.llm
 def test_an_unanswerable_question_is_refused(local_assistant):
     answer = local_assistant.ask("How much is the licence fee for a foreign-invested VPN permit?")
