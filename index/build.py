@@ -199,7 +199,9 @@ def build_index(
             report.seconds = time.perf_counter() - started
             return report
         try:
-            _write_generation(settings, current if same_collection else None, docs, hashes, config, report, progress)
+            _write_generation(
+                settings, current if same_collection else None, docs, hashes, config, companion, report, progress
+            )
         except OSError as exc:  # disk full, read-only, permissions: the old generation stays
             if exc.errno not in _WRITE_ERRORS:
                 raise
@@ -222,8 +224,9 @@ def _sweep(settings: Settings, snapshot: Snapshot, store=None) -> int:
     return len(stale)
 
 
-def _write_generation(settings, current, docs, hashes, config, report, progress) -> None:
-    """`current` is the committed generation if its vectors are in this collection, else None."""
+def _write_generation(settings, current, docs, hashes, config, english_model, report, progress) -> None:
+    """`current` is the committed generation if its vectors are in this collection, else
+    None; `english_model`: the model the English chunks also take (index/companion.py), or None."""
     from index.embedding import load_embedder
     from index.store import VectorStore, store_identity
 
@@ -273,7 +276,7 @@ def _write_generation(settings, current, docs, hashes, config, report, progress)
     )
     report.timings["sentences"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    companion = _companion_vectors(settings, current, docs, records, progress)
+    companion = _companion_vectors(settings, english_model, current, docs, records, progress)
     report.timings["companion"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -322,16 +325,16 @@ def _sentence_vectors(
 
 def _companion_vectors(
     settings: Settings,
+    model: str | None,
     current: Snapshot | None,
     docs: dict[str, Document],
     records: list[ChunkRecord],
     progress: Progress | None,
 ) -> CompanionVectors | None:
     """The English model's vectors of the English chunks and their sentences, where the
-    collection takes them (index/companion.py)."""
+    collection takes them (`model`: see index/companion.py)."""
     from index.embedding import load_embedder
 
-    model = companion_model(settings.english_model, settings.embed_model, {d.language for d in docs.values()})
     if model is None:
         return None
     embedder = load_embedder(settings.override(embed_model=model))
