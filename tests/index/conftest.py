@@ -56,6 +56,18 @@ def small_corpus(tmp_path) -> Path:
 
 
 @pytest.fixture
+def mixed_corpus(small_corpus) -> Path:
+    """The three short English documents and a German one: a collection in two languages."""
+    (small_corpus / "de.md").write_text(
+        "---\nid: doc-de\ntitle: Richtlinie\nlanguage: de\n---\n"
+        "Die Kündigung ist jederzeit möglich. Eine Rückerstattung erfolgt innerhalb von dreißig Tagen. "
+        "Die Daten werden nach Ablauf der Frist gelöscht und nicht an Dritte weitergegeben.\n",
+        encoding="utf-8",
+    )
+    return small_corpus
+
+
+@pytest.fixture
 def settings_for(tmp_path):
     """Settings over a given corpus with a fresh data dir under tmp_path."""
 

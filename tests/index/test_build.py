@@ -196,18 +196,12 @@ def test_bm25_from_another_tokeniser_version_is_rebuilt_without_re_embedding(sma
 
 
 def test_a_mixed_collection_keeps_english_model_vectors_of_its_english_chunks(
-    small_corpus, settings_for, make_doc, text_for
+    mixed_corpus, settings_for, make_doc, text_for
 ):
     """English chunks of a collection in several languages get the English model's vectors
     too (index/companion.py): copied for unchanged chunks, made for changed ones, dropped
     and restored with the setting, without re-embedding the index's own vectors."""
-    (small_corpus / "de.md").write_text(
-        "---\nid: doc-de\ntitle: Richtlinie\nlanguage: de\n---\n"
-        "Die Kündigung ist jederzeit möglich. Eine Rückerstattung erfolgt innerhalb von dreißig Tagen. "
-        "Die Daten werden nach Ablauf der Frist gelöscht und nicht an Dritte weitergegeben.\n",
-        encoding="utf-8",
-    )
-    settings = settings_for(small_corpus)
+    settings = settings_for(mixed_corpus)
     report = build_index(settings)
     snap = open_snapshot(settings)
     assert report.embed_model == "multilingual-e5-small"
@@ -218,7 +212,7 @@ def test_a_mixed_collection_keeps_english_model_vectors_of_its_english_chunks(
     assert companion.chunks.vectors.shape[1] == 384
     kept = {o: companion.chunks.vectors[i] for i, o in enumerate(companion.chunks.owners)}
 
-    make_doc(small_corpus, "doc1.md", "doc-1", text_for(7))  # one English document changes
+    make_doc(mixed_corpus, "doc1.md", "doc-1", text_for(7))  # one English document changes
     build_index(settings)
     snap = open_snapshot(settings)
     english = {c.id for c in snap.chunks if snap.documents[c.doc_id].language == "en"}
@@ -239,20 +233,16 @@ def test_a_mixed_collection_keeps_english_model_vectors_of_its_english_chunks(
     assert set(snap.companion.chunks.owners) == english and not snap.companion.sentences.owners
 
 
-def test_status_names_the_english_model_of_a_mixed_collection(small_corpus, settings_for, capsys):
+def test_status_names_the_english_model_of_a_mixed_collection(mixed_corpus, settings_for, capsys):
     from policyqa.cli import main
 
-    (small_corpus / "de.md").write_text(
-        "---\nid: doc-de\ntitle: Richtlinie\nlanguage: de\n---\nDie Kündigung ist jederzeit möglich.\n",
-        encoding="utf-8",
-    )
-    settings = settings_for(small_corpus)
+    settings = settings_for(mixed_corpus)
     args = ["--data-dir", str(settings.data_dir)]
-    assert main([*args, "index", "build", "--corpus", str(small_corpus)]) == 0
+    assert main([*args, "index", "build", "--corpus", str(mixed_corpus)]) == 0
     capsys.readouterr()
     assert main([*args, "index", "status", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    snap = open_snapshot(settings.override(corpus_dir=small_corpus))
+    snap = open_snapshot(settings.override(corpus_dir=mixed_corpus))
     english = sum(snap.documents[c.doc_id].language == "en" for c in snap.chunks)
     assert info["embed_model"] == "multilingual-e5-small" and english < info["chunks"]
     assert info["english_model"] == f"all-MiniLM-L6-v2 ({english} en chunks)"

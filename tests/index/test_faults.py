@@ -209,14 +209,10 @@ def test_corrupt_index_names_the_rebuild_command(built, damage):
 
 
 @pytest.mark.parametrize("damage", ["English-model vectors gone", "garbage companion.json"])
-def test_damaged_english_model_vectors_name_the_rebuild_command(small_corpus, settings_for, damage):
+def test_damaged_english_model_vectors_name_the_rebuild_command(mixed_corpus, settings_for, damage):
     """A mixed collection's English chunks carry English-model vectors (index/companion.py);
     a snapshot that lost them is as corrupt as one that lost its BM25."""
-    (small_corpus / "de.md").write_text(
-        "---\nid: doc-de\ntitle: Richtlinie\nlanguage: de\n---\nDie Kündigung ist jederzeit möglich.\n",
-        encoding="utf-8",
-    )
-    settings = settings_for(small_corpus)
+    settings = settings_for(mixed_corpus)
     build_index(settings)
     assert open_snapshot(settings).companion is not None
     if damage == "English-model vectors gone":
