@@ -4,9 +4,12 @@ One `Llama` object is loaded and shared; it is not thread-safe, so every call ho
 lock (a caller that waits longer than `llm_timeout` for it gets BackendError, not a
 hang). Decoding is constrained by a llama.cpp grammar (GBNF) when one is given, checked
 on the best candidate tokens first (grammar_sampling.py: the same tokens, sooner). The
-fixed system prompt is evaluated once at load and kept in a RAM state cache, so each
-answer only pays prompt processing for its passages and question, even after a
-condensing call evaluated a different prompt in between.
+fixed system prompt is evaluated once at load and its state kept, so each answer only
+pays prompt processing for its passages and question, even after a condensing call
+evaluated a different prompt in between (the state is put back then, in under 0.1 s).
+llama-cpp-python's own prompt cache is not used: it saves the whole state (about 160 MB
+for this model) after every completion, 0.4 s of each answer on 2 cores
+(`policyqa bench prompt-state`).
 
 `judge` reads the model's own probability of "yes" as the next token of a chat, from
 its logits. Consecutive calls that share a prefix (the answer prompt, then a question
@@ -35,8 +38,6 @@ from policyqa.settings import Settings
 
 log = logging.getLogger(__name__)
 
-STATE_CACHE_BYTES = 256 * 1024 * 1024  # ~10 prompt states of 1,000 tokens for the 1.5B model
-
 
 class LocalGenerator:
     backend = "local"
@@ -44,8 +45,6 @@ class LocalGenerator:
 
     def __init__(self, settings: Settings, model_path: Path | None = None, warm: bool = True):
         try:
-            from llama_cpp import LlamaRAMCache
-
             Llama = checked_first_llama()
         except ImportError as exc:  # pragma: no cover - the install step builds it
             raise ModelUnavailableError(f"llama-cpp-python is not installed ({exc}); run `make install`") from exc
@@ -70,8 +69,9 @@ class LocalGenerator:
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelUnavailableError(f"cannot load the local model {path}: {exc}") from exc
-        self._llm.set_cache(LlamaRAMCache(capacity_bytes=STATE_CACHE_BYTES))
         self._formatter = _chat_formatter(self._llm)
+        self._system_state = None  # the context after the system prompt (warm_up)
+        self._system_tokens: list[int] = []
         self._verdict_tokens = _yes_no_tokens(self._llm)
         # Free the model before interpreter shutdown: Llama.__del__ during module
         # teardown raises a noisy TypeError inside llama-cpp-python.
@@ -85,8 +85,38 @@ class LocalGenerator:
             self._finalizer()
 
     def warm_up(self) -> None:
-        """Evaluate the system prompt now so the first question does not pay for it."""
+        """Evaluate the system prompt now so the first question does not pay for it, and
+        keep the state it leaves (`_resume` puts it back)."""
         list(self.stream_chat([{"role": "system", "content": SYSTEM}, {"role": "user", "content": "ok"}], 1))
+        if self._formatter is None:
+            return
+        first, second = (
+            self._prompt_tokens([{"role": "system", "content": SYSTEM}, {"role": "user", "content": w}])
+            for w in ("a", "b")
+        )
+        shared = 0
+        while shared < min(len(first), len(second)) and first[shared] == second[shared]:
+            shared += 1
+        with self._lock:
+            llm = self._llm
+            if list(llm.input_ids[:shared]) == first[:shared]:
+                llm.n_tokens = shared
+                self._system_tokens = first[:shared]
+                self._system_state = llm.save_state()
+
+    def _prompt_tokens(self, messages: list[dict]) -> list[int]:
+        result = self._formatter(messages=messages)
+        return self._llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+
+    def _resume(self, messages: list[dict]) -> None:
+        """Before a chat that opens with the system prompt: put its evaluated state back if
+        the context no longer starts with it (a call with another prompt came between).
+        Called with the lock held."""
+        if self._system_state is None or not messages or messages[0].get("content") != SYSTEM:
+            return
+        llm, n = self._llm, len(self._system_tokens)
+        if llm.n_tokens < n or list(llm.input_ids[:n]) != self._system_tokens:
+            llm.load_state(self._system_state)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
@@ -104,6 +134,7 @@ class LocalGenerator:
         if not self._lock.acquire(timeout=self.timeout):
             raise BackendError(f"the local model stayed busy for more than {self.timeout:.0f} s")
         try:
+            self._resume(messages)
             kwargs: dict[str, Any] = {}
             if grammar is not None:
                 kwargs["grammar"] = self._grammar(grammar)
@@ -132,13 +163,13 @@ class LocalGenerator:
         """P(yes) / (P(yes) + P(no)) for the first token of the reply to `messages`."""
         if self._formatter is None or not all(self._verdict_tokens):
             return None
-        result = self._formatter(messages=messages)
-        tokens = self._llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+        tokens = self._prompt_tokens(messages)
         if len(tokens) >= self.context_window:
             return None
         if not self._lock.acquire(timeout=self.timeout):
             raise BackendError(f"the local model stayed busy for more than {self.timeout:.0f} s")
         try:
+            self._resume(messages)
             llm = self._llm
             evaluated = llm.input_ids[: llm.n_tokens]
             shared = 0

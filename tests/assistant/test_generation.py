@@ -177,6 +177,29 @@ def test_local_serialises_concurrent_callers(small_local):
 
 
 @pytest.mark.llm
+def test_a_chat_after_another_prompt_resumes_from_the_kept_system_prompt(base_settings):
+    from assistant.generation.local import LocalGenerator
+    from assistant.prompts import SYSTEM
+
+    path = resolve_model(base_settings, "small")
+    generator = LocalGenerator(base_settings.override(llm_context=2048, llm_max_tokens=16), model_path=path)
+    try:
+        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Is Paris in France?"}]
+        first = "".join(generator.stream_chat(messages, 8))
+        assert generator.complete("Say hello.", 8).strip()  # the template's own system prompt
+        llm = generator._llm
+        evaluated: list[int] = []
+        evaluate = llm.eval
+        llm.eval = lambda tokens: (evaluated.append(len(tokens)), evaluate(tokens))[1]
+        again = "".join(generator.stream_chat(messages, 8))
+        prompt = generator._prompt_tokens(messages)
+        assert again == first
+        assert evaluated[0] <= len(prompt) - len(generator._system_tokens) < len(prompt)
+    finally:
+        generator.close()
+
+
+@pytest.mark.llm
 def test_local_is_also_a_llama_index_llm(small_local):
     response = small_local.llm.complete("Say OK.")
     assert response.text.strip()
