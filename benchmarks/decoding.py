@@ -74,7 +74,6 @@ def run(settings: Settings, args) -> dict:
     assistant = Assistant(settings, load_generator=False)
     generator = LocalGenerator(settings)
     llm = generator._llm
-    llm.set_cache(None)  # no saved prompt state restored: each run evaluates its prompt afresh
     checked = type(llm)
     rows, same = [], 0
     work = _prompts(assistant, generator, samples, settings)

@@ -203,6 +203,18 @@ def render() -> tuple[str, str]:
             + _markdown(decoding["summary"], ["sampler", "prompts", "tokens_per_s_median", "ratio_to_stock"])
             + "\n"
         )
+    state = load("prompt-state")
+    if state:
+        parts.append(
+            "## The system prompt's evaluated state\n\nThe same loaded model answering the same questions in full, "
+            "with llama-cpp-python's prompt cache (the whole state saved after every completion) and with the one "
+            "state the local backend keeps, in alternating rounds (`policyqa bench prompt-state`). Saved per answer: "
+            f"{state['saved_per_answer_s']} s. Identical answers: {state['identical_answers']} (the others where "
+            "the cache put back a longer saved state: the prompt is then evaluated in other pieces, and greedy "
+            f"decoding may follow a near tie the other way). Measured {provenance(state)}.\n\n"
+            + _markdown(state["summary"], ["state", "answers", "mean_s", "median_s"])
+            + "\n"
+        )
     doc = "\n".join(parts).rstrip() + "\n"
     cols = [
         "collection",

@@ -83,6 +83,13 @@ def _decoding_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", default="", help="result name under benchmarks/results/ (default: decoding)")
 
 
+def _prompt_state_args(p: argparse.ArgumentParser) -> None:
+    _corpus_args(p)
+    p.add_argument("--limit", type=int, default=6, help="dev questions answered per round (default 6)")
+    p.add_argument("--rounds", type=int, default=4, help="rounds, the order of the two alternating (default 4)")
+    p.add_argument("--output", default="", help="result name under benchmarks/results/ (default: prompt-state)")
+
+
 def _calibrate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--results",
@@ -109,6 +116,10 @@ BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "answers": ("answer verdicts, facts, citations, refusals and latency per backend", _answers_args),
     "coldstart": ("process start to first answer, CLI and app, per backend", _coldstart_args),
     "decoding": ("tokens/s under the answer grammar: stock vs checked-first sampling", _decoding_args),
+    "prompt-state": (
+        "seconds per answer: llama-cpp-python's prompt cache vs the kept system-prompt state",
+        _prompt_state_args,
+    ),
     "calibrate": ("answerability thresholds from dev-split answer runs of every corpus", _calibrate_args),
     "report": ("write docs/benchmarks.md and the README's figures from the result files", lambda p: None),
 }
@@ -124,6 +135,6 @@ def register(sub) -> None:
 
 
 def run_benchmark(name: str, args, settings: Settings) -> int:
-    module = importlib.import_module(f"benchmarks.{name}")
+    module = importlib.import_module(f"benchmarks.{name.replace('-', '_')}")
     module.run(settings, args)
     return 0
