@@ -94,9 +94,7 @@ class LocalGenerator:
             self._prompt_tokens([{"role": "system", "content": SYSTEM}, {"role": "user", "content": w}])
             for w in ("a", "b")
         )
-        shared = 0
-        while shared < min(len(first), len(second)) and first[shared] == second[shared]:
-            shared += 1
+        shared = self._llm.longest_token_prefix(first, second)
         with self._lock:
             llm = self._llm
             if list(llm.input_ids[:shared]) == first[:shared]:
@@ -171,11 +169,8 @@ class LocalGenerator:
         try:
             self._resume(messages)
             llm = self._llm
-            evaluated = llm.input_ids[: llm.n_tokens]
-            shared = 0
-            limit = min(len(evaluated), len(tokens) - 1)  # always evaluate the last token
-            while shared < limit and evaluated[shared] == tokens[shared]:
-                shared += 1
+            # The shared prefix is reused; the last token is always evaluated (its logits).
+            shared = llm.longest_token_prefix(llm.input_ids[: llm.n_tokens], tokens[:-1])
             llm.n_tokens = shared
             llm.eval(tokens[shared:])
             logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
