@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from assistant import answering, policy
 from assistant.analysis import QueryAnalysis, analyze
 from assistant.condense import trim_history
+from assistant.generation import start_answer
 from assistant.retrieval import HybridRetriever, Retrieval
 from assistant.types import Answer, Evidence, Filters, Passage, StreamEvent, Turn
 from index.embedding import AUTO, Embedder, load_embedder
@@ -231,6 +232,7 @@ class Assistant:
         scores = {"strength": round(found.strength, 4)}
         if decision.answer:
             generator = self._generator(backend)
+            start_answer(generator)
             ready = answering.prepare(analysis, found.passages, turns, self.settings, generator, self.embedder)
             if generator is not None:
                 t0 = time.perf_counter()

@@ -20,7 +20,7 @@ from typing import Protocol, runtime_checkable
 from policyqa.errors import BackendError, ModelUnavailableError
 from policyqa.settings import Settings
 
-__all__ = ["BackendError", "Generator", "judge", "load_generator"]
+__all__ = ["BackendError", "Generator", "judge", "load_generator", "start_answer"]
 
 
 @runtime_checkable
@@ -49,6 +49,14 @@ def judge(generator, messages: list[dict]) -> float | None:
     gives no token probabilities. Raises BackendError."""
     method = getattr(generator, "judge", None)
     return method(messages) if method is not None else None
+
+
+def start_answer(generator) -> None:
+    """Tell the generator that the prompts of a new answer follow, where it keeps state
+    between prompts (the local backend; a server's cache is its own)."""
+    method = getattr(generator, "start_answer", None)
+    if method is not None:
+        method()
 
 
 def load_generator(settings: Settings) -> Generator | None:

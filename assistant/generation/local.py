@@ -116,6 +116,23 @@ class LocalGenerator:
         if llm.n_tokens < n or list(llm.input_ids[:n]) != self._system_tokens:
             llm.load_state(self._system_state)
 
+    def start_answer(self) -> None:
+        """Forget what the context holds past the system prompt before an answer's first
+        prompt. An evaluation's numerics depend slightly on where it starts (llama.cpp
+        evaluates from the longest prefix the context shares with the prompt, in batches
+        from there), so reusing what an earlier question left would make a judgement, and
+        at a near tie the answer, depend on what was asked before. Every answer's prompts
+        are then evaluated from the same point; within one answer they still share the
+        passages' prefix."""
+        if self._system_state is None:
+            return
+        with self._lock:
+            llm, n = self._llm, len(self._system_tokens)
+            if llm.n_tokens >= n and list(llm.input_ids[:n]) == self._system_tokens:
+                llm.n_tokens = n
+            else:
+                llm.load_state(self._system_state)
+
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 

@@ -176,27 +176,73 @@ def test_local_serialises_concurrent_callers(small_local):
     assert not errors and len(results) == 3
 
 
-@pytest.mark.llm
-def test_a_chat_after_another_prompt_resumes_from_the_kept_system_prompt(base_settings):
+@pytest.fixture(scope="module")
+def warm_small_local(base_settings):
+    """The small model with its system prompt evaluated and kept (as the app loads it)."""
     from assistant.generation.local import LocalGenerator
-    from assistant.prompts import SYSTEM
 
     path = resolve_model(base_settings, "small")
     generator = LocalGenerator(base_settings.override(llm_context=2048, llm_max_tokens=16), model_path=path)
+    yield generator
+    generator.close()
+
+
+def _counting_evaluations(generator) -> list[int]:
+    """The number of tokens of each evaluation the model makes from now on."""
+    llm = generator._llm
+    evaluated: list[int] = []
+    evaluate = llm.eval
+    llm.eval = lambda tokens: (evaluated.append(len(tokens)), evaluate(tokens))[1]
+    return evaluated
+
+
+@pytest.mark.llm
+def test_a_chat_after_another_prompt_resumes_from_the_kept_system_prompt(warm_small_local):
+    from assistant.prompts import SYSTEM
+
+    generator = warm_small_local
+    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Is Paris in France?"}]
+    first = "".join(generator.stream_chat(messages, 8))
+    assert generator.complete("Say hello.", 8).strip()  # the template's own system prompt
+    evaluated = _counting_evaluations(generator)
     try:
-        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Is Paris in France?"}]
-        first = "".join(generator.stream_chat(messages, 8))
-        assert generator.complete("Say hello.", 8).strip()  # the template's own system prompt
-        llm = generator._llm
-        evaluated: list[int] = []
-        evaluate = llm.eval
-        llm.eval = lambda tokens: (evaluated.append(len(tokens)), evaluate(tokens))[1]
         again = "".join(generator.stream_chat(messages, 8))
-        prompt = generator._prompt_tokens(messages)
-        assert again == first
-        assert evaluated[0] <= len(prompt) - len(generator._system_tokens) < len(prompt)
     finally:
-        generator.close()
+        del generator._llm.eval
+    prompt = generator._prompt_tokens(messages)
+    assert again == first
+    assert evaluated[0] <= len(prompt) - len(generator._system_tokens) < len(prompt)
+
+
+@pytest.mark.llm
+def test_an_answer_is_evaluated_from_the_system_prompt_whatever_was_asked_before(warm_small_local):
+    """Two questions over the same passages share a long prefix; the second answer's
+    first prompt is still evaluated from the system prompt on, so its judgement is the
+    one it gets when asked first."""
+    from assistant.prompts import SYSTEM
+
+    generator = warm_small_local
+    passages = "[1] Refunds are given within 30 days of purchase for unused items. " * 6
+
+    def asking(question: str) -> list[dict]:
+        return [
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": f"{passages}\n\n{question} Answer yes or no."},
+        ]
+
+    messages = asking("Can I get a refund after 40 days?")
+    generator.start_answer()
+    first = generator.judge(messages)
+    generator.start_answer()
+    generator.judge(asking("Is a used item refunded?"))  # leaves the passages in the context
+    evaluated = _counting_evaluations(generator)
+    try:
+        generator.start_answer()
+        again = generator.judge(messages)
+    finally:
+        del generator._llm.eval
+    assert evaluated == [len(generator._prompt_tokens(messages)) - len(generator._system_tokens)]
+    assert again == first
 
 
 @pytest.mark.llm
