@@ -63,7 +63,7 @@ def example_questions(settings: Settings) -> list[str]:
     return out[:8]
 
 
-UPLOAD_TYPES = [".md", ".txt", ".html", ".htm", ".pdf"]
+UPLOAD_TYPES = [".md", ".txt", ".html", ".htm", ".pdf", ".docx"]
 STREAM_INTERVAL = 0.05  # seconds between streamed UI updates
 
 
@@ -437,7 +437,7 @@ class ChatApp:
         """Check and store uploads under <corpus>/uploads, then re-index incrementally."""
         paths = [Path(f if isinstance(f, str) else getattr(f, "name", f)) for f in (files or [])]
         if not paths:
-            gr.Warning("Choose one or more files first (.md, .txt, .html, .pdf).")
+            gr.Warning("Choose one or more files first (.md, .txt, .html, .pdf, .docx).")
             return (gr.skip(),) * 8
         max_bytes = int(self.settings.max_upload_mb * 1_000_000)
         result = save_uploads([(p.name, p) for p in paths], self.settings.corpus_dir, max_bytes)
@@ -618,8 +618,8 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
             with gr.Tab("Corpus", id="corpus"):
                 gr.HTML(
-                    '<div class="pqa-side-note">Indexed documents. Add .md, .txt, .html or .pdf files '
-                    f"(up to {settings.max_upload_mb:g} MB each, UTF-8 text or real PDFs); they are stored "
+                    '<div class="pqa-side-note">Indexed documents. Add .md, .txt, .html, .pdf or .docx files '
+                    f"(up to {settings.max_upload_mb:g} MB each, UTF-8 text, real PDFs or Word documents); they are stored "
                     f"in the corpus folder under <code>{UPLOADS_SUBDIR}/</code> and indexed "
                     "incrementally.</div>",
                     padding=False,

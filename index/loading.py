@@ -1,4 +1,4 @@
-"""Turn a folder of .md/.txt/.html/.pdf files into cleaned, structured Documents.
+"""Turn a folder of .md/.txt/.html/.pdf/.docx files into cleaned, structured Documents.
 
 A bad file never stops the load: it becomes a LoadIssue that the build reports. So does a
 file that is not a document (a redirect stub, an error page, a page generator) and a copy
@@ -28,7 +28,8 @@ TEXT_SUFFIXES = {".txt"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+WORD_SUFFIXES = {".docx"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | WORD_SUFFIXES
 # Front matter: YAML between --- lines; `---js` / `---json` open a static-site generator's
 # data block in another language, which is read for nothing but the fields below.
 _FRONT_MATTER = re.compile(r"\A---([a-z]*)[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
@@ -182,10 +183,23 @@ def _parse_pdf(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
     return {k: (str(v).strip() if v else None) for k, v in meta.items()}, plain_pieces(text), []
 
 
+def _parse_docx(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
+    from index.html import _soup, body_pieces
+    from index.word import NotWord, docx_html, docx_meta
+
+    try:
+        meta, html = docx_meta(data), docx_html(data)
+    except NotWord as exc:
+        raise BadFile(f"not a readable Word document ({exc})") from None
+    return meta, body_pieces(_soup(html)), []
+
+
 def _parse(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:
         return _parse_html(path, data)
+    if suffix in WORD_SUFFIXES:
+        return _parse_docx(path, data)
     if suffix in PDF_SUFFIXES:
         return _parse_pdf(path, data)
     if suffix in TEXT_SUFFIXES:
@@ -283,7 +297,7 @@ def load_corpus(folder: Path, max_document_mb: float = 10.0) -> LoadResult:
         rel = path.relative_to(folder).as_posix()
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             result.issues.append(
-                LoadIssue(rel, f"unsupported file type {path.suffix or '(none)'}; use .md, .txt, .html or .pdf")
+                LoadIssue(rel, f"unsupported file type {path.suffix or '(none)'}; use .md, .txt, .html, .pdf or .docx")
             )
             continue
         try:

@@ -1,7 +1,7 @@
 """Store uploaded documents in the corpus folder, safely.
 
 A file is accepted only if its extension is one the index can read AND its bytes look
-like that type (PDF magic, or UTF-8 text without NUL bytes), and it is within the size
+like that type (PDF magic, a ZIP archive for .docx, or UTF-8 text without NUL bytes), and it is within the size
 limit. Names are reduced to a whitelist of characters (no directories, no hidden files),
 and a name that is taken gets a numeric suffix: an upload never overwrites anything.
 Bytes go to a hidden temporary file first (the index build skips hidden files) and are
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.loading import HTML_SUFFIXES, PDF_SUFFIXES, SUPPORTED_SUFFIXES
+from index.loading import HTML_SUFFIXES, PDF_SUFFIXES, SUPPORTED_SUFFIXES, WORD_SUFFIXES
 
 UPLOADS_SUBDIR = "uploads"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -73,6 +73,8 @@ def check_content(name: str, data: bytes, max_bytes: int) -> str | None:
         return f"{len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB upload limit"
     if suffix in PDF_SUFFIXES:
         return None if data.startswith(b"%PDF-") else "the file is named .pdf but is not a PDF"
+    if suffix in WORD_SUFFIXES:  # Office Open XML is a ZIP archive; an old binary .doc is not
+        return None if data.startswith(b"PK\x03\x04") else f"the file is named {suffix} but is not a Word .docx file"
     if data.startswith(_BINARY_MAGIC) or b"\x00" in data[:8192]:
         return f"the file is named {suffix} but contains binary data, not text"
     try:

@@ -153,6 +153,66 @@ def test_pdf_text_and_metadata(tmp_path):
     assert doc.text == "Pilot rules for cloud services.\nForeign ownership is capped at 50% (in 20 cities)."
 
 
+def make_docx(title: str = "Travel Handbook") -> bytes:
+    """A real Word document, written by python-docx: Word's Title and heading styles, a
+    bulleted list, a table, bold text, and its core properties."""
+    import datetime as dt
+    import io
+
+    import docx
+
+    document = docx.Document()
+    props = document.core_properties
+    props.title, props.author, props.language, props.keywords = title, "Office of Travel", "en-GB", "travel"
+    props.modified = dt.datetime(2025, 3, 14, 9, 30)
+    document.add_heading("Travel Handbook", level=0)
+    document.add_heading("1. Booking", level=1)
+    paragraph = document.add_paragraph("Book flights at least ")
+    paragraph.add_run("14 days").bold = True
+    paragraph.add_run(" before departure.")
+    document.add_heading("1.1 Approvals", level=2)
+    document.add_paragraph("A supervisor approves every trip.")
+    for item in ("Economy class", "One checked bag"):
+        document.add_paragraph(item, style="List Bullet")
+    table = document.add_table(rows=2, cols=2)
+    for (row, col), text in {(0, 0): "City", (0, 1): "Daily rate", (1, 0): "Lyon", (1, 1): "EUR 95"}.items():
+        table.cell(row, col).text = text
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_word_document_keeps_its_headings_lists_tables_and_properties(tmp_path):
+    from index.chunking import chunk_document
+
+    (tmp_path / "travel.docx").write_bytes(make_docx())
+    docs, issues = load(tmp_path)
+    assert not issues
+    doc = docs["travel.docx"]
+    assert (doc.id, doc.title, doc.publisher, doc.date, doc.language, doc.keywords) == (
+        "travel",
+        "Travel Handbook",
+        "Office of Travel",
+        "2025-03-14",
+        "en",
+        "travel",
+    )
+    assert doc.text == (
+        "Travel Handbook\n1. Booking\nBook flights at least 14 days before departure.\n1.1 Approvals\n"
+        "A supervisor approves every trip.\nEconomy class\nOne checked bag\nCity | Daily rate\nLyon | EUR 95"
+    )
+    chunks = chunk_document(doc, chunk_words=20)
+    approvals = next(c for c in chunks if "supervisor" in doc.text[c.start : c.end])
+    assert approvals.section == "Travel Handbook > 1. Booking > 1.1 Approvals"
+    assert "Lyon | EUR 95" in doc.text[approvals.start : approvals.end]  # the list and table stay in their section
+
+
+def test_a_word_document_without_a_title_property_is_titled_by_its_title_paragraph(tmp_path):
+    (tmp_path / "untitled.docx").write_bytes(make_docx(title=""))
+    docs, _ = load(tmp_path)
+    assert docs["untitled.docx"].title == "Travel Handbook"
+
+
 def test_all_formats_together_in_subfolders(tmp_path):
     (tmp_path / "sub" / "deeper").mkdir(parents=True)
     (tmp_path / "a.md").write_text("---\nid: a\n---\nAlpha.\n", encoding="utf-8")
@@ -205,6 +265,8 @@ def test_bad_files_are_reported_and_skipped(tmp_path):
     (tmp_path / "broken.pdf").write_bytes(PDF[: len(PDF) // 2])
     (tmp_path / "fake.pdf").write_bytes(b"this is not a PDF at all")
     (tmp_path / "binary.html").write_bytes(b"<html>\x00\x01\x02</html>")
+    (tmp_path / "fake.docx").write_bytes(b"a text file renamed to .docx")
+    (tmp_path / "broken.docx").write_bytes(make_docx()[:2000])
     (tmp_path / "debris-only.md").write_text('x" src="y.jpg" />A photo. Photo:VCG\n-END-\n', encoding="utf-8")
     docs, issues = load(tmp_path)
 
@@ -220,6 +282,8 @@ def test_bad_files_are_reported_and_skipped(tmp_path):
         "broken.pdf": "not a readable PDF",
         "fake.pdf": "not a readable PDF",
         "binary.html": "binary",
+        "fake.docx": "not a readable Word document",
+        "broken.docx": "not a readable Word document",
         "debris-only.md": "no text left after cleaning",
     }
     assert set(issues) == set(expected)

@@ -44,6 +44,8 @@ def test_content_checks():
     assert "binary" in check_content("a.md", b"abc\x00def", MB)
     assert "UTF-8" in check_content("a.txt", "café".encode("latin-1"), MB)
     assert "no HTML" in check_content("a.html", b"just words", MB)
+    assert check_content("a.docx", b"PK\x03\x04 ...", MB) is None  # Office Open XML is a ZIP archive
+    assert "not a Word .docx" in check_content("a.docx", b"\xd0\xcf\x11\xe0 an old binary .doc", MB)
 
 
 def test_save_uploads_never_overwrites_and_stays_inside(tmp_path):
