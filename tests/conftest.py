@@ -136,6 +136,36 @@ def legal_corpus(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def word_corpus(tmp_path_factory) -> Path:
+    """A real handbook page written into a Word file block by block (Word's heading
+    styles, bulleted items, paragraphs by python-docx), alone in its folder."""
+    import docx
+
+    from index.loading import load_corpus
+
+    source = load_corpus(shared_subcollection(tmp_path_factory, "18f-handbook", ["travel-and-leave/leave.md"]))
+    page = source.documents[0]
+    document = docx.Document()
+    document.core_properties.title = page.title
+    for block in page.blocks:
+        text = page.text[block.start : block.end]
+        if block.kind == "heading":
+            document.add_heading(text, level=min(block.level, 9))
+        else:
+            document.add_paragraph(text, style="List Bullet" if block.kind == "item" else None)
+    folder = tmp_path_factory.mktemp("word")
+    document.save(folder / "leave.docx")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def word_assistant(tmp_path_factory, word_corpus):
+    from assistant import Assistant
+
+    return Assistant(_built(tmp_path_factory, word_corpus), load_generator=False)
+
+
+@pytest.fixture(scope="session")
 def handbook_assistant(tmp_path_factory, handbook_corpus):
     from assistant import Assistant
 

@@ -119,6 +119,14 @@ def test_a_paraphrased_question_finds_its_passage_in_a_real_collection(request, 
     assert needle in texts(helper.retrieve(question)[:3])
 
 
+def test_a_paraphrased_question_finds_its_passage_in_a_word_document(word_assistant):
+    passages = word_assistant.retrieve("Is there an upper limit on how many vacation hours roll over into January?")
+    assert "carry over a maximum of 240 annual leave hours" in texts(passages[:3])
+    best = next(p for p in passages if "240 annual leave hours" in p.text)
+    assert best.doc_id == "leave"
+    assert best.section.startswith("Leave types > Types of leave > Annual leave")  # the Word file's headings
+
+
 def test_a_passage_repeated_by_another_version_appears_once_and_from_the_newer_one(legal_assistant):
     passages = legal_assistant.retrieve("What is the 30-day refund policy for Mozilla VPN?", top_k=5)
     refund = [p for p in passages if "cancel your account within the first 30 days" in p.text]

@@ -213,6 +213,16 @@ def test_a_word_document_without_a_title_property_is_titled_by_its_title_paragra
     assert docs["untitled.docx"].title == "Travel Handbook"
 
 
+def test_a_real_page_written_to_word_loads_as_its_markdown_does(word_corpus, handbook_corpus):
+    from index.chunking import chunk_document
+
+    word = load_corpus(word_corpus).documents[0]
+    markdown = next(d for d in load_corpus(handbook_corpus).documents if d.source == "travel-and-leave/leave.md")
+    assert (word.title, word.text) == (markdown.title, markdown.text)
+    sections = [[c.section for c in chunk_document(d, chunk_words=120)] for d in (word, markdown)]
+    assert sections[0] == sections[1] and len(set(sections[0])) > 3
+
+
 def test_all_formats_together_in_subfolders(tmp_path):
     (tmp_path / "sub" / "deeper").mkdir(parents=True)
     (tmp_path / "a.md").write_text("---\nid: a\n---\nAlpha.\n", encoding="utf-8")
