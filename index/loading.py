@@ -185,10 +185,10 @@ def _parse_pdf(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
 
 def _parse_docx(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
     from index.html import _soup, body_pieces
-    from index.word import NotWord, docx_html, docx_meta
+    from index.word import NotWord, read_docx
 
     try:
-        meta, html = docx_meta(data), docx_html(data)
+        meta, html = read_docx(data)
     except NotWord as exc:
         raise BadFile(f"not a readable Word document ({exc})") from None
     return meta, body_pieces(_soup(html)), []

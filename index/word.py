@@ -27,8 +27,30 @@ _NS = {
 }
 
 
+# What a document's XML parts may expand to: the XML of a thousand-page document is a few
+# tens of MB, so a file expanding beyond this is a ZIP bomb, not a document.
+MAX_XML_BYTES = 200_000_000
+
+
 class NotWord(ValueError):
     """The bytes are not a readable .docx; the message says why."""
+
+
+def read_docx(data: bytes) -> tuple[dict, str]:
+    """The document's properties (`docx_meta`) and its body as HTML (`docx_html`), after
+    checking that the archive is a Word document of a sane size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = {info.filename: info.file_size for info in archive.infolist()}
+            if "word/document.xml" not in parts:
+                raise NotWord("an Office archive without a Word document body (word/document.xml)")
+            xml = sum(size for name, size in parts.items() if not name.startswith("word/media/"))
+            if xml > MAX_XML_BYTES:
+                raise NotWord(f"its parts expand to {xml / 1e6:,.0f} MB, over the {MAX_XML_BYTES / 1e6:g} MB allowed")
+            core = archive.read(_CORE) if _CORE in parts else None
+    except zipfile.BadZipFile as exc:
+        raise NotWord(_why(exc)) from None
+    return docx_meta(core), docx_html(data)
 
 
 def docx_html(data: bytes) -> str:
@@ -47,16 +69,15 @@ def docx_html(data: bytes) -> str:
     return result.value
 
 
-def docx_meta(data: bytes) -> dict:
+def docx_meta(core: bytes | None) -> dict:
     """Title, publisher (the author), date (last modified, else created), language and
-    keywords from the document's core properties; empty where it has none."""
+    keywords from the core properties part (`docProps/core.xml`); empty where there are none."""
+    if not core:
+        return {}
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if _CORE not in archive.namelist():
-                return {}
-            root = ElementTree.fromstring(archive.read(_CORE))
-    except (zipfile.BadZipFile, ElementTree.ParseError) as exc:
-        raise NotWord(_why(exc)) from None
+        root = ElementTree.fromstring(core)
+    except ElementTree.ParseError:
+        return {}  # unreadable properties lose the properties, not the document
 
     def field(name: str) -> str | None:
         node = root.find(name, _NS)

@@ -213,6 +213,24 @@ def test_a_word_document_without_a_title_property_is_titled_by_its_title_paragra
     assert docs["untitled.docx"].title == "Travel Handbook"
 
 
+def test_an_office_file_that_is_not_a_word_document_or_expands_too_far_is_skipped(tmp_path, monkeypatch):
+    import io
+    import zipfile
+
+    import index.word
+
+    sheet = io.BytesIO()
+    with zipfile.ZipFile(sheet, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    (tmp_path / "renamed-sheet.docx").write_bytes(sheet.getvalue())
+    (tmp_path / "bomb.docx").write_bytes(make_docx())
+    monkeypatch.setattr(index.word, "MAX_XML_BYTES", 1000)  # a real document's parts are more
+    docs, issues = load(tmp_path)
+    assert not docs
+    assert "without a Word document body" in issues["renamed-sheet.docx"].problem
+    assert "over the 0.001 MB allowed" in issues["bomb.docx"].problem
+
+
 def test_a_real_page_written_to_word_loads_as_its_markdown_does(word_corpus, handbook_corpus):
     from index.chunking import chunk_document
 
