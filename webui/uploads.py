@@ -1,9 +1,10 @@
 """Store uploaded documents in the corpus folder, safely.
 
 A file is accepted only if its extension is one the index can read AND its bytes look
-like that type (PDF magic, a ZIP archive for .docx, or UTF-8 text without NUL bytes), and it is within the size
-limit. Names are reduced to a whitelist of characters (no directories, no hidden files),
-and a name that is taken gets a numeric suffix: an upload never overwrites anything.
+like that type (PDF magic, a ZIP archive for .docx, or UTF-8 text without NUL bytes), and
+it is within the size limit. Names are reduced to a whitelist of characters (no
+directories, no hidden files), and a name that is taken gets a numeric suffix: an upload
+never overwrites anything.
 Bytes go to a hidden temporary file first (the index build skips hidden files) and are
 then hard-linked into place, which fails instead of replacing if the name appeared
 meanwhile, so two uploads at once cannot clobber each other either.
