@@ -6,7 +6,7 @@ they fill the top passages with one passage's copies. Two documents are compared
 shared share of their word 5-grams (sampled by hash, so the cost grows with the
 collection's size, not with its square):
 - in two formats, each holding at least COPY of the other: one document in two renderings;
-  the richer source format is kept (Markdown or text, then HTML, then PDF), then the
+  the richer source format is kept (Markdown or text, then HTML or Word, then PDF), then the
   shorter path. (Renderings differ in line breaks, page headers and hyphenation, so the
   bar is below 1.)
 - otherwise, one holding at least OVERLAP of the other: another version, or a document
@@ -33,7 +33,7 @@ MIN_SHINGLES = 10  # fewer sampled shingles than this: too short to judge (exact
 # A character of a language written without spaces is a word of its own: renderings that
 # space such text (PDF text extraction does) and ones that do not then read alike.
 _WORD = re.compile(f"[{UNSPACED_SCRIPTS}]|[^\\W{UNSPACED_SCRIPTS}]+")
-_FORMAT_RANK = {".md": 0, ".markdown": 0, ".txt": 0, ".html": 1, ".htm": 1, ".pdf": 2}
+_FORMAT_RANK = {".md": 0, ".markdown": 0, ".txt": 0, ".html": 1, ".htm": 1, ".docx": 1, ".pdf": 2}
 
 
 @dataclass
@@ -95,4 +95,9 @@ def find_copies(documents: list[Document]) -> Copies:
 
 
 def _format(doc: Document) -> int:
-    return _FORMAT_RANK.get(PurePosixPath(doc.source).suffix.lower(), 3)
+    return format_rank(doc.source)
+
+
+def format_rank(source: str) -> int:
+    """How rich a file's format is as a source (0: Markdown or text ... 2: PDF)."""
+    return _FORMAT_RANK.get(PurePosixPath(source).suffix.lower(), 3)

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from index.cleaning import clean_pieces
-from index.copies import find_copies
+from index.copies import find_copies, format_rank
 from index.documents import Document, LoadIssue, LoadResult
 from index.language import document_language
 from index.structure import Piece, assemble, plain_pieces, strip_templates
@@ -154,11 +154,14 @@ def _parse_pdf(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
+    from index.pdf import pdf_pieces
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise BadFile("the PDF is encrypted")
-        text = "\n".join((page.extract_text() or "") for page in reader.pages)
+        # Headings and paragraphs from the layout; the bare text where no layout is reported.
+        pieces = pdf_pieces(reader) or plain_pieces("\n".join((page.extract_text() or "") for page in reader.pages))
         info = reader.metadata or {}
         language = reader.trailer["/Root"].get("/Lang")  # the document catalog's language
     except (
@@ -180,7 +183,7 @@ def _parse_pdf(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
         "keywords": info.get("/Keywords"),
         "language": language,
     }
-    return {k: (str(v).strip() if v else None) for k, v in meta.items()}, plain_pieces(text), []
+    return {k: (str(v).strip() if v else None) for k, v in meta.items()}, pieces, []
 
 
 def _parse_docx(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
@@ -292,7 +295,7 @@ def load_corpus(folder: Path, max_document_mb: float = 10.0) -> LoadResult:
         result.issues.append(LoadIssue(str(folder), "corpus folder does not exist"))
         return result
     taken: dict[str, str] = {}
-    seen_text: dict[str, str] = {}
+    seen_text: dict[tuple[str, int], str] = {}
     for path in corpus_files(folder):
         rel = path.relative_to(folder).as_posix()
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -309,7 +312,8 @@ def load_corpus(folder: Path, max_document_mb: float = 10.0) -> LoadResult:
         result.issues.extend(issues)
         if doc is None:
             continue
-        digest = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+        # The same text in another format is left to find_copies, which keeps the richer one.
+        digest = (hashlib.sha256(doc.text.encode("utf-8")).hexdigest(), format_rank(rel))
         if digest in seen_text:
             result.issues.append(LoadIssue(rel, f"same text as {seen_text[digest]}; kept that one"))
             continue
