@@ -160,8 +160,13 @@ def _parse_pdf(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise BadFile("the PDF is encrypted")
-        # Headings and paragraphs from the layout; the bare text where no layout is reported.
-        pieces = pdf_pieces(reader) or plain_pieces("\n".join((page.extract_text() or "") for page in reader.pages))
+        # Headings and paragraphs from the layout; the bare text where no layout is reported
+        # or the layout makes no sense to the reader (the text still loads).
+        try:
+            pieces = pdf_pieces(reader)
+        except (ArithmeticError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            pieces = []
+        pieces = pieces or plain_pieces("\n".join((page.extract_text() or "") for page in reader.pages))
         info = reader.metadata or {}
         language = reader.trailer["/Root"].get("/Lang")  # the document catalog's language
     except (
