@@ -215,6 +215,21 @@ def render() -> tuple[str, str]:
             + _markdown(state["summary"], ["state", "answers", "mean_s", "median_s"])
             + "\n"
         )
+    renderings = load("renderings")
+    if renderings:
+        parts.append(
+            "## Reading renderings\n\nDocuments a collection also holds as a PDF or HTML rendering, read from the "
+            "rendering and compared with the source it was rendered from (`policyqa bench renderings`): the "
+            "source's headings read as headings (precision and recall, by their text), the share of the source's "
+            "innermost chunk sections the rendering's chunks keep, and the texts' similarity by edit distance. PDFs "
+            "read by their page layout (the loader's way) and as plain page text (its fallback). "
+            f"{renderings['corpus'].rsplit('/', 1)[-1]}, measured {provenance(renderings)}.\n\n"
+            + _markdown(
+                renderings["summary"],
+                ["reader", "documents", "heading_precision", "heading_recall", "sections_kept", "text_similarity"],
+            )
+            + "\n"
+        )
     doc = "\n".join(parts).rstrip() + "\n"
     cols = [
         "collection",

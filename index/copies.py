@@ -40,6 +40,7 @@ _FORMAT_RANK = {".md": 0, ".markdown": 0, ".txt": 0, ".html": 1, ".htm": 1, ".do
 class Copies:
     skipped: set[str] = field(default_factory=set)
     issues: list[LoadIssue] = field(default_factory=list)
+    renderings: dict[str, str] = field(default_factory=dict)  # a skipped rendering's source -> the kept one's
 
 
 def shingles(text: str) -> set[int]:
@@ -77,6 +78,7 @@ def find_copies(documents: list[Document]) -> Copies:
         if min(in_a, in_b) >= COPY and _format(a) != _format(b) and not out.skipped & {a.id, b.id}:
             keep, drop = sorted((a, b), key=_preference)
             out.skipped.add(drop.id)
+            out.renderings[drop.source] = keep.source
             out.issues.append(
                 LoadIssue(drop.source, f"the same text as {keep.source} in another format; kept that one")
             )

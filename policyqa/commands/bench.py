@@ -90,6 +90,13 @@ def _prompt_state_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", default="", help="result name under benchmarks/results/ (default: prompt-state)")
 
 
+def _renderings_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--corpus", default="", help="a collection holding renderings of its documents (default: POLICYQA_CORPUS_DIR)"
+    )
+    p.add_argument("--output", default="", help="result name under benchmarks/results/ (default: renderings)")
+
+
 def _calibrate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--results",
@@ -119,6 +126,10 @@ BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "prompt-state": (
         "seconds per answer: llama-cpp-python's prompt cache vs the kept system-prompt state",
         _prompt_state_args,
+    ),
+    "renderings": (
+        "a document read from its PDF or HTML rendering against its source: headings, sections, text",
+        _renderings_args,
     ),
     "calibrate": ("answerability thresholds from dev-split answer runs of every corpus", _calibrate_args),
     "report": ("write docs/benchmarks.md and the README's figures from the result files", lambda p: None),
