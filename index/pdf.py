@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -30,14 +31,14 @@ from index.structure import LINE_PARAGRAPH_SHARE, Piece
 _BOLD = re.compile(r"bold|black|heavy|semibold|demibold", re.I)
 _SENTENCE_END = re.compile(r"[.!?;。！？；][\"'”’)\]»]*$")
 _CLAUSE_END = re.compile(r"[.!?;:,。！？；：，、][\"'”’)\]»]*$")
-_MARKER = re.compile(r"^\s*[•◦▪▫■□●○‣⁃∙·\-–—*]\s*$")
+_BULLETS = "•◦▪▫■□●○‣⁃∙·"
 _UNSPACED = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 _DIGITS = re.compile(r"\d+")
-PARAGRAPH_GAP = 1.3  # a gap this many times the usual line pitch ends a paragraph
+PARAGRAPH_GAP = 1.2  # a gap this many times the usual line pitch ends a paragraph
 LARGER = 1.08  # a size this many times the body's is a heading size
 HEADING_MAX_WORDS = 20
 SHORT = 0.6  # a line this share of a full line's length, with no gap after it, was broken by hand
-FURNITURE_SHARE = 0.5  # a line at one place on at least this share of the pages (and 3) is page furniture
+FURNITURE_SHARE = 0.5  # a line at one place on at least this share of the pages (and 2) is page furniture
 
 
 @dataclass
@@ -112,7 +113,7 @@ def _lines(page_number: int, page) -> list[_Line]:
         size = round(float(font_size) * (scale or 1.0), 1)
         bold = bool(_BOLD.search(str((font or {}).get("/BaseFont", ""))))
         text = text.replace("\n", " ")
-        if _MARKER.match(text):
+        if _is_marker(text):
             markers.append((y, text.strip()))
             return
         line = lines[-1] if lines else None
@@ -129,11 +130,18 @@ def _lines(page_number: int, page) -> list[_Line]:
     return lines
 
 
+def _is_marker(text: str) -> bool:
+    """A list marker: one bullet glyph, or one glyph the font maps to no character (how a
+    symbol font's bullet extracts)."""
+    mark = text.strip()
+    return len(mark) == 1 and (mark in _BULLETS or unicodedata.category(mark) in ("Cc", "Co", "Cn"))
+
+
 def _page_furniture_removed(lines: list[_Line]) -> list[_Line]:
     """Without the lines found at the same place, with the same text but for its numbers,
     on most pages (a running title, "Page 3 of 7")."""
     pages = len({line.page for line in lines})
-    if pages < 3:
+    if pages < 2:
         return lines
 
     def key(line: _Line) -> tuple[int, str]:
@@ -141,7 +149,7 @@ def _page_furniture_removed(lines: list[_Line]) -> list[_Line]:
 
     placed = {(line.page, key(line)) for line in lines}
     seen = Counter(k for _, k in placed)
-    common = {k for k, n in seen.items() if n >= max(3, FURNITURE_SHARE * pages)}
+    common = {k for k, n in seen.items() if n >= max(2, FURNITURE_SHARE * pages)}
     return [line for line in lines if key(line) not in common]
 
 

@@ -121,6 +121,55 @@ def test_a_pdf_document_gets_section_paths(tmp_path):
     assert doc.title == "Staff Travel Rules"  # no /Title: the first heading
 
 
+def test_a_document_typeset_by_reportlab_keeps_its_structure_across_pages():
+    """Another producer's layout: platypus styles (Title, Heading1, Heading2, BodyText),
+    a bulleted list whose bullets come from a symbol glyph, a running header and page
+    numbers drawn on every page, and a paragraph broken by the page end."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate
+
+    styles = getSampleStyleSheet()
+    sentence = (
+        "Employees may work remotely for up to three days per week when their role allows it and their manager "
+        "agrees in writing. "
+    )
+    story = [Paragraph("Remote Work Policy", styles["Title"])]
+    for n in range(1, 4):
+        items = ["A laptop issued by the office.", "A secure connection at all times."]
+        story += [
+            Paragraph(f"{n}. Eligibility {n}", styles["Heading1"]),
+            Paragraph(sentence * 6, styles["BodyText"]),
+            Paragraph(f"{n}.1 Equipment", styles["Heading2"]),
+            ListFlowable([ListItem(Paragraph(item, styles["BodyText"])) for item in items], bulletType="bullet"),
+            Paragraph(sentence * 14, styles["BodyText"]),
+        ]
+
+    def furniture(canvas, doc):
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(40, 810, "ACME Corp - Internal")
+        canvas.drawString(270, 20, f"Page {doc.page}")
+
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4).build(story, onFirstPage=furniture, onLaterPages=furniture)
+    reader = PdfReader(out)
+    assert len(reader.pages) >= 2
+    pieces = pdf_pieces(reader)
+    headings = [(p.level, p.text) for p in pieces if p.kind == "heading"]
+    assert headings == [
+        (1, "Remote Work Policy"),
+        *[h for n in range(1, 4) for h in ((1, f"{n}. Eligibility {n}"), (2, f"{n}.1 Equipment"))],
+    ]
+    assert [p.text for p in pieces if p.kind == "item"] == [
+        "A laptop issued by the office.",
+        "A secure connection at all times.",
+    ] * 3
+    paragraphs = [p.text for p in pieces if p.kind == "paragraph"]
+    assert len(paragraphs) == 6  # none split by a page end
+    assert all(p.startswith("Employees may work") and p.endswith("in writing.") for p in paragraphs)
+    assert not any("ACME" in p.text or "Page " in p.text for p in pieces)
+
+
 @pytest.mark.parametrize("language", ["en", "de", "zh-CN"])
 def test_a_real_pdf_rendering_loads_as_the_markdown_it_was_printed_from(shared_corpora, tmp_path, language):
     source = shared_corpora / "mozilla-legal" / language
