@@ -111,7 +111,7 @@ def _lines(page_number: int, page) -> list[_Line]:
         y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
         scale = math.sqrt(abs(tm[0] * tm[3] - tm[1] * tm[2]) * abs(cm[0] * cm[3] - cm[1] * cm[2]))
         size = round(float(font_size) * (scale or 1.0), 1)
-        bold = bool(_BOLD.search(str((font or {}).get("/BaseFont", ""))))
+        bold = _is_bold(font)
         text = text.replace("\n", " ")
         if _is_marker(text):
             markers.append((y, text.strip()))
@@ -128,6 +128,26 @@ def _lines(page_number: int, page) -> list[_Line]:
         if line is not None and abs(line.y - y) < 0.5 * line.size:
             line.marker = marker
     return lines
+
+
+def _is_bold(font) -> bool:
+    """A bold face: by its name ("Arial-BoldMT", "Helvetica-Bold", "NotoSans-SemiBold"), or
+    by its descriptor (a weight of 600 or more, or the ForceBold flag) where the name does
+    not say it (TeX's "CMBX10")."""
+    if not font:
+        return False
+    if _BOLD.search(str(font.get("/BaseFont", ""))):
+        return True
+    try:
+        descriptor = font.get("/FontDescriptor")
+        descriptor = descriptor.get_object() if descriptor is not None else None
+        if not descriptor:
+            return False
+        weight = float(descriptor.get("/FontWeight", 0) or 0)
+        flags = int(descriptor.get("/Flags", 0) or 0)
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return weight >= 600 or bool(flags & (1 << 18))  # bit 19 of the flags: ForceBold
 
 
 def _is_marker(text: str) -> bool:

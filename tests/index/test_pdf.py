@@ -13,7 +13,7 @@ from index.chunking import chunk_document
 from index.loading import load_corpus
 from index.pdf import pdf_pieces
 
-# (font, size, x, y, text): F1 is a regular face, F2 a bold one; y grows up the page.
+# (font, size, x, y, text): F1 is a regular face, F2 and F3 bold ones; y grows up the page.
 Run = tuple[str, float, float, float, str]
 
 
@@ -24,12 +24,15 @@ def layout_pdf(pages: list[list[Run]]) -> bytes:
         s = s.encode("cp1252").decode("latin-1")
         return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    fonts = "/Font << /F1 3 0 R /F2 4 0 R >>"
+    fonts = "/Font << /F1 3 0 R /F2 4 0 R /F3 5 0 R >>"
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         None,  # the page tree, once the pages are numbered
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
+        # A bold face whose name does not say so (as TeX's CMBX10): its descriptor does.
+        "<< /Type /Font /Subtype /Type1 /BaseFont /CMBX10 /Encoding /WinAnsiEncoding /FontDescriptor 6 0 R >>",
+        "<< /Type /FontDescriptor /FontName /CMBX10 /Flags 262176 /FontWeight 700 /ItalicAngle 0 >>",
     ]
     kids = []
     for runs in pages:
@@ -70,7 +73,7 @@ HANDBOOK = layout_pdf(
                 ("F1", 11, 72, 630, "Flights are booked through the travel desk at least fourteen days"),
                 ("F1", 11, 72, 616, "before departure, and never by the traveller directly."),
                 ("F1", 11, 72, 590, "Hotels follow the same rule."),
-                ("F2", 11, 72, 560, "Approvals"),
+                ("F3", 11, 72, 560, "Approvals"),
                 ("F1", 11, 72, 540, "A supervisor approves every trip that lasts longer than a single"),
                 ("F1", 11, 72, 526, "working day, before anything is booked."),
                 ("F1", 11, 72, 500, "Economy class on every flight under six hours."),
