@@ -4,7 +4,8 @@ A PDF holds positioned runs of text, not paragraphs: its extracted text breaks e
 line and separates nothing. What a reader sees as structure is in the layout, and it
 holds for any typeset document:
 - a paragraph ends where the gap to the next line is clearly wider than the document's
-  usual line pitch (for lines of its size), or where the font size or weight changes between whole lines;
+  usual line pitch (for lines of its size); at the end of a page or column, where its
+  sentence ends; or where the font size or weight changes between whole lines;
 - a heading is a short block of whole lines set larger than the body text, or wholly in
   a bold face at body size, that does not end like a sentence; larger means higher;
 - a line drawn on most pages at the same place (a running title, a page number) is page
@@ -177,9 +178,11 @@ def _breaks(prev: _Line, line: _Line, body: float, pitch: float | None) -> bool:
     """Whether `line` starts a new block after `prev`."""
     if _headingish(prev, body) != _headingish(line, body) or abs(prev.size - line.size) > 0.1 * body:
         return True
-    if prev.page != line.page:  # no gap to measure: a sentence that ended ends the paragraph
+    if prev.page != line.page or line.y > prev.y + 0.5 * prev.size:
+        # The next page or column (text resumes higher up): no gap to measure, so a
+        # sentence that ended ends the paragraph.
         return bool(_SENTENCE_END.search(prev.text))
-    gap = abs(line.y - prev.y)  # the pitch grows with the size: larger lines stand further apart
+    gap = prev.y - line.y  # the pitch grows with the size: larger lines stand further apart
     return pitch is not None and gap > PARAGRAPH_GAP * pitch * max(prev.size, line.size) / body
 
 

@@ -115,6 +115,19 @@ def test_headings_paragraphs_and_items_come_from_the_layout():
     ]  # the running title and the page numbers are gone
 
 
+def test_a_paragraph_continues_from_one_column_into_the_next():
+    left = [("F1", 11, 72, 700 - 14 * i, f"Line {i} of the notice on fees, which continues") for i in range(4)]
+    right = [
+        ("F1", 11, 320, 700, "into the second column and ends here."),
+        ("F1", 11, 320, 672, "A second paragraph starts after a gap."),
+    ]
+    pieces = pdf_pieces(PdfReader(io.BytesIO(layout_pdf([left + right]))))
+    assert [p.text for p in pieces] == [
+        " ".join(text for *_, text in left) + " into the second column and ends here.",
+        "A second paragraph starts after a gap.",
+    ]
+
+
 def test_a_pdf_document_gets_section_paths(tmp_path):
     (tmp_path / "travel.pdf").write_bytes(HANDBOOK)
     doc = load_corpus(tmp_path).documents[0]
