@@ -247,6 +247,8 @@ def load_file(path: Path, root: Path, max_bytes: int) -> tuple[Document | None, 
     issues = [LoadIssue(rel, w, skipped=False) for w in warnings]
     text, blocks = assemble(pieces, clean=clean_pieces)
     if not text.strip():
+        if path.suffix.lower() in PDF_SUFFIXES and not pieces:
+            return None, issues + [LoadIssue(rel, "no text layer (a scanned PDF needs OCR before it can be indexed)")]
         return None, issues + [LoadIssue(rel, "no text left after cleaning")]
     clean = {k: _field(meta, k) for k in _META_FIELDS}
     title = clean["title"]

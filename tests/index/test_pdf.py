@@ -208,4 +208,4 @@ def test_a_pdf_with_no_text_is_reported_not_loaded(tmp_path):
     (tmp_path / "scan.pdf").write_bytes(layout_pdf([[]]))  # a scan: pages without text
     result = load_corpus(tmp_path)
     assert not result.documents
-    assert "no text left" in result.issues[0].problem
+    assert "no text layer (a scanned PDF needs OCR" in result.issues[0].problem
