@@ -51,7 +51,8 @@ class _Line:
 
     @property
     def text(self) -> str:
-        return "".join(run[1] for run in sorted(self.runs, key=lambda r: r[0])).strip()
+        """Its runs in drawing order, as pypdf's own text is (right-to-left scripts too)."""
+        return "".join(run[1] for run in self.runs).strip()
 
     @property
     def size(self) -> float:
