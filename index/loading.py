@@ -296,13 +296,20 @@ def _unique_id(doc: Document, taken: dict[str, str]) -> Document:
     return Document(**{**doc.meta(), "text": doc.text, "blocks": doc.blocks, "id": candidate})
 
 
+def _same_text(kept: str, skipped: str) -> str:
+    """Why `skipped` was: in the copy detection's words when the formats differ."""
+    if format_rank(kept) != format_rank(skipped):
+        return f"the same text as {kept} in another format; kept that one"
+    return f"same text as {kept}; kept that one"
+
+
 def load_corpus(folder: Path, max_document_mb: float = 10.0) -> LoadResult:
     result = LoadResult()
     if not folder.is_dir():
         result.issues.append(LoadIssue(str(folder), "corpus folder does not exist"))
         return result
     taken: dict[str, str] = {}
-    seen_text: dict[tuple[str, int], str] = {}
+    seen_text: dict[str, int] = {}  # a text's digest -> its document's place in the result
     for path in corpus_files(folder):
         rel = path.relative_to(folder).as_posix()
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -319,18 +326,27 @@ def load_corpus(folder: Path, max_document_mb: float = 10.0) -> LoadResult:
         result.issues.extend(issues)
         if doc is None:
             continue
-        # The same text in another format is left to find_copies, which keeps the richer one.
-        digest = (hashlib.sha256(doc.text.encode("utf-8")).hexdigest(), format_rank(rel))
-        if digest in seen_text:
-            result.issues.append(LoadIssue(rel, f"same text as {seen_text[digest]}; kept that one"))
+        digest = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+        slot = seen_text.get(digest)  # where the same text was loaded from another file
+        replaced = result.documents[slot] if slot is not None else None
+        if replaced is not None and format_rank(rel) >= format_rank(replaced.source):
+            result.issues.append(LoadIssue(rel, _same_text(replaced.source, rel)))
             continue
+        if replaced is not None:  # the same text in a richer format takes its rendering's place
+            del taken[replaced.id]
         if doc.id in taken and declared_id(doc):
+            if replaced is not None:
+                taken[replaced.id] = replaced.source
             result.issues.append(LoadIssue(rel, f"document id {doc.id!r} is already used by {taken[doc.id]}"))
             continue
         doc = _unique_id(doc, taken)
         taken[doc.id] = rel
-        seen_text[digest] = rel
-        result.documents.append(doc)
+        if replaced is not None:
+            result.issues.append(LoadIssue(replaced.source, _same_text(rel, replaced.source)))
+            result.documents[slot] = doc
+        else:
+            seen_text[digest] = len(result.documents)
+            result.documents.append(doc)
     copies = find_copies(result.documents)
     if copies.skipped:
         result.documents = [d for d in result.documents if d.id not in copies.skipped]

@@ -241,6 +241,16 @@ def test_a_real_page_written_to_word_loads_as_its_markdown_does(word_corpus, han
     assert sections[0] == sections[1] and len(set(sections[0])) > 3
 
 
+def test_the_same_short_text_in_two_formats_keeps_the_richer_one(tmp_path):
+    """Too short for the copy detection's shingles: the exact text decides, and the
+    Markdown source wins over its PDF rendering though the PDF's path sorts first."""
+    (tmp_path / "a-rendering.pdf").write_bytes(make_pdf(["Pilot rules for cloud services."], {}))
+    (tmp_path / "rules.md").write_text("Pilot rules for cloud services.\n", encoding="utf-8")
+    docs, issues = load(tmp_path)
+    assert list(docs) == ["rules.md"]
+    assert "same text as rules.md" in issues["a-rendering.pdf"].problem
+
+
 def test_all_formats_together_in_subfolders(tmp_path):
     (tmp_path / "sub" / "deeper").mkdir(parents=True)
     (tmp_path / "a.md").write_text("---\nid: a\n---\nAlpha.\n", encoding="utf-8")
