@@ -112,9 +112,17 @@ class LocalGenerator:
         Called with the lock held."""
         if self._system_state is None or not messages or messages[0].get("content") != SYSTEM:
             return
+        self._back_to_system_prompt(keep_the_rest=True)
+
+    def _back_to_system_prompt(self, keep_the_rest: bool) -> None:
+        """The context starting with the evaluated system prompt: its kept state put back
+        if the context no longer starts with it, else (unless `keep_the_rest`) cut to it.
+        Called with the lock held."""
         llm, n = self._llm, len(self._system_tokens)
         if llm.n_tokens < n or list(llm.input_ids[:n]) != self._system_tokens:
             llm.load_state(self._system_state)
+        elif not keep_the_rest:
+            llm.n_tokens = n
 
     def start_answer(self) -> None:
         """Forget what the context holds past the system prompt before an answer's first
@@ -127,11 +135,7 @@ class LocalGenerator:
         if self._system_state is None:
             return
         with self._lock:
-            llm, n = self._llm, len(self._system_tokens)
-            if llm.n_tokens >= n and list(llm.input_ids[:n]) == self._system_tokens:
-                llm.n_tokens = n
-            else:
-                llm.load_state(self._system_state)
+            self._back_to_system_prompt(keep_the_rest=False)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
