@@ -9,15 +9,12 @@ import pytest
 
 from index.loading import load_corpus, normalize_date, slugify
 from policyqa.settings import PROJECT_ROOT
+from tests.index.pdfs import pdf_file, pdf_string
 
 
 def make_pdf(lines: list[str], info: dict[str, str]) -> bytes:
     """A minimal valid one-page PDF with a text content stream, written by hand."""
-
-    def esc(s: str) -> str:
-        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    stream = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({esc(line)}) Tj T*" for line in lines) + " ET"
+    stream = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({pdf_string(line)}) Tj T*" for line in lines) + " ET"
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -25,18 +22,9 @@ def make_pdf(lines: list[str], info: dict[str, str]) -> bytes:
         "/Resources << /Font << /F1 5 0 R >> >> >>",
         f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        "<< " + " ".join(f"/{k} ({esc(v)})" for k, v in info.items()) + " >>",
+        "<< " + " ".join(f"/{k} ({pdf_string(v)})" for k, v in info.items()) + " >>",
     ]
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{n} 0 obj\n{body}\nendobj\n".encode("latin-1")
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{off:010d} 00000 n \n".encode() for off in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return out
+    return pdf_file(objects, trailer="/Info 6 0 R")
 
 
 PDF = make_pdf(

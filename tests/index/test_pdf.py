@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from index.chunking import chunk_document
 from index.loading import load_corpus
 from index.pdf import pdf_pieces
+from tests.index.pdfs import pdf_file, pdf_string
 
 # (font, size, x, y, text): F1 is a regular face, F2 and F3 bold ones; y grows up the page.
 Run = tuple[str, float, float, float, str]
@@ -19,10 +20,6 @@ Run = tuple[str, float, float, float, str]
 
 def layout_pdf(pages: list[list[Run]]) -> bytes:
     """A valid PDF with each run of text placed where it says, written by hand."""
-
-    def esc(s: str) -> str:  # Windows-1252 bytes (the fonts' encoding), PDF string escapes
-        s = s.encode("cp1252").decode("latin-1")
-        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
     fonts = "/Font << /F1 3 0 R /F2 4 0 R /F3 5 0 R >>"
     objects = [
@@ -37,7 +34,8 @@ def layout_pdf(pages: list[list[Run]]) -> bytes:
     kids = []
     for runs in pages:
         stream = " ".join(
-            f"BT /{font} {size} Tf 1 0 0 1 {x} {y} Tm ({esc(text)}) Tj ET" for font, size, x, y, text in runs
+            f"BT /{font} {size} Tf 1 0 0 1 {x} {y} Tm ({pdf_string(text, 'cp1252')}) Tj ET"
+            for font, size, x, y, text in runs
         )
         objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
         objects.append(
@@ -46,16 +44,7 @@ def layout_pdf(pages: list[list[Run]]) -> bytes:
         )
         kids.append(f"{len(objects)} 0 R")
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{n} 0 obj\n{body}\nendobj\n".encode("latin-1")
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{off:010d} 00000 n \n".encode() for off in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return out
+    return pdf_file(objects)
 
 
 def _page(number: int, body: list[Run]) -> list[Run]:
