@@ -69,7 +69,6 @@ def pdf_pieces(reader) -> list[Piece]:
     """Headings, list items and paragraphs of the document in `reader` (a pypdf
     PdfReader); [] when its pages report no positioned text."""
     lines = _page_furniture_removed([line for n, page in enumerate(reader.pages) for line in _lines(n, page)])
-    lines = [line for line in lines if line.text]
     if not lines:
         return []
     body = _most_common([line.size for line in lines], [len(line.text) for line in lines])
@@ -88,11 +87,12 @@ def pdf_pieces(reader) -> list[Piece]:
         blocks = [
             part for block in blocks for part in ([block] if _is_heading(block, body) else [[ln] for ln in block])
         ]
-    sizes = sorted({b[0].size for b in blocks if _is_heading(b, body) and b[0].size > body * LARGER})[::-1]
+    headings = [_is_heading(block, body) for block in blocks]
+    sizes = sorted({b[0].size for b, heading in zip(blocks, headings) if heading and b[0].size > body * LARGER})[::-1]
     pieces = []
-    for block in blocks:
+    for block, heading in zip(blocks, headings):
         text = _joined(line.text for line in block)
-        if _is_heading(block, body):
+        if heading:
             size = block[0].size
             level = sizes.index(size) + 1 if size > body * LARGER else len(sizes) + 1
             pieces.append(Piece("heading", text, level=min(level, 6)))

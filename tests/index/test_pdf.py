@@ -20,7 +20,6 @@ Run = tuple[str, float, float, float, str]
 
 def layout_pdf(pages: list[list[Run]]) -> bytes:
     """A valid PDF with each run of text placed where it says, written by hand."""
-
     fonts = "/Font << /F1 3 0 R /F2 4 0 R /F3 5 0 R >>"
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
