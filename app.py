@@ -28,12 +28,13 @@ import policyqa  # noqa: F401  (offline environment before gradio is imported)
 from assistant import Answer, Assistant, Delta, Evidence, Filters
 from assistant.conversations import ConversationStore
 from assistant.feedback import FeedbackLog, feedback_record
-from policyqa.errors import BuildLockedError, InvalidQuestionError, PolicyQAError, StoreUnavailableError
+from index import collection
+from index.uploads import UPLOADS_SUBDIR, read_limited
+from policyqa.errors import InvalidQuestionError, PolicyQAError, StoreUnavailableError
 from policyqa.settings import Settings
 from webui import history, render
 from webui.auth import parse_auth
 from webui.theme import CSS, HEAD, theme
-from webui.uploads import UPLOADS_SUBDIR, check_content, save_uploads
 
 log = logging.getLogger(__name__)
 
@@ -385,53 +386,31 @@ class ChatApp:
 
     def remove_document(self, doc_id, backend, progress=gr.Progress()):
         """Take a document out of the collection, rebuild, and check nothing of it is left."""
-        from index.manage import leftovers, remove_document
-
         if not doc_id:
             gr.Warning("Choose a document first.")
             return (gr.skip(),) * 8
-        snapshot = self.assistant.snapshot
-        chunk_ids = {c.id for c in snapshot.chunks if c.doc_id == doc_id}
         try:
-            aside = remove_document(self.settings, snapshot, doc_id)
+            change = collection.remove(self.settings, doc_id, self.assistant.snapshot, _progress(progress))
         except PolicyQAError as exc:
             gr.Warning(str(exc))
             return (gr.skip(),) * 8
-        lines = [f"removed {doc_id}: its file is kept at {aside}"]
-        lines += self._build(progress, saved=[])
-        left = leftovers(self.settings, self.assistant.snapshot, doc_id, chunk_ids)
-        lines.append(
-            f"checked: none of its {len(chunk_ids)} chunks is left in the index (snapshot, BM25, vectors)"
-            if left.none
-            else f"WARNING: the index still holds some of {doc_id}: {left}"
-        )
-        return ("\n".join(lines), *self.corpus_views(), self.status(backend)[0], "")
+        return ("\n".join(change.lines()), *self.corpus_views(), self.status(backend)[0], "")
 
     def replace_document(self, doc_id, file, backend, progress=gr.Progress()):
         """Put an uploaded file in place of a document's (same type), then rebuild."""
-        from index.manage import replace_document, source_path
-
         path = Path(file if isinstance(file, str) else getattr(file, "name", "")) if file else None
         if not doc_id or path is None:
             gr.Warning("Choose a document and the file to replace it with.")
             return (gr.skip(),) * 9
         try:
-            target = source_path(self.settings, self.assistant.snapshot, doc_id)
-            data = path.read_bytes()
-            problem = check_content(target.name, data, int(self.settings.max_upload_mb * 1_000_000))
-            if path.suffix.lower() != target.suffix.lower():
-                problem = (
-                    f"a {target.suffix} document is replaced by a {target.suffix} file, not {path.suffix or 'none'}"
-                )
-            if problem:
-                raise PolicyQAError(problem)
-            replace_document(self.settings, self.assistant.snapshot, doc_id, data)
+            data = read_limited(path, collection.max_upload_bytes(self.settings))
+            change = collection.replace(
+                self.settings, doc_id, path.name, data, self.assistant.snapshot, _progress(progress)
+            )
         except (PolicyQAError, OSError) as exc:
             gr.Warning(f"Not replaced: {exc}")
             return (gr.skip(),) * 9
-        lines = [f"replaced {doc_id} ({target.name}); the old file is kept under {self.settings.data_dir}/removed"]
-        lines += self._build(progress, saved=[])
-        return ("\n".join(lines), *self.corpus_views(), self.status(backend)[0], "", None)
+        return ("\n".join(change.lines()), *self.corpus_views(), self.status(backend)[0], "", None)
 
     def add_documents(self, files, backend, progress=gr.Progress()):
         """Check and store uploads under <corpus>/uploads, then re-index incrementally."""
@@ -439,71 +418,25 @@ class ChatApp:
         if not paths:
             gr.Warning("Choose one or more files first (.md, .txt, .html, .pdf, .docx).")
             return (gr.skip(),) * 8
-        max_bytes = int(self.settings.max_upload_mb * 1_000_000)
-        result = save_uploads([(p.name, p) for p in paths], self.settings.corpus_dir, max_bytes)
-        lines = [f"rejected: {r}" for r in result.rejected]
-        fresh = []
-        indexed = self._indexed_texts() if result.saved else {}
-        for saved in result.saved:
-            copy_of = self._indexed_copy(saved.path, indexed)
-            if copy_of is not None:  # a second copy would only displace or shadow the first
-                saved.path.unlink(missing_ok=True)
-                lines.append(f"not added: {saved.original} is already indexed, with the same text, as {copy_of}")
-            else:
-                fresh.append(saved)
-                lines.append(f"stored: {saved.original} -> {saved.path.relative_to(self.settings.corpus_dir)}")
-        if fresh:
-            lines += self._build(progress, saved=[s.path for s in fresh])
-        return ("\n".join(lines), *self.corpus_views(), self.status(backend)[0], None)
-
-    def _indexed_texts(self) -> dict[str, str]:
-        """Each indexed document's cleaned text (white space squeezed) -> its id."""
-        texts: dict[str, str] = {}
-        for doc in self.assistant.snapshot.documents.values():
-            texts.setdefault(" ".join(doc.text.split()), doc.id)
-        return texts
-
-    def _indexed_copy(self, path: Path, indexed: dict[str, str]) -> str | None:
-        """The id of an indexed document whose cleaned text this file's is, if any."""
-        from index.loading import load_file
-
-        doc, _ = load_file(path, self.settings.corpus_dir, int(self.settings.max_document_mb * 1_000_000))
-        return indexed.get(" ".join(doc.text.split())) if doc is not None else None
+        change = collection.add(
+            self.settings, [(p.name, p) for p in paths], self.assistant.snapshot, _progress(progress)
+        )
+        return ("\n".join(change.lines()), *self.corpus_views(), self.status(backend)[0], None)
 
     def reindex(self, backend, progress=gr.Progress()):
-        lines = self._build(progress, saved=[])
-        return ("\n".join(lines), *self.corpus_views(), self.status(backend)[0], gr.skip())
+        change = collection.rebuild(self.settings, _progress(progress))
+        return ("\n".join(change.lines()), *self.corpus_views(), self.status(backend)[0], gr.skip())
 
-    def _build(self, progress, saved: list[Path]) -> list[str]:
-        from index import build_index
 
-        progress(0, desc="Reading the corpus…")
+def _progress(progress: gr.Progress):
+    """A build's progress callback that moves the page's progress bar."""
+    progress(0, desc="Reading the corpus…")
 
-        def on_progress(stage: str, done: int, total: int) -> None:
-            if total > 0:
-                progress((done, total), desc=stage, unit="chunks")
+    def on_progress(stage: str, done: int, total: int) -> None:
+        if total > 0:
+            progress((done, total), desc=stage, unit="chunks")
 
-        try:
-            report = build_index(self.settings, progress=on_progress)
-        except BuildLockedError as exc:
-            return [f"not indexed yet: {exc}. The files are stored and will be indexed by the next build."]
-        except PolicyQAError as exc:
-            return [f"index build failed: {exc}"]
-        lines = ["index: " + report.summary()]
-        # A stored upload the build could not use (e.g. a PDF without text) is removed
-        # again, so it does not raise the same problem on every later build.
-        skipped = {i.path for i in report.issues if i.skipped}
-        for path in saved:
-            rel = str(path.relative_to(self.settings.corpus_dir))
-            if rel in skipped:
-                path.unlink(missing_ok=True)
-                copy = next((i.problem for i in report.issues if i.path == rel and "same text as" in i.problem), None)
-                lines.append(
-                    f"not added: {rel} is already indexed ({copy})"
-                    if copy
-                    else f"removed {rel} again: it could not be indexed (see above)"
-                )
-        return lines
+    return on_progress
 
 
 def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:

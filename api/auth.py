@@ -1,6 +1,7 @@
 """Bearer-key auth for the HTTP APIs: `POLICYQA_API_KEY`, one key or several, comma separated.
 
-Once any key is set, every API request needs one (`Authorization: Bearer <key>`). A server
+Once any key is set, every API request needs one (`Authorization: Bearer <key>`), and a
+request that changes the collection needs one of the admin keys (`POLICYQA_ADMIN_KEY`). A server
 that listens beyond loopback with no key refuses to start: an open question-answering
 endpoint on a network leaks the documents to anyone who can reach it. Keys are compared
 in constant time and never logged, echoed or put into an error message.
@@ -41,9 +42,14 @@ def is_loopback(host: str) -> bool:
         return False  # a host name or a wildcard ("0.0.0.0" parses; "" does not)
 
 
+def all_keys(settings: Settings) -> tuple[str, ...]:
+    """Every key the API accepts: the API keys and the admin keys."""
+    return parse_keys(settings.api_key) + parse_keys(settings.admin_key)
+
+
 def check_exposure(settings: Settings) -> None:
     """Refuse to serve the API beyond loopback without a key (see the module docstring)."""
-    if not is_loopback(settings.host) and not parse_keys(settings.api_key):
+    if not is_loopback(settings.host) and not all_keys(settings):
         raise PolicyQAError(
             f"the API would listen on {settings.host} with no key: set POLICYQA_API_KEY (one key or several, "
             "comma separated) or bind to 127.0.0.1 (POLICYQA_HOST)"
@@ -113,3 +119,30 @@ class KeyCheck:
             return await app(scope, receive, send)
 
         return guarded
+
+
+class AdminCheck:
+    """A FastAPI dependency for requests that change the collection: with no key set at all
+    (an open loopback server) anyone may, as in the app; once any key is set, only an
+    admin key may (see the module docstring)."""
+
+    def __init__(self, settings: Settings):
+        self._any = bool(all_keys(settings))
+        self._admins = KeyCheck(parse_keys(settings.admin_key))
+        self._configured = bool(parse_keys(settings.admin_key))
+
+    def __call__(self, request: Request) -> None:
+        if not self._any:
+            return
+        if not self._configured:
+            raise APIError(
+                403,
+                "this server does not let API keys change the collection: set POLICYQA_ADMIN_KEY and use one of those keys",
+                code="read_only",
+            )
+        try:
+            self._admins.check(request.headers.get("authorization", ""))
+        except APIError as exc:
+            raise APIError(
+                403, "changing the collection needs an admin key (POLICYQA_ADMIN_KEY)", code="not_admin"
+            ) from exc

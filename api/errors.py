@@ -18,9 +18,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from policyqa.errors import (
     ConversationNotFoundError,
     ConversationStoreError,
+    DocumentNotFoundError,
     IndexCorruptError,
     IndexMissingError,
     InvalidQuestionError,
+    InvalidUploadError,
     PolicyQAError,
     QuestionTooLongError,
     StoreUnavailableError,
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 TYPES = {
     400: "invalid_request_error",
     401: "invalid_request_error",
+    403: "invalid_request_error",
     404: "invalid_request_error",
     405: "invalid_request_error",
     413: "invalid_request_error",
@@ -90,6 +93,10 @@ def from_policyqa(exc: PolicyQAError) -> APIError:
         return APIError(413, str(exc), code="question_too_long")
     if isinstance(exc, ConversationNotFoundError):
         return APIError(404, exc.args[0] if exc.args else "no such conversation", code="conversation_not_found")
+    if isinstance(exc, DocumentNotFoundError):
+        return APIError(404, exc.args[0] if exc.args else "no such document", code="document_not_found")
+    if isinstance(exc, InvalidUploadError):
+        return APIError(400, str(exc), code="invalid_document")
     if isinstance(exc, InvalidQuestionError):
         return APIError(400, str(exc), code="invalid_question")
     if isinstance(exc, ConversationStoreError):

@@ -1,9 +1,9 @@
-"""The REST API beside the chat API: passages, whole answers, what is indexed, health.
+"""The REST API beside the chat API: passages, whole answers, health.
 
 `POST /v1/retrieve` returns the passages a question finds, `POST /v1/ask` the full
-`Answer` (the same object the Python API returns), `GET /v1/documents` the indexed
-documents with their chunk counts, `GET /healthz` whether the server can answer (open
-to monitors; it says nothing about the documents).
+`Answer` (the same object the Python API returns), `GET /healthz` whether the server can
+answer (open to monitors; it says nothing about the documents). The documents
+themselves are under `/v1/documents` (api/documents.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.availability import generated, require_generator
-from api.wire import answer_json, documents_json
+from api.wire import answer_json
 from assistant import Answer, Assistant, Filters, Passage, Turn
 from policyqa.settings import Backend, Settings
 
@@ -34,22 +34,6 @@ class RetrieveResponse(BaseModel):
     standalone_query: str = Field(description="What was searched for: the question made standalone.")
     context: str = Field("", description="What the conversation added that the standalone query could not hold.")
     passages: list[Passage]
-
-
-class DocumentInfo(BaseModel):
-    id: str
-    title: str
-    publisher: str
-    date: str | None
-    url: str | None
-    language: str | None
-    source: str = Field(description="Path of the file inside the corpus folder.")
-    chunks: int
-
-
-class DocumentList(BaseModel):
-    count: int
-    documents: list[DocumentInfo]
 
 
 class Health(BaseModel):
@@ -76,12 +60,6 @@ def router(assistant: Assistant, settings: Settings) -> APIRouter:
         asked = (request.question, request.history, request.filters, request.top_k)
         require_generator(assistant, backend, lambda: assistant.ask(*asked, "extractive"), answer_json)
         return generated(assistant.ask(*asked, backend), answer_json)
-
-    @routes.get("/v1/documents", response_model=DocumentList)
-    def documents() -> DocumentList:
-        """Every indexed document, with its metadata and number of chunks."""
-        items = [DocumentInfo.model_validate(d) for d in documents_json(assistant.snapshot)]
-        return DocumentList(count=len(items), documents=items)
 
     return routes
 

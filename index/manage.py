@@ -17,14 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.snapshot import Snapshot
-from policyqa.errors import PolicyQAError
+from policyqa.errors import DocumentNotFoundError
 from policyqa.settings import Settings
 
 REMOVED_SUBDIR = "removed"
-
-
-class DocumentNotFoundError(PolicyQAError, KeyError):
-    """No such document in the index, or its file is no longer in the corpus folder."""
 
 
 def source_path(settings: Settings, snapshot: Snapshot, doc_id: str) -> Path:
@@ -58,13 +54,13 @@ def remove_document(settings: Settings, snapshot: Snapshot, doc_id: str) -> Path
 def replace_document(settings: Settings, snapshot: Snapshot, doc_id: str, data: bytes) -> Path:
     """Put new bytes in place of a document's file (the old one set aside); the next
     build re-reads it. The new file is written beside it and renamed over it, so the
-    folder never holds half a file."""
+    folder never holds half a file. Returns where the old file was set aside."""
     path = source_path(settings, snapshot, doc_id)
     fresh = path.with_name(f".{path.name}.replacing")
     fresh.write_bytes(data)
-    set_aside(settings, path, keep=True)
+    kept = set_aside(settings, path, keep=True)
     os.replace(fresh, path)
-    return path
+    return kept
 
 
 @dataclass(frozen=True)

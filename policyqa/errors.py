@@ -33,6 +33,16 @@ class ConversationNotFoundError(PolicyQAError, KeyError):
     """No such conversation of this owner's (an HTTP API answers 404)."""
 
 
+class DocumentNotFoundError(PolicyQAError, KeyError):
+    """No such document in the index, or its file is no longer in the corpus folder (an
+    HTTP API answers 404)."""
+
+
+class InvalidUploadError(PolicyQAError, ValueError):
+    """A file that cannot take the place it was sent for: wrong type, bad content, too
+    large (an HTTP API answers 400)."""
+
+
 class InvalidQuestionError(PolicyQAError, ValueError):
     pass
 

@@ -182,7 +182,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Interface the app binds to (loopback by default).")
     port: int = Field(7860, ge=0, le=65535, description="Port of the app.")
     auth: SecretStr | None = Field(None, description="user:password pairs, comma separated.")
-    max_upload_mb: float = Field(5.0, gt=0, description="Largest file the app accepts for upload.")
+    max_upload_mb: float = Field(5.0, gt=0, description="Largest file the app and the REST API accept for upload.")
     queue_size: int = Field(32, ge=1, description="Questions the app queues before it says it is busy.")
     concurrency: int = Field(2, ge=1, description="Questions the app answers at once.")
 
@@ -191,6 +191,12 @@ class Settings(BaseSettings):
         None,
         description="Bearer key(s) the HTTP APIs and the MCP server over HTTP require, comma separated; required "
         "when the server listens beyond loopback. Never printed.",
+    )
+    admin_key: SecretStr | None = Field(
+        None,
+        description="Bearer key(s), comma separated, that may also change the collection over the REST API (add, "
+        "replace, remove documents). Once any key is set, only these may; none set then means nobody may. With no "
+        "key at all (a loopback server), anyone who can reach it may, as in the app. Never printed.",
     )
     max_request_kb: int = Field(256, ge=1, description="Largest API request body, in kilobytes (larger: 413).")
 

@@ -1,4 +1,4 @@
-"""`policyqa index build|status`."""
+"""`policyqa index build|status|add|remove`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,14 @@ def register(sub) -> None:
     status = index.add_parser("status", help="what is indexed")
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=run_status)
+    add = index.add_parser("add", help="store files in the corpus folder (under uploads/) and index them")
+    add.add_argument("files", nargs="+", type=Path)
+    add.add_argument("--corpus", type=Path, help="corpus folder (default: POLICYQA_CORPUS_DIR)")
+    add.set_defaults(handler=run_add)
+    remove = index.add_parser("remove", help="take a document out of the collection (its file is kept aside)")
+    remove.add_argument("doc_id", help="the document's id, as `policyqa index status` lists it")
+    remove.add_argument("--corpus", type=Path, help="corpus folder (default: POLICYQA_CORPUS_DIR)")
+    remove.set_defaults(handler=run_remove)
 
 
 def run_build(args, settings: Settings) -> int:
@@ -29,6 +37,28 @@ def run_build(args, settings: Settings) -> int:
     report = build_index(settings, rebuild=args.rebuild, progress=progress_bar())
     print(report.summary())
     return 0
+
+
+def run_add(args, settings: Settings) -> int:
+    """Exit 0 when every file was added or is already indexed, 1 otherwise."""
+    from index import collection
+
+    if args.corpus:
+        settings = settings.override(corpus_dir=args.corpus)
+    change = collection.add(settings, [(path.name, path) for path in args.files], progress=progress_bar())
+    print("\n".join(change.lines()))
+    return 1 if change.rejected or change.dropped or change.build_error else 0
+
+
+def run_remove(args, settings: Settings) -> int:
+    """Exit 0 once the document is gone from the index, 1 otherwise."""
+    from index import collection
+
+    if args.corpus:
+        settings = settings.override(corpus_dir=args.corpus)
+    change = collection.remove(settings, args.doc_id, progress=progress_bar())
+    print("\n".join(change.lines()))
+    return 0 if change.left is not None and change.left.none else 1
 
 
 def run_status(args, settings: Settings) -> int:

@@ -29,7 +29,7 @@ def register(sub) -> None:
 def run_mcp(args, settings: Settings) -> int:
     import uvicorn
 
-    from api.auth import KeyCheck, check_exposure, parse_keys
+    from api.auth import KeyCheck, all_keys, check_exposure
     from api.mcp_server import create_mcp
     from app import ensure_index
     from assistant import Assistant
@@ -48,7 +48,7 @@ def run_mcp(args, settings: Settings) -> int:
         server.run("stdio")
         return 0
     port = args.port or 8765
-    app = KeyCheck(parse_keys(settings.api_key)).guard(server.streamable_http_app(host=settings.host))
+    app = KeyCheck(all_keys(settings)).guard(server.streamable_http_app(host=settings.host))
     print(f"PolicyQA MCP server on http://{settings.host}:{port}/mcp (Ctrl-C stops)", file=sys.stderr, flush=True)
     uvicorn.run(app, host=settings.host, port=port, log_level="warning")
     return 0

@@ -253,3 +253,28 @@ def test_an_english_only_collection_has_no_second_model(small_corpus, settings_f
     build_index(settings)
     snap = open_snapshot(settings)
     assert snap.embed_model == "all-MiniLM-L6-v2" and snap.companion is None
+
+
+def test_cli_adds_and_removes_a_document(corpus_dir, settings_for, tmp_path, capsys):
+    from policyqa.cli import main
+
+    settings = settings_for(corpus_dir)
+    args = ["--data-dir", str(settings.data_dir), "index"]
+    corpus = ["--corpus", str(corpus_dir)]
+    assert main([*args, "build", *corpus]) == 0
+    note = tmp_path / "Harbour note.txt"
+    note.write_text("Harbour note\nEvery mooring needs an amber permit from the port office.\n", encoding="utf-8")
+    fake = tmp_path / "fake.pdf"
+    fake.write_text("not a pdf", encoding="utf-8")
+    capsys.readouterr()
+    assert main([*args, "add", *corpus, str(note), str(fake)]) == 1  # one file refused
+    out = capsys.readouterr().out
+    assert "rejected: fake.pdf: the file is named .pdf but is not a PDF" in out and "added 1," in out
+    doc_id = next(d.id for d in open_snapshot(settings).documents.values() if d.source == "uploads/Harbour-note.txt")
+    assert main([*args, "add", *corpus, str(note)]) == 0  # already indexed: nothing to do
+    assert f"already indexed, with the same text, as {doc_id}" in capsys.readouterr().out
+    assert main([*args, "remove", *corpus, doc_id]) == 0
+    assert "checked: none of its 1 chunk is left" in capsys.readouterr().out
+    assert doc_id not in open_snapshot(settings).documents
+    assert main([*args, "remove", *corpus, doc_id]) == 2  # a clear error, not a traceback
+    assert f"no document {doc_id!r}" in capsys.readouterr().err

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from index import build_index, open_snapshot
-from index.manage import DocumentNotFoundError, leftovers, remove_document, replace_document
+from index.manage import leftovers, remove_document, replace_document
+from policyqa.errors import DocumentNotFoundError
 from tests.index.conftest import paragraph, write_doc
 
 

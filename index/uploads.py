@@ -130,15 +130,16 @@ def store(name: str, data: bytes, folder: Path) -> Path:
     raise AssertionError("unreachable")
 
 
-def save_uploads(files: Iterable[tuple[str, Path]], corpus_dir: Path, max_bytes: int) -> UploadResult:
-    """Check and store (original name, temporary path) pairs under corpus_dir/uploads."""
+def save_uploads(files: Iterable[tuple[str, Path | bytes]], corpus_dir: Path, max_bytes: int) -> UploadResult:
+    """Check and store (original name, temporary path or the bytes themselves) pairs under
+    corpus_dir/uploads."""
     result = UploadResult()
     folder = corpus_dir / UPLOADS_SUBDIR
-    for original, path in files:
+    for original, source in files:
         shown = Path(re.split(r"[/\\]", original or "")[-1] or "upload").name
         name = safe_name(original)
         try:
-            data = read_limited(Path(path), max_bytes)
+            data = source if isinstance(source, bytes) else read_limited(Path(source), max_bytes)
         except OSError as exc:
             result.rejected.append(Rejected(shown, f"could not be read ({exc.strerror or exc})"))
             continue

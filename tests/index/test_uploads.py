@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from webui.uploads import UPLOADS_SUBDIR, check_content, safe_name, save_uploads, store
+from index.uploads import UPLOADS_SUBDIR, check_content, safe_name, save_uploads, store
 
 MB = 1_000_000
 
