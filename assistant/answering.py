@@ -281,7 +281,8 @@ def _support_judge(ready: Prepared, raw: str, settings: Settings, generator):
 
 def _from_draft(raw: str, ready: Prepared, settings: Settings, generator) -> tuple[Answer | None, str | None]:
     """Verify the draft. Returns (answer, None), or (None, why) to fall back."""
-    draft = parse_draft(raw)
+    language = ready.analysis.language
+    draft = parse_draft(raw, language)
     name = getattr(generator, "name", "the generator")
     backend = generator.backend
     if draft is None:
@@ -295,7 +296,7 @@ def _from_draft(raw: str, ready: Prepared, settings: Settings, generator) -> tup
         # Nothing the draft says is near the passages: a broken generator, not an attempt
         # at an answer (which, unsupported, would be a refusal).
         return None, f"{name} returned text unrelated to the passages"
-    kept = [_without_verdict(c) for c in kept]  # a claim's own "Yes," must not sway the judgement
+    kept = [_without_verdict(c, language) for c in kept]  # a claim's own "Yes," must not sway the judgement
     kept = with_best_quote(kept, ready)
     judged = policy.Judged(
         answered=_on_statements(prompts.ANSWERED_TASK, ready, kept, generator) if settings.min_answered > 0 else None,
@@ -363,7 +364,7 @@ def compose(
     if limit is not None:
         unit = next(u for u in index.units if u.text == limit.limit.sentence)
         deciding = VerifiedClaim(text=unit.text, markers=[unit.passage], quotes={unit.passage: unit})
-    kept = [_without_verdict(c) for c in kept]
+    kept = [_without_verdict(c, analysis.language) for c in kept]
     outcome = policy.after(analysis, kept, draft_verdict, limit, deciding, judged, min_answered)
     if outcome.refused:
         return Answer(
@@ -393,9 +394,9 @@ def compose(
     )
 
 
-def _without_verdict(claim: VerifiedClaim) -> VerifiedClaim:
+def _without_verdict(claim: VerifiedClaim, language: str | None) -> VerifiedClaim:
     """A claim that repeats "Yes,"/"No," in front: the verdict is rendered once, first."""
-    verdict, rest = leading_verdict(claim.text)
+    verdict, rest = leading_verdict(claim.text, language)
     stripped = rest.strip()
     if verdict is None or not stripped:
         return claim

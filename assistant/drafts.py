@@ -106,8 +106,9 @@ def sentences_said(raw: str) -> list[str]:
     ]
 
 
-def parse_draft(raw: str) -> Draft | None:
-    """The model's prose as a verdict and claims, each with the markers after it.
+def parse_draft(raw: str, language: str | None = None) -> Draft | None:
+    """The model's prose as a verdict and claims, each with the markers after it; the
+    verdict in the words of the answer's `language` (or English's; any when not known).
 
     Markers apply to the sentence(s) before them; text after the last marker group is
     a claim without citations (verification finds its passage or drops it).
@@ -115,7 +116,7 @@ def parse_draft(raw: str) -> Draft | None:
     text = re.sub(r"\s+", " ", raw or "").strip()
     if not text:
         return None
-    verdict, text = leading_verdict(text)
+    verdict, text = leading_verdict(text, language)
     if _NOT_FOUND.match(text) and verdict is None:
         return Draft([], None, not_found=True)
     text = TASK_ECHO.sub("", text)

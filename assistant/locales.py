@@ -1,17 +1,20 @@
 """What depends on the asker's language: how a yes/no question is asked, and the words an
-answer is written with (its verdict, its refusal, its punctuation).
+answer is written with (its verdict, its refusal, its punctuation, its negations).
 
 An answer is written in the language of its question (assistant/analysis.py detects it
 among the collection's languages and English). Reading a question as yes/no is grammar,
 not the vocabulary of any subject, so each reader holds for any collection in its language:
 
 - English: assistant/analysis.py (an auxiliary verb first, "whether").
-- German: a question sentence that does not open with a question word (wer, was, wann,
-  wie, welche, ...; also after a preposition: "Bis wann", "Mit welchem") asks yes or no:
-  its finite verb comes first ("Darf ich ...?", "Bekommt Mozilla ...?"), also after a
-  leading subordinate clause ("Wenn ich ..., wird es ...?"), or it is a statement asked
-  ("Das ist erlaubt?"); "ob" asks it inside a sentence ("Ich möchte wissen, ob ...").
-  Alternatives ("... oder ...?") do not.
+- German, French, Spanish, Italian, Portuguese, Dutch (`QuestionForms`): these languages
+  open an open question with a question word (wer, was, wann, wie, welche; qui, quand,
+  combien, quel; qué, cuándo, cuánto; ...), also after a preposition ("Bis wann", "À
+  quelle date"), so a question sentence without one asks yes or no: its verb comes first
+  ("Darf ich ...?", "Puis-je ...?"), also after a leading subordinate clause ("Wenn ich ...,
+  wird es ...?", "Si je résilie, serai-je ...?"), or it is a statement asked ("Das ist
+  erlaubt?", "¿Puedo cancelar?"); "whether" (ob, si, se, of) asks it inside a sentence.
+  Alternatives ("... oder jährlich?") do not. Words that ask wherever they stand
+  ("combien", Spanish question words, which carry an accent) make any sentence open.
 - Chinese: a question ending in the particle 吗 (么, 嘛), or holding the A-not-A form (a
   character, 不 or 没, the same character: 能不能, 是不是, 有没有) or 是否/能否/可否, and no
   question word (什么, 哪, 谁, 多少, 几, 怎么, 如何, 为什么, ...). Alternatives (还是) do not.
@@ -30,19 +33,142 @@ from dataclasses import dataclass
 from index.language import UNSPACED_PUNCTUATION, UNSPACED_SCRIPTS, language_name
 from index.lexical import DEFAULT_LANGUAGE
 
-_GERMAN_QUESTION_WORD = re.compile(
-    r"^(?:\S+\s+)?(?:wer|wen|wem|wessen|was|wann|wo|wohin|woher|wie|warum|weshalb|wieso|weswegen|welche[rsmn]?|"
-    r"wo(?:r?(?:an|auf|aus|bei|durch|für|gegen|in|mit|nach|über|um|unter|von|vor|zu)))\b",
-    re.I,
+
+@dataclass(frozen=True)
+class QuestionForms:
+    """How a language that marks open questions with question words asks yes or no.
+
+    A question sentence asks yes or no unless a question word opens its main clause (after
+    discourse words, a leading subordinate clause, and a preposition: "Bis wann", "À quelle
+    date") or, for words that ask wherever they stand ("combien", "cuánto"), appears in it;
+    a request ("Können Sie mir sagen, ...") asks yes or no only with "whether"; an
+    embedded "whether" makes even a statement ask it; two alternatives ("... oder
+    jährlich?") do not. Where the language opens a question with a mark ("¿"), what follows
+    the last one is the clause read."""
+
+    question_word: re.Pattern  # matched at the start of the main clause
+    discourse: re.Pattern
+    subordinate: re.Pattern
+    whether: re.Pattern
+    alternatives: re.Pattern
+    request: re.Pattern
+    anywhere: re.Pattern | None = None
+    opening_mark: str = ""
+
+    def yes_no(self, sentence: str) -> bool:
+        clause = sentence.strip()
+        if self.opening_mark and self.opening_mark in clause:
+            clause = clause.rsplit(self.opening_mark, 1)[1]
+        clause = self.discourse.sub("", clause)
+        clause = self.subordinate.sub("", clause)
+        if self.anywhere is not None and self.anywhere.search(clause):
+            return False
+        if self.request.match(clause):
+            return bool(self.whether.search(clause))
+        if self.question_word.match(clause) or self.alternatives.search(clause):
+            return False
+        return bool(self.whether.search(clause)) or clause.rstrip().endswith("?")
+
+
+def _forms(
+    question_words: str,
+    prepositions: str,
+    discourse: str,
+    subordinate: str,
+    whether: str,
+    alternatives: str,
+    request: str,
+    anywhere: str | None = None,
+    opening_mark: str = "",
+    alternative_words: int = 4,
+) -> QuestionForms:
+    """QuestionForms from word lists (regex alternatives, matched case-insensitively; a
+    word may end in an apostrophe: "qu'", "d'"). Two alternatives are an "or" followed by
+    at most `alternative_words` words before the question mark ("... oder jährlich?"),
+    not "or not"."""
+    word_end = r"(?:(?<=['’])|(?!\w))"
+    return QuestionForms(
+        question_word=re.compile(rf"^(?:(?:{prepositions})(?:(?<=['’])|\s+))?(?:{question_words}){word_end}", re.I),
+        discourse=re.compile(rf"^(?:(?:{discourse}){word_end}[,:!]?\s*)+", re.I),
+        subordinate=re.compile(rf"^(?:{subordinate}){word_end}[^?¿]*?,\s*", re.I),
+        whether=re.compile(rf"(?<!\w)(?:{whether}){word_end}", re.I),
+        alternatives=re.compile(
+            rf"(?<!\w)(?:{alternatives})\s+(?!(?:nicht|pas|non|no|não|niet)(?!\w))"
+            rf"(?:\S+\s*){{1,{alternative_words}}}\?+$",
+            re.I,
+        ),
+        request=re.compile(rf"^(?:{request})(?:(?<=[\s'’])|(?!\w))", re.I),
+        anywhere=re.compile(rf"(?<!\w)(?:{anywhere}){word_end}", re.I) if anywhere else None,
+        opening_mark=opening_mark,
+    )
+
+
+# Each language's grammar of questions (see QuestionForms); nothing here names a subject.
+GERMAN_FORMS = _forms(
+    question_words=r"wer|wen|wem|wessen|was|wann|wo|wohin|woher|wie|warum|weshalb|wieso|weswegen|welche[rsmn]?|"
+    r"wo(?:r?(?:an|auf|aus|bei|durch|für|gegen|in|mit|nach|über|um|unter|von|vor|zu))",
+    prepositions=r"\S+",  # any word: "Bis wann", "Mit welchem", "Ab wie vielen"
+    discourse=r"und|also|aber|dann|ok|okay|hallo|bitte|kurze frage|frage",
+    subordinate=r"wenn|falls|sobald|nachdem|bevor|weil|da|obwohl|während|solange|sofern|angenommen",
+    whether=r"ob",
+    alternatives=r"oder",
+    request=r"(?:kannst|könnt|können|könntest|könnten|würden?st?)\s+(?:du|ihr|sie)\s+(?:mir\s+|uns\s+)?(?:bitte\s+)?",
 )
-_GERMAN_DISCOURSE = re.compile(r"^(?:(?:und|also|aber|dann|ok|okay|hallo|bitte|kurze frage|frage)\b[,:]?\s*)+", re.I)
-_GERMAN_SUBORDINATE = re.compile(
-    r"^(?:wenn|falls|sobald|nachdem|bevor|weil|da|obwohl|während|solange|sofern|angenommen)\b[^?]*?,\s*", re.I
+FRENCH_FORMS = _forms(
+    question_words=r"qui|que|qu['’]|quoi|quand|où|comment|combien|pourquoi|quel(?:le)?s?|lequel|laquelle|"
+    r"lesquel(?:le)?s",
+    prepositions=r"à|a|de|d['’]|pour|par|jusqu['’]à|depuis|avec|dans|en|sur|chez|vers|sous|après|avant",
+    discourse=r"et|alors|mais|donc|ok|d['’]accord|bonjour|s['’]il vous plaît|svp|petite question|question",
+    subordinate=r"si|s['’]|quand|lorsque|lorsqu['’]|puisque|comme|après|avant|au cas où",
+    whether=r"si|s['’](?=ils?\b)",
+    alternatives=r"ou",
+    request=r"(?:pouvez|pourriez|peux|pourrais)[- ](?:vous|tu)\s+(?:me\s+|m['’]\s*|nous\s+)?"
+    r"(?:dire|indiquer|expliquer|préciser|confirmer)",
+    anywhere=r"combien|quel(?:le)?s?|lequel|laquelle|lesquel(?:le)?s|qu['’]est-ce|"
+    r"(?:quand|où|comment|pourquoi|qui|quoi)(?=\s*\?*$)",
 )
-_GERMAN_WHETHER = re.compile(r"\bob\b", re.I)
-_GERMAN_ALTERNATIVES = re.compile(r"\boder\s+(?!nicht\b)(?:\S+\s*){1,4}\?*$", re.I)
-_GERMAN_REQUEST = re.compile(
-    r"^(?:kannst|könnt|können|könntest|könnten|würden?st?)\s+(?:du|ihr|sie)\s+(?:mir\s+|uns\s+)?(?:bitte\s+)?", re.I
+SPANISH_FORMS = _forms(
+    question_words=r"qu[ée]|qui[ée]n(?:es)?|cu[áa]l(?:es)?|cu[áa]ndo|cu[áa]nt[oa]s?|d[óo]nde|ad[óo]nde|c[óo]mo|"
+    r"por qu[ée]|para qu[ée]",
+    prepositions=r"a|de|desde|hasta|para|por|con|en|sobre",
+    discourse=r"y|entonces|pero|vale|ok|hola|oye|una pregunta|pregunta",
+    subordinate=r"si|cuando|aunque|porque|como|después de|antes de|en caso de",
+    whether=r"si",
+    alternatives=r"o|u",
+    request=r"(?:puede|podría|puedes|podrías)\s+(?:usted\s+)?(?:decirme|explicarme|indicarme|confirmarme)",
+    # written with an accent, these words ask wherever they stand; without one they link clauses
+    anywhere=r"qué|quién(?:es)?|cuál(?:es)?|cuándo|cuánt[oa]s?|dónde|adónde|cómo",
+    opening_mark="¿",
+)
+ITALIAN_FORMS = _forms(
+    question_words=r"chi|che|cosa|quale|quali|qual|quando|dove|come|perché|perche|quant[oaie]",
+    prepositions=r"a|da|di|per|con|in|su|fino a|entro",
+    discourse=r"e|allora|ma|ok|ciao|senti|una domanda|domanda",
+    subordinate=r"se|quando|anche se|dopo|prima|poiché|siccome",
+    whether=r"se",
+    alternatives=r"o|oppure",
+    request=r"(?:può|puoi|potrebbe|potresti)\s+(?:dirmi|spiegarmi|indicarmi|confermarmi)",
+    anywhere=r"quant[oaie]|quale|quali",
+)
+PORTUGUESE_FORMS = _forms(
+    question_words=r"quem|que|o que|qual|quais|quando|onde|aonde|como|por ?que|porquê|quant[oa]s?",
+    prepositions=r"a|de|desde|até|para|por|com|em|sobre",
+    discourse=r"e|então|mas|ok|olá|oi|uma pergunta|pergunta",
+    subordinate=r"se|quando|embora|depois de|antes de|caso",
+    whether=r"se",
+    alternatives=r"ou",
+    request=r"(?:pode|poderia|podes|poderias)\s+(?:me\s+)?(?:dizer|explicar|indicar|confirmar)(?:-me)?",
+    anywhere=r"quant[oa]s?|qual|quais",
+)
+DUTCH_FORMS = _forms(
+    question_words=r"wie|wat|wanneer|waar\w*|hoe\w*|waarom|welk(?:e)?|wiens",
+    prepositions=r"\S+",  # any word: "Tot wanneer", "Met welke"
+    discourse=r"en|dus|maar|dan|ok|oké|hallo|vraagje|vraag",
+    subordinate=r"als|wanneer|indien|zodra|nadat|voordat|omdat|hoewel|tenzij",
+    whether=r"of",
+    alternatives=r"of",
+    request=r"(?:kunt|kun|kan|zou)\s+(?:u|je|jij)\s+(?:mij\s+|me\s+)?(?:vertellen|zeggen|uitleggen|bevestigen)",
+    alternative_words=2,  # "of" also means "whether": "Weet u of ik kan opzeggen?"
 )
 
 _CJK = re.compile(f"[{UNSPACED_SCRIPTS}]")
@@ -70,19 +196,6 @@ _CHINESE_QUESTION_WORD = re.compile(r"什么|哪|谁|多少|几[个天年月周�
 _CHINESE_ALTERNATIVES = re.compile(r"还是")
 
 
-def _german_yes_no(sentence: str) -> bool:
-    clause = _GERMAN_DISCOURSE.sub("", sentence.strip())
-    clause = _GERMAN_SUBORDINATE.sub("", clause)
-    request = _GERMAN_REQUEST.match(clause)
-    if request:  # "Können Sie mir sagen, ob ...?" asks yes or no; "..., wie ...?" does not
-        return bool(_GERMAN_WHETHER.search(clause))
-    if _GERMAN_ALTERNATIVES.search(clause):
-        return False
-    if _GERMAN_WHETHER.search(clause):
-        return True
-    return clause.rstrip().endswith("?") and not _GERMAN_QUESTION_WORD.match(clause)
-
-
 def _chinese_yes_no(sentence: str) -> bool:
     if _CHINESE_ALTERNATIVES.search(sentence) or _CHINESE_QUESTION_WORD.search(sentence):
         return False
@@ -105,7 +218,7 @@ class Locale:
     negation: re.Pattern = re.compile(
         r"\b(?:no|not|never|none|nor|cannot|without|neither|nothing|nobody)\b|n[’']t\b", re.I
     )
-    yes_no: Callable[[str], bool] | None = None  # reads one question sentence (None: English, in analysis)
+    yes_no: Callable[[str], bool] | None = None  # reads one question sentence (English: in analysis)
 
     @property
     def name(self) -> str:
@@ -114,6 +227,15 @@ class Locale:
 
     def verdict_text(self, verdict: str) -> str:
         return (self.yes if verdict == "yes" else self.no) + self.stop
+
+
+def _negation(negator: str, completers: str, alone: str, fronted: str = "") -> re.Pattern:
+    """A negation counted once however many words it takes: a negator with the word that
+    completes it ("ne ... pas", "no ... nunca"), a completer put before it ("aucun ... n'"),
+    or a word that negates alone ("sans")."""
+    negates = rf"\b(?:{negator})(?:(?<=['’])|\b)"
+    first = rf"\b(?:{fronted})\b[^.;:]*?{negates}|" if fronted else ""
+    return re.compile(rf"{first}{negates}(?:[^.;:]*?\b(?:{completers})\b)?|\b(?:{alone})\b", re.I)
 
 
 LOCALES = {
@@ -126,7 +248,7 @@ LOCALES = {
         unanswered="Die Dokumente beantworten „{part}“ nicht.",
         capitals_are_names=False,
         negation=re.compile(r"\b(?:nicht|nie|niemals|kein\w*|nichts|niemand|weder|ohne)\b", re.I),
-        yes_no=_german_yes_no,
+        yes_no=GERMAN_FORMS.yes_no,
     ),
     "zh": Locale(
         "zh",
@@ -139,14 +261,80 @@ LOCALES = {
         negation=re.compile(r"[不没未无]"),
         yes_no=_chinese_yes_no,
     ),
+    "fr": Locale(
+        "fr",
+        yes="Oui",
+        no="Non",
+        refusal="Les documents ne le disent pas.",
+        unanswered="Les documents ne répondent pas à « {part} ».",
+        negation=_negation(
+            r"ne|n['’]",
+            r"pas|jamais|plus|rien|personne|aucun\w*|nul\w*|guère",
+            r"pas|jamais|aucun\w*|sans|non",
+            fronted=r"aucun\w*|personne|rien|nul\w*",
+        ),
+        yes_no=FRENCH_FORMS.yes_no,
+    ),
+    "es": Locale(
+        "es",
+        yes="Sí",
+        no="No",
+        refusal="Los documentos no lo dicen.",
+        unanswered="Los documentos no responden a «{part}».",
+        negation=_negation(
+            r"no", r"nunca|jamás|nada|nadie|ningun\w*|ningún|tampoco", r"nunca|jamás|nada|nadie|ningun\w*|ningún|sin"
+        ),
+        yes_no=SPANISH_FORMS.yes_no,
+    ),
+    "it": Locale(
+        "it",
+        yes="Sì",
+        no="No",
+        refusal="I documenti non lo dicono.",
+        unanswered="I documenti non rispondono a «{part}».",
+        negation=_negation(r"non", r"mai|niente|nulla|nessun\w*|più", r"mai|niente|nulla|nessun\w*|senza|né"),
+        yes_no=ITALIAN_FORMS.yes_no,
+    ),
+    "pt": Locale(
+        "pt",
+        yes="Sim",
+        no="Não",
+        refusal="Os documentos não o dizem.",
+        unanswered="Os documentos não respondem a «{part}».",
+        negation=_negation(r"não", r"nunca|jamais|nada|ninguém|nenhum\w*", r"nunca|jamais|nada|ninguém|nenhum\w*|sem"),
+        yes_no=PORTUGUESE_FORMS.yes_no,
+    ),
+    "nl": Locale(
+        "nl",
+        yes="Ja",
+        no="Nee",
+        refusal="De documenten zeggen dit niet.",
+        unanswered="De documenten beantwoorden “{part}” niet.",
+        negation=re.compile(r"\b(?:niet|geen|nooit|niets|niemand|noch|zonder)\b", re.I),
+        yes_no=DUTCH_FORMS.yes_no,
+    ),
 }
-# Verdict words of every locale, for reading a draft's opening verdict whatever its language.
-VERDICT_WORDS = {w.casefold(): v for loc in LOCALES.values() for w, v in ((loc.yes, "yes"), (loc.no, "no"))}
-LEADING_VERDICT = re.compile(
-    r"^\s*(" + "|".join(sorted((re.escape(w) for w in VERDICT_WORDS), key=len, reverse=True)) + r")(?!\w)"
-    r"\s*[.,:;!。，：；！-]?\s*",
-    re.I,
-)
+
+
+def _verdict_pattern(locales) -> tuple[dict[str, str], re.Pattern]:
+    """The verdict words of some locales, and a pattern reading one at the start of a text
+    ("Yes,", "Nein.", "是。"), not the start of a longer word ("Non-members", "Nobody")."""
+    words = {w.casefold(): v for loc in locales for w, v in ((loc.yes, "yes"), (loc.no, "no"))}
+    pattern = re.compile(
+        r"^\s*(" + "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True)) + r")(?![\w-])"
+        r"\s*[.,:;!。，：；！-]?\s*",
+        re.I,
+    )
+    return words, pattern
+
+
+# Any locale's verdict words, for a text whose language is not known; a known language's
+# own, and English's (a small model answers in English at times).
+VERDICTS_ANY = _verdict_pattern(LOCALES.values())
+VERDICTS_OF = {
+    code: _verdict_pattern([LOCALES[DEFAULT_LANGUAGE], loc]) if code != DEFAULT_LANGUAGE else _verdict_pattern([loc])
+    for code, loc in LOCALES.items()
+}
 
 
 def locale_for(code: str | None) -> Locale:
@@ -156,9 +344,12 @@ def locale_for(code: str | None) -> Locale:
     return LOCALES.get(code) or Locale(code)
 
 
-def leading_verdict(text: str) -> tuple[str | None, str]:
-    """A verdict word opening a text ("Yes,", "Nein.", "是。") as "yes"/"no", and the rest."""
-    match = LEADING_VERDICT.match(text)
+def leading_verdict(text: str, language: str | None = None) -> tuple[str | None, str]:
+    """A verdict word opening a text ("Yes,", "Nein.", "是。") as "yes"/"no", and the rest;
+    in a text of a known `language`, that language's verdict words and English's only (so
+    "SIM cards ..." opening an English answer is not the Portuguese "Sim")."""
+    words, pattern = VERDICTS_OF.get(language, VERDICTS_ANY) if language else VERDICTS_ANY
+    match = pattern.match(text)
     if not match:
         return None, text
-    return VERDICT_WORDS[match.group(1).casefold()], text[match.end() :]
+    return words[match.group(1).casefold()], text[match.end() :]

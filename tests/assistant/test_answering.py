@@ -324,6 +324,55 @@ def test_a_negation_flipped_in_chinese_is_dropped(legal_assistant):
     assert answer.refused and answer.text == "文件中没有相关说明。", answer.checks
 
 
+# No real French collection is at hand: a short terms page, written for these tests.
+FRENCH_TERMS = """---
+title: Conditions d'abonnement
+---
+# Conditions d'abonnement
+
+## Résiliation
+
+Vous pouvez résilier votre abonnement à tout moment ; la résiliation prend effet à la fin du mois en cours.
+Aucun remboursement au prorata n'est accordé pour un mois entamé.
+
+## Âge minimum
+
+Le service est réservé aux personnes âgées d'au moins 16 ans.
+"""
+FRENCH_REFUND = "Puis-je me faire rembourser si je résilie au milieu du mois ?"
+
+
+@pytest.fixture(scope="module")
+def french_assistant(tmp_path_factory):
+    from assistant import Assistant
+    from tests.conftest import _built
+
+    folder = tmp_path_factory.mktemp("french")
+    (folder / "conditions.md").write_text(FRENCH_TERMS, encoding="utf-8")
+    return Assistant(_built(tmp_path_factory, folder), load_generator=False)
+
+
+def test_a_french_question_is_answered_in_french_with_its_verdict(french_assistant):
+    analysis, found = french_assistant.search(FRENCH_REFUND)
+    n = marker_of(found.passages, "Aucun remboursement")
+    answer = replay(
+        french_assistant, FRENCH_REFUND, f"Non. Aucun remboursement au prorata n'est accordé pour un mois entamé [{n}]."
+    )
+    assert analysis.language == "fr" and analysis.yes_no
+    assert answer.grounded and answer.verdict == "no" and answer.text.startswith("Non. "), answer.checks
+    assert_trustworthy(answer)
+
+
+def test_a_negation_flipped_in_french_is_dropped_and_the_refusal_is_french(french_assistant):
+    _, found = french_assistant.search(FRENCH_REFUND)
+    n = marker_of(found.passages, "Aucun remboursement")
+    answer = replay(
+        french_assistant, FRENCH_REFUND, f"Oui. Un remboursement au prorata est accordé pour un mois entamé [{n}]."
+    )
+    assert answer.refused and answer.text == "Les documents ne le disent pas.", answer.checks
+    assert answer.checks[0].reason.startswith("says the opposite of")
+
+
 def test_a_question_asking_for_a_value_no_passage_states_is_refused_before_generation(assistant):
     answer = assistant.ask("What is the licence fee for a VPN permit?")
     assert answer.refused and answer.backend == "policy" and "an amount" in answer.notes[0]

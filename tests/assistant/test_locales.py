@@ -1,5 +1,6 @@
-"""Questions and answers in the asker's language: yes/no forms of German and Chinese,
-verdict words, sentence ends and word counts of text written without spaces."""
+"""Questions and answers in the asker's language: yes/no forms of German, French, Spanish,
+Italian, Portuguese, Dutch and Chinese, verdict words, negations, sentence ends and word
+counts of text written without spaces."""
 
 from __future__ import annotations
 
@@ -31,6 +32,72 @@ def test_german_yes_no_questions_are_read_by_german_grammar(sentence, yes_no):
 
 
 @pytest.mark.parametrize(
+    "language, sentence, yes_no",
+    [
+        ("fr", "Puis-je me faire rembourser si je résilie au milieu du mois ?", True),
+        ("fr", "Ma fille a 15 ans. Peut-elle ouvrir un compte ?", True),
+        ("fr", "Si je résilie maintenant, serai-je remboursé ?", True),
+        ("fr", "Est-ce que mes fichiers sont transférés hors de l'Union européenne ?", True),
+        ("fr", "Je peux résilier à tout moment ?", True),
+        ("fr", "Je voudrais savoir si la résiliation est gratuite.", True),
+        ("fr", "Pouvez-vous me dire si les factures sont conservées ?", True),
+        ("fr", "Combien de temps ai-je pour me rétracter ?", False),
+        ("fr", "Qu'est-ce qu'une donnée personnelle ?", False),
+        ("fr", "À quelle adresse dois-je écrire ?", False),
+        ("fr", "Quand suis-je remboursé si je résilie ?", False),
+        ("fr", "Les données sont conservées combien de temps ?", False),
+        ("fr", "Pouvez-vous me dire où sont hébergés mes fichiers ?", False),
+        ("fr", "Le paiement est-il mensuel ou annuel ?", False),
+        ("es", "¿Puedo cancelar mi suscripción en cualquier momento?", True),
+        ("es", "Mi hija tiene 12 años. ¿Puede crear una cuenta?", True),
+        ("es", "Si cancelo hoy, ¿me devuelven el dinero?", True),
+        ("es", "Quiero saber si guardan mi dirección IP.", True),
+        ("es", "¿Cuánto tiempo guardan mis datos?", False),
+        ("es", "¿Qué datos recogen?", False),
+        ("es", "¿Se paga cada mes o cada año?", False),
+        ("it", "Posso annullare l'abbonamento quando voglio?", True),
+        ("it", "Se annullo oggi, vengo rimborsato?", True),
+        ("it", "Quanto tempo conservate i miei dati?", False),
+        ("it", "Dove sono conservati i miei file?", False),
+        ("pt", "Posso cancelar a assinatura a qualquer momento?", True),
+        ("pt", "Quanto tempo vocês guardam os meus dados?", False),
+        ("pt", "Qual é o valor máximo da indenização?", False),
+        ("nl", "Mag mijn dochter van 12 een account aanmaken?", True),
+        ("nl", "Als ik opzeg, krijg ik dan mijn geld terug?", True),
+        ("nl", "Weet u of ik elk moment kan opzeggen?", True),
+        ("nl", "Hoe lang bewaren jullie mijn gegevens?", False),
+        ("nl", "Betaal ik per maand of per jaar?", False),
+    ],
+)
+def test_yes_no_questions_are_read_by_each_languages_question_words(language, sentence, yes_no):
+    assert locale_for(language).yes_no(sentence) is yes_no
+
+
+@pytest.mark.parametrize(
+    "language, sentence, negations",
+    [
+        ("fr", "Vous ne pouvez pas résilier.", 1),  # "ne ... pas" is one negation
+        ("fr", "Aucun remboursement n'est accordé pour un mois entamé.", 1),
+        ("fr", "Vous pouvez résilier à tout moment.", 0),
+        ("fr", "C'est pas possible sans accord.", 2),
+        ("es", "No guardamos nunca sus datos.", 1),
+        ("es", "Puede cancelar sin coste.", 1),
+        ("it", "Non conserviamo mai i dati.", 1),
+        ("pt", "Não guardamos nenhum dado.", 1),
+        ("nl", "Wij bewaren geen gegevens.", 1),
+    ],
+)
+def test_a_negation_is_counted_once_however_many_words_it_takes(language, sentence, negations):
+    assert len(locale_for(language).negation.findall(sentence)) == negations
+
+
+def test_each_language_answers_with_its_own_words():
+    assert locale_for("fr").verdict_text("no") == "Non." and locale_for("es").verdict_text("yes") == "Sí."
+    assert locale_for("fr").refusal == "Les documents ne le disent pas."
+    assert {locale_for(c).refusal for c in ("en", "de", "zh", "fr", "es", "it", "pt", "nl")}.__len__() == 8
+
+
+@pytest.mark.parametrize(
     "sentence, yes_no",
     [
         ("我在用这个浏览器，它默认会把使用数据发给服务器吗？", True),
@@ -57,10 +124,20 @@ def test_chinese_yes_no_questions_are_read_by_chinese_grammar(sentence, yes_no):
         ("否。", "no", ""),
         ("Nobody may do that.", None, "Nobody may do that."),
         ("否则将收取费用。", None, "否则将收取费用。"),
+        ("Non. Aucun remboursement n'est accordé.", "no", "Aucun remboursement n'est accordé."),
+        ("Non-members pay a fee.", None, "Non-members pay a fee."),
+        ("Sí, puede cancelar.", "yes", "puede cancelar."),
     ],
 )
 def test_a_leading_verdict_is_read_in_any_answer_language(text, verdict, rest):
     assert leading_verdict(text) == (verdict, rest)
+
+
+def test_a_leading_verdict_of_a_known_language_is_read_in_its_words_and_englishs():
+    assert leading_verdict("SIM cards are sold separately.", "en") == (None, "SIM cards are sold separately.")
+    assert leading_verdict("Sim. Pode cancelar.", "pt") == ("yes", "Pode cancelar.")
+    assert leading_verdict("Yes. Pode cancelar.", "pt") == ("yes", "Pode cancelar.")
+    assert leading_verdict("Sim. You can.", "en")[0] is None
 
 
 def test_text_without_spaces_counts_words_by_characters():
@@ -70,6 +147,6 @@ def test_text_without_spaces_counts_words_by_characters():
 
 
 def test_a_language_without_wording_is_still_named_for_the_prompt():
-    french = locale_for("fr")
-    assert french.name == "French" and french.yes_no is None and french.refusal == locale_for("en").refusal
+    polish = locale_for("pl")
+    assert polish.name == "Polish" and polish.yes_no is None and polish.refusal == locale_for("en").refusal
     assert locale_for(None).code == "en"
