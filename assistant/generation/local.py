@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.generation.cpu_check import check_cpu, cpu_flags
 from assistant.generation.grammar_sampling import checked_first_llama
 from assistant.generation.model_files import resolve_model
 from assistant.prompts import SYSTEM
@@ -46,8 +47,10 @@ class LocalGenerator:
     def __init__(self, settings: Settings, model_path: Path | None = None, warm: bool = True):
         try:
             Llama = checked_first_llama()
+            import llama_cpp
         except ImportError as exc:  # pragma: no cover - the install step builds it
             raise ModelUnavailableError(f"llama-cpp-python is not installed ({exc}); run `make install`") from exc
+        check_cpu(llama_cpp.llama_print_system_info().decode("utf-8", "replace"), cpu_flags())
         path = Path(model_path) if model_path else resolve_model(settings)
         self.path = path
         self.name = f"local: {path.stem}"

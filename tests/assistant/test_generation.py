@@ -509,3 +509,23 @@ def test_ollama_down_gives_a_clear_message(base_settings, assistant):
         list(gen.stream_chat([{"role": "user", "content": "hi"}], 4))
     answer = final(list(answer_stream(assistant, settings, gen)))
     assert answer.backend == "extractive" and "cannot reach Ollama" in answer.fallback_reason
+
+
+def test_the_llama_cpp_library_is_checked_against_this_cpus_instruction_sets(tmp_path):
+    """The installed library runs here; one compiled for AVX-512 on a CPU without it is a
+    clear error before any model is loaded, not an "Illegal instruction" crash."""
+    import llama_cpp
+
+    from assistant.generation.cpu_check import check_cpu, compiled_for, cpu_flags, missing
+
+    info = llama_cpp.llama_print_system_info().decode()
+    assert "AVX2" in compiled_for(info) or "NEON" in compiled_for(info)
+    check_cpu(info, cpu_flags())  # the library make install built for this machine
+
+    older = tmp_path / "cpuinfo"
+    older.write_text("processor\t: 0\nflags\t\t: fpu sse2 pni ssse3 avx avx2 fma f16c bmi2\n", encoding="utf-8")
+    compiled = "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | AVX512 = 1 | AVX512_VNNI = 1 | "
+    assert missing(compiled, cpu_flags(older)) == ["AVX512", "AVX512_VNNI"]
+    with pytest.raises(ModelUnavailableError, match="compiled for a CPU with AVX512, AVX512_VNNI"):
+        check_cpu(compiled, cpu_flags(older))
+    assert missing(compiled, cpu_flags(tmp_path / "absent")) == []  # no /proc/cpuinfo: nothing known
