@@ -8,11 +8,11 @@ MODEL_STAMP := data/models/.assembled
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # llama.cpp compiled for this machine's CPU (AVX-512 where it has it: it reads a prompt about
 # a third faster than the portable AVX2 build, measured side by side). The wheel is kept in a
-# folder named after the CPU's instruction sets, so a cache shared with another machine never
-# hands it a build its CPU cannot run (and the generator checks this again when it loads).
+# folder named after the CPU's instruction sets and CMAKE_ARGS, so a cache shared with another
+# machine never hands it a build its CPU cannot run (the generator checks again when it loads).
 LLAMA_CPP := 0.3.36
 export CMAKE_ARGS ?= -DGGML_NATIVE=ON
-CPU_KEY := $(shell { grep -m1 -E '^(flags|Features)' /proc/cpuinfo 2>/dev/null || uname -m; } | tr ' ' '\n' | sort | sha256sum | cut -c1-12)
+CPU_KEY := $(shell { grep -m1 -E '^(flags|Features)' /proc/cpuinfo 2>/dev/null || uname -m; echo '$(CMAKE_ARGS)'; } | tr ' ' '\n' | sort | sha256sum | cut -c1-12)
 LLAMA_WHEELS ?= $(HOME)/.cache/policyqa/llama-cpp-python-$(LLAMA_CPP)-$(CPU_KEY)
 
 .PHONY: run test test-fast lint install model chromium index clean-venv
