@@ -127,14 +127,14 @@ class AdminCheck:
     admin key may (see the module docstring)."""
 
     def __init__(self, settings: Settings):
-        self._any = bool(all_keys(settings))
-        self._admins = KeyCheck(parse_keys(settings.admin_key))
-        self._configured = bool(parse_keys(settings.admin_key))
+        admins = parse_keys(settings.admin_key)
+        self._open = not all_keys(settings)
+        self._admins = KeyCheck(admins) if admins else None
 
     def __call__(self, request: Request) -> None:
-        if not self._any:
+        if self._open:
             return
-        if not self._configured:
+        if self._admins is None:
             raise APIError(
                 403,
                 "this server does not let API keys change the collection: set POLICYQA_ADMIN_KEY and use one of those keys",
