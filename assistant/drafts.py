@@ -2,8 +2,10 @@
 
 Models talk about their passages in a few recurring ways that are no claims about the
 documents: "the passages do not mention ...", "... is not stated", "..., but it does not
-specify ...", "... are listed in [1]". These are recognised here (English), so that a
-draft made only of them reads as "not found" rather than as an answer. The verdict and
+specify ...", "... are listed in [1]". These are recognised here in English (which small
+models fall back to in any language) and in the answer's language by its locale's
+`absence` pattern (assistant/locales.py), so that a draft made only of them reads as "not
+found" rather than as an answer. The verdict and
 the sentence ends are read in any answer language (assistant/locales.py). A draft that
 opens by repeating its task line ("The question asks for a date: ...") keeps what follows.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.locales import leading_verdict, word_count
+from assistant.locales import leading_verdict, locale_for, word_count
 from assistant.prompts import TASK_ECHO
 from assistant.verification import Claim, clean_claim
 from index.chunking import is_abbreviation
@@ -136,7 +138,12 @@ def parse_draft(raw: str, language: str | None = None) -> Draft | None:
         if _whole_sentence(piece):
             claims.append(Claim(_HEDGE_TAIL.sub("", piece.strip()), []))
     claims = [c for c in claims if re.search(r"\w", c.text) and not _NOT_FOUND.match(c.text)]
-    kept = [c for c in claims if not (_ABSENCE.search(c.text) or _POINTER.search(c.text))]
+    own = locale_for(language).absence
+    kept = [
+        c
+        for c in claims
+        if not (_ABSENCE.search(c.text) or _POINTER.search(c.text) or (own is not None and own.search(c.text)))
+    ]
     said_absent, claims = len(kept) < len(claims), kept
     if not claims and (verdict is None or said_absent):
         return Draft([], None, not_found=said_absent or bool(_NOT_FOUND.search(text)))

@@ -19,6 +19,12 @@ not the vocabulary of any subject, so each reader holds for any collection in it
   character, 不 or 没, the same character: 能不能, 是不是, 有没有) or 是否/能否/可否, and no
   question word (什么, 哪, 谁, 多少, 几, 怎么, 如何, 为什么, ...). Alternatives (还是) do not.
 
+A draft's talk about its passages ("Es gibt keine Informationen über ...", "文中未提及",
+"les passages ne précisent pas ...") is no claim about the documents, in any language:
+each locale's `absence` pattern recognises it in the shapes models use for it (the
+passages as subject of a negated verb of saying, "is not mentioned", "there is no
+information about", "cannot be determined"), as assistant/drafts.py does for English.
+
 A language without a reader has no yes/no question recognised: its answers come without a
 verdict rather than with a wrong one. A language without wording here is answered in its
 own language with English verdict and refusal words.
@@ -219,6 +225,7 @@ class Locale:
         r"\b(?:no|not|never|none|nor|cannot|without|neither|nothing|nobody)\b|n[’']t\b", re.I
     )
     yes_no: Callable[[str], bool] | None = None  # reads one question sentence (English: in analysis)
+    absence: re.Pattern | None = None  # a sentence saying the passages lack something (English: in drafts)
 
     @property
     def name(self) -> str:
@@ -238,6 +245,85 @@ def _negation(negator: str, completers: str, alone: str, fronted: str = "") -> r
     return re.compile(rf"{first}{negates}(?:[^.;:]*?\b(?:{completers})\b)?|\b(?:{alone})\b", re.I)
 
 
+def _absence(subjects: str, negated_saying: str, *shapes: str) -> re.Pattern:
+    """A language's talk about the passages (see the module docstring): one of its nouns
+    for the passages or what they give (`subjects`), then within the clause a negated verb
+    of saying (`negated_saying`); or any of the other `shapes`. Verbs of saying only, as in
+    English: a document may well state that data is "not kept" or a service "not offered"."""
+    said_of_passages = rf"\b(?:{subjects})\b[^.;:!?]{{0,60}}?(?:{negated_saying})"
+    return re.compile("|".join([said_of_passages, *shapes]), re.I)
+
+
+_GERMAN_SAYING = (
+    r"(?:erwähn|nenn|beschreib|enthalt|sag|spezifizier|beantwort|liefer|erklär)(?:en|et|t|e|n)?\b|enthält\b"
+)
+_GERMAN_ABSENCE = _absence(
+    r"Passagen?|Textstellen?|Texte?|Textabschnitte?|Abschnitte?|Kontext|Quellen?|Dokumente?|Informationen|Angaben",
+    rf"\b(?:{_GERMAN_SAYING})[^.;:!?]{{0,60}}?\b(?:nicht|kein\w*)\b|\b(?:nicht|kein\w*)\b[^.;:!?]{{0,60}}?\b(?:{_GERMAN_SAYING})",
+    r"\bnicht\s+(?:explizit\s+|ausdrücklich\s+|direkt\s+|genau\s+)?(?:erwähnt|genannt|angegeben|spezifiziert|"
+    r"beschrieben|thematisiert)\b",
+    r"\b(?:es\s+gibt|enthalten|liefern)\s+(?:\w+\s+){0,2}keine\s+(?:\w+\s+)?"
+    r"(?:Informationen|Angaben|Hinweise|Erwähnung|Details|Passagen|Textstellen|Belege)\b",
+    r"\b(?:nicht\s+möglich|unmöglich|kann\s+nicht|können\s+nicht|lässt\s+sich\s+nicht)\b[^.;:!?]{0,40}?"
+    r"\b(?:(?:zu\s+)?(?:beantworten|beantwortet|bestimmen|bestimmt|festzustellen|feststellen|entnehmen|entnommen|"
+    r"sagen)|Antwort|Frage)\b",
+    r"\b(?:Frage|Antwort)\b[^.;:!?]{0,30}?\bnicht\s+(?:erfüllt|beantwortet|beantwortbar|enthalten)\b",
+)
+# Not 信息 or 内容 as the subject: a policy's sentences are about the user's information.
+_CHINESE_ABSENCE = re.compile(
+    r"(?:段落|文段|文章|文本|文中|资料|材料|文件|上下文|原文)[^。，；！？]{0,10}?"
+    r"(?:没有|未|并未|并没有)(?:明确|具体|直接)?(?:提到|提及|说明|指出|提供|给出|包含|涉及|回答|说)"
+    r"|(?:没有|并无|缺乏)(?:相关|具体|明确|关于[^。，；]{1,20}的)(?:信息|说明|资料|描述)|没有(?:提到|提及)"
+    r"|(?:无法|不能)(?:确定|回答|判断|得知|得出|确认)"
+    r"|并?未(?:明确|具体)?(?:提及|提到)"
+)
+_FRENCH_ABSENCE = _absence(
+    r"passages?|extraits?|textes?|documents?|sources?|contexte|informations?",
+    r"\b(?:ne|n['’])\s*(?:\w+\s+)?(?:mentionn|précis|indiqu|donn|parl|abord|évoqu|spécifi)(?:e|ent)\b"
+    r"|\b(?:ne|n['’])\s*(?:\w+\s+)?(?:dit|disent|contient|contiennent|fournit|fournissent|répond|répondent)\b",
+    r"\b(?:n['’]est|ne\s+sont|n['’]a\s+été|n['’]ont\s+été)\s+pas\s+(?:\w+ment\s+)?"
+    r"(?:mentionn|précis|indiqu|spécifi|évoqu)ée?s?\b",
+    r"\b(?:il\s+n['’]y\s+a|ne\s+(?:contiennent|contient|fournissent|fournit|donnent|donne))\s+aucune?\s+(?:\w+\s+)?"
+    r"(?:information|mention|précision|indication|détail)s?\b",
+    r"\b(?:impossible\s+de|ne\s+(?:peut|peuvent|permet|permettent)\s+pas\s+(?:de\s+|d['’])?)\s*"
+    r"(?:déterminer|dire|répondre|savoir|conclure|confirmer|être\s+déterminé)",
+)
+_SPANISH_ABSENCE = _absence(
+    r"pasajes?|fragmentos?|textos?|documentos?|fuentes?|contexto|información",
+    r"\bno\s+(?:se\s+)?(?:\w+\s+)?(?:menciona|especifica|indica|dice|contiene|proporciona|da|responde|habla|aborda|"
+    r"detalla)n?\b",
+    r"\bno\s+se\s+(?:menciona|especifica|indica|detalla|precisa)n?\b",
+    r"\bno\s+hay\s+(?:\w+\s+)?(?:información|mención|menciones|detalles)\s+(?:sobre|acerca|respecto|de)\b",
+    r"\bno\s+(?:es\s+posible|se\s+puede)\s+(?:determinar|decir|responder|saber|confirmar|concluir)\b",
+)
+_ITALIAN_ABSENCE = _absence(
+    r"passaggi|passaggio|brani?|testi?|documenti?|fonti?|contesto|informazioni",
+    r"\bnon\s+(?:\w+\s+)?(?:menzion|specific|indic|contien|fornisc|rispond|parl|tratt)(?:a|ano|e|ono)\b"
+    r"|\bnon\s+(?:\w+\s+)?(?:dice|dicono|dà|danno)\b",
+    r"\bnon\s+(?:è|sono|viene|vengono)\s+(?:\w+mente\s+)?(?:menzionat|specificat|indicat|precisat)[oaie]\b",
+    r"\bnon\s+(?:ci\s+sono|c['’]è)\s+(?:\w+\s+)?(?:informazion[ei]|menzion[ei]|dettagli)\b",
+    r"\b(?:non\s+è\s+possibile|impossibile)\s+(?:determinare|dire|rispondere|sapere|confermare|stabilire)\b",
+)
+_PORTUGUESE_ABSENCE = _absence(
+    r"passagens?|trechos?|textos?|documentos?|fontes?|contexto|informaç(?:ão|ões)",
+    r"\bnão\s+(?:\w+\s+)?(?:menciona|especifica|indica|fornece|responde|fala|aborda)m?\b"
+    r"|\bnão\s+(?:\w+\s+)?(?:diz|dizem|contém|contêm|dá|dão)\b",
+    r"\bnão\s+(?:é|são|foi|foram)\s+(?:\w+mente\s+)?(?:mencionad|especificad|indicad|informad)[oa]s?\b",
+    r"\bnão\s+há\s+(?:\w+\s+)?(?:informaç(?:ão|ões)|menç(?:ão|ões)|detalhes)\b",
+    r"\bnão\s+é\s+possível\s+(?:determinar|dizer|responder|saber|confirmar|concluir)\b",
+)
+_DUTCH_ABSENCE = _absence(
+    r"passages?|fragmenten?|teksten?|documenten?|bronnen?|context|informatie",
+    r"\b(?:vermeld(?:en|t)?|noem(?:en|t)|bevat(?:ten)?|geven|geeft|zeggen|zegt|specificer(?:en|t)|"
+    r"beantwoord(?:en|t)?|beschrijv(?:en)|beschrijft)\s+(?:\w+\s+)?(?:niet|geen)\b",
+    r"\b(?:wordt|worden|is|zijn)\s+(?:\w+\s+)?niet\s+(?:expliciet\s+)?(?:vermeld|genoemd|gespecificeerd|"
+    r"aangegeven|beschreven)\b",
+    r"\bgeen\s+(?:\w+\s+)?(?:informatie|vermelding|details)\s+(?:over|van|betreffende)\b",
+    r"\b(?:niet\s+mogelijk|onmogelijk|kan\s+niet)\b[^.;:!?]{0,30}?\b(?:te\s+)?(?:bepalen|zeggen|beantwoorden|"
+    r"vaststellen)\b",
+)
+
+
 LOCALES = {
     DEFAULT_LANGUAGE: Locale(DEFAULT_LANGUAGE),
     "de": Locale(
@@ -249,6 +335,7 @@ LOCALES = {
         capitals_are_names=False,
         negation=re.compile(r"\b(?:nicht|nie|niemals|kein\w*|nichts|niemand|weder|ohne)\b", re.I),
         yes_no=GERMAN_FORMS.yes_no,
+        absence=_GERMAN_ABSENCE,
     ),
     "zh": Locale(
         "zh",
@@ -260,6 +347,7 @@ LOCALES = {
         joiner="",
         negation=re.compile(r"[不没未无]"),
         yes_no=_chinese_yes_no,
+        absence=_CHINESE_ABSENCE,
     ),
     "fr": Locale(
         "fr",
@@ -274,6 +362,7 @@ LOCALES = {
             fronted=r"aucun\w*|personne|rien|nul\w*",
         ),
         yes_no=FRENCH_FORMS.yes_no,
+        absence=_FRENCH_ABSENCE,
     ),
     "es": Locale(
         "es",
@@ -285,6 +374,7 @@ LOCALES = {
             r"no", r"nunca|jamás|nada|nadie|ningun\w*|ningún|tampoco", r"nunca|jamás|nada|nadie|ningun\w*|ningún|sin"
         ),
         yes_no=SPANISH_FORMS.yes_no,
+        absence=_SPANISH_ABSENCE,
     ),
     "it": Locale(
         "it",
@@ -294,6 +384,7 @@ LOCALES = {
         unanswered="I documenti non rispondono a «{part}».",
         negation=_negation(r"non", r"mai|niente|nulla|nessun\w*|più", r"mai|niente|nulla|nessun\w*|senza|né"),
         yes_no=ITALIAN_FORMS.yes_no,
+        absence=_ITALIAN_ABSENCE,
     ),
     "pt": Locale(
         "pt",
@@ -303,6 +394,7 @@ LOCALES = {
         unanswered="Os documentos não respondem a «{part}».",
         negation=_negation(r"não", r"nunca|jamais|nada|ninguém|nenhum\w*", r"nunca|jamais|nada|ninguém|nenhum\w*|sem"),
         yes_no=PORTUGUESE_FORMS.yes_no,
+        absence=_PORTUGUESE_ABSENCE,
     ),
     "nl": Locale(
         "nl",
@@ -312,6 +404,7 @@ LOCALES = {
         unanswered="De documenten beantwoorden “{part}” niet.",
         negation=re.compile(r"\b(?:niet|geen|nooit|niets|niemand|noch|zonder)\b", re.I),
         yes_no=DUTCH_FORMS.yes_no,
+        absence=_DUTCH_ABSENCE,
     ),
 }
 

@@ -75,6 +75,17 @@ def test_a_draft_that_only_says_the_passages_lack_the_answer_is_not_found():
     assert parse_draft("   ") is None
 
 
+def test_a_draft_in_another_language_that_only_says_the_passages_lack_the_answer_is_not_found():
+    german = (
+        "Die Passagen beschreiben Firefox Sync, aber nicht die Anzahl der Geräte [1]. "
+        "Es gibt keine Informationen über die maximale Anzahl [2]."
+    )
+    assert parse_draft(german, "de").not_found
+    assert parse_draft("文中没有提到设备数量的上限。[1]", "zh").not_found
+    partial = parse_draft("Nein. Konten werden nach zwei Jahren gelöscht [1]. Die Frist wird nicht erwähnt [2].", "de")
+    assert partial.verdict == "no" and [c.text for c in partial.claims] == ["Konten werden nach zwei Jahren gelöscht"]
+
+
 def test_a_document_stating_that_something_is_not_given_is_a_claim_not_talk_about_the_passages():
     kept = parse_draft("No. Refunds are not available after the first 30 days [1].")
     assert kept.verdict == "no" and [c.text for c in kept.claims] == [

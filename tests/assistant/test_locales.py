@@ -150,3 +150,50 @@ def test_a_language_without_wording_is_still_named_for_the_prompt():
     polish = locale_for("pl")
     assert polish.name == "Polish" and polish.yes_no is None and polish.refusal == locale_for("en").refusal
     assert locale_for(None).code == "en"
+
+
+@pytest.mark.parametrize(
+    "language, sentence",
+    [
+        ("de", "Es gibt keine Informationen über die maximale Anzahl von Geräten."),
+        ("de", "Die Passagen beschreiben Firefox Sync, aber nicht die Anzahl der Geräte."),
+        ("de", "Die Kündigungsfrist wird in den Passagen nicht erwähnt."),
+        ("de", "Es ist daher nicht möglich, die Antwort auf diese Frage zu geben."),
+        ("de", "Es gibt also keine Passagen, die darauf hinweisen, dass die Daten geteilt werden."),
+        ("zh", "文中没有提到设备数量的上限。"),
+        ("zh", "段落并未说明审核需要多长时间。"),
+        ("zh", "因此无法确定具体天数。"),
+        ("fr", "Les passages ne précisent pas le délai de remboursement."),
+        ("fr", "Le montant n'est pas mentionné dans les documents."),
+        ("fr", "Il n'y a aucune information sur les frais."),
+        ("es", "Los documentos no mencionan el plazo de reembolso."),
+        ("es", "No hay información sobre las tarifas."),
+        ("it", "I documenti non specificano il termine di rimborso."),
+        ("it", "Non è possibile determinare la durata."),
+        ("pt", "Os textos não mencionam o prazo de reembolso."),
+        ("pt", "Não há informação sobre as taxas."),
+        ("nl", "De passages vermelden niet hoe lang de controle duurt."),
+        ("nl", "Er is geen informatie over de kosten."),
+    ],
+)
+def test_talk_about_the_passages_is_recognised_in_each_language(language, sentence):
+    assert locale_for(language).absence.search(sentence)
+
+
+@pytest.mark.parametrize(
+    "language, sentence",
+    [
+        ("de", "Ihre Dokumente werden nicht an Mozilla gesendet."),
+        ("de", "Mozilla speichert keine Informationen über Ihre Suchanfragen."),
+        ("de", "Konten, die zwei Jahre nicht genutzt wurden, werden gelöscht."),
+        ("zh", "我们不会出售您的个人信息。"),
+        ("zh", "您的信息并未提供给第三方广告商。"),
+        ("fr", "Mozilla ne vend pas vos informations personnelles."),
+        ("es", "Los datos no se conservan más de 30 días."),
+        ("it", "I dati non vengono conservati oltre 30 giorni."),
+        ("pt", "Os dados não são vendidos a terceiros."),
+        ("nl", "Uw gegevens worden niet verkocht."),
+    ],
+)
+def test_a_document_stating_what_is_not_done_is_a_claim_not_talk_about_the_passages(language, sentence):
+    assert not locale_for(language).absence.search(sentence)
