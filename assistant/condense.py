@@ -185,6 +185,58 @@ def swap_head_phrase(previous: str, followup: str) -> str | None:
     return None
 
 
+_PREPOSITIONS = r"for|in|on|at|with|to|from|during|under|within|without|after|before|about|by|via|through"
+_DETERMINERS = r"the|a|an|my|your|our|their|his|her|its|this|that|these|those"
+_DETERMINER_WORDS = set(_DETERMINERS.split("|"))
+# "and for the hotel?", "what about in the EU?": a follow-up that is one prepositional phrase.
+_PHRASE_FOLLOWUP = re.compile(
+    r"^(?:(?:and|what about|how about|same for|same with|but|or|then|so|ok|okay)[,\s]+)*"
+    rf"(?P<prep>{_PREPOSITIONS})\s+(?P<object>(?:(?:{_DETERMINERS})\s+)?[\w’'-]+(?:\s+[\w’'-]+){{0,2}})\s*\?*$",
+    re.I,
+)
+# Words that end a prepositional phrase's object in the previous question: a new clause,
+# another preposition, an auxiliary verb.
+_OBJECT_ENDS = set(
+    (
+        "when if and or but that which who whom whose while because so than as where why how whether "
+        "is are was were be been do does did can could may might will would should must shall has have had "
+        + _PREPOSITIONS.replace("|", " ")
+    ).split()
+)
+
+
+def swap_prepositional_phrase(previous: str, followup: str) -> str | None:
+    """ "Do I need to keep receipts for meals when I travel?" + "and for the hotel?": a
+    follow-up that is only a prepositional phrase asks the previous question again with its
+    object in place of the object of the same preposition there (the last one, as "and in
+    Suzhou?" replaces the last place). That object is taken as long as the new one (its
+    determiner apart), since English noun phrases end in their noun and a verb may follow
+    ("Are receipts for meals required?"), and never past a clause word, a preposition or
+    punctuation. A previous question without that preposition has no slot, and gets the
+    follow-up with context instead."""
+    match = _PHRASE_FOLLOWUP.match(followup.strip())
+    if not match:
+        return None
+    prep = match.group("prep").lower()
+    new_words = match.group("object").split()
+    length = len(new_words) - (new_words[0].lower() in _DETERMINER_WORDS)
+    slot = None
+    for m in re.finditer(rf"\b{prep}\s+", previous, re.I):
+        taken: list[re.Match] = []
+        for w in re.finditer(r"[\w’'%$.-]+", previous[m.end() :]):
+            gap = previous[m.end() + (taken[-1].end() if taken else 0) : m.end() + w.start()]
+            if re.search(r"\S", gap) or w.group().lower() in _OBJECT_ENDS:
+                break
+            taken.append(w)
+            if len(taken) - (taken[0].group().lower() in _DETERMINER_WORDS) == length:
+                break
+        if taken and len(taken) - (taken[0].group().lower() in _DETERMINER_WORDS) > 0:
+            slot = (m.end(), m.end() + taken[-1].end())
+    if slot is None:
+        return None
+    return previous[: slot[0]] + match.group("object") + previous[slot[1] :]
+
+
 def condense_rule_based(question: str, history: Sequence[Turn]) -> tuple[str, str]:
     """(standalone question, context): the follow-up rewritten when a slot of the previous
     question takes its new name, number, date or kind of thing; else the follow-up as
@@ -199,7 +251,11 @@ def condense_rule_based(question: str, history: Sequence[Turn]) -> tuple[str, st
     # "Is Suzhou one of them?" asks about the previous answer, so it gets context instead.
     elliptical = bool(_FOLLOWUP_START.match(question)) or len(question.split()) <= 3
     if elliptical and not _PRONOUNS.search(question):
-        swapped = substitute(previous, question) or swap_head_phrase(previous, question)
+        swapped = (
+            substitute(previous, question)
+            or swap_head_phrase(previous, question)
+            or swap_prepositional_phrase(previous, question)
+        )
         if swapped:
             return swapped, ""
     first, _, rest = question.partition("? ")

@@ -106,3 +106,21 @@ def test_another_kind_of_the_same_thing_replaces_it():
     ]
     assert condense_pair("and sick leave?", leave) == ("How much sick leave can I carry over?", "")
     assert condense_pair("and leave?", leave)[0] == "and leave?"  # no other kind named
+
+
+def test_a_prepositional_phrase_replaces_the_object_of_the_same_preposition():
+    receipts = [
+        Turn(role="user", content="Do I need to keep receipts for meals when I travel?"),
+        Turn(role="assistant", content="No, the meal allowance needs no receipts [1]."),
+    ]
+    assert condense_pair("and for the hotel?", receipts) == (
+        "Do I need to keep receipts for the hotel when I travel?",
+        "",
+    )
+    retention = [Turn(role="user", content="How long is data from my phone kept in the US?")]
+    assert condense_pair("what about in the EU?", retention)[0] == "How long is data from my phone kept in the EU?"
+    assert condense_pair("and from my laptop?", retention)[0] == "How long is data from my laptop kept in the US?"
+    meals = [Turn(role="user", content="Are receipts for meals required?")]
+    assert condense_pair("and for the hotel?", meals)[0] == "Are receipts for the hotel required?"
+    # no slot for the preposition: the follow-up as asked, with the previous question as context
+    assert condense_pair("and during a trial?", retention) == ("and during a trial?", retention[0].content)
