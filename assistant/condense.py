@@ -239,7 +239,7 @@ def swap_prepositional_phrase(previous: str, followup: str) -> str | None:
 
 def condense_rule_based(question: str, history: Sequence[Turn]) -> tuple[str, str]:
     """(standalone question, context): the follow-up rewritten when a slot of the previous
-    question takes its new name, number, date or kind of thing; else the follow-up as
+    question takes its new name, number, date, kind of thing or phrase; else the follow-up as
     asked, with the previous question (and, for "that"/"it", the answer's first sentence)
     as context."""
     if not is_followup(question, history):

@@ -5,9 +5,9 @@ documents: "the passages do not mention ...", "... is not stated", "..., but it 
 specify ...", "... are listed in [1]". These are recognised here in English (which small
 models fall back to in any language) and in the answer's language by its locale's
 `absence` pattern (assistant/locales.py), so that a draft made only of them reads as "not
-found" rather than as an answer. The verdict and
-the sentence ends are read in any answer language (assistant/locales.py). A draft that
-opens by repeating its task line ("The question asks for a date: ...") keeps what follows.
+found" rather than as an answer. The verdict and the sentence ends are read in any answer
+language (assistant/locales.py). A draft that opens by repeating its task line ("The
+question asks for a date: ...") keeps what follows.
 """
 
 from __future__ import annotations
