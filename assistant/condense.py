@@ -34,6 +34,9 @@ _QUESTION_START = re.compile(
     r"should|has|have|had|list|name)\b",
     re.I,
 )
+# A question word inside a follow-up ("and for how long?") asks something new about the
+# same thing: no phrase of it takes a slot of the previous question.
+_ASKS_ANEW = re.compile(r"\b(?:how|what|which|who|whom|whose|when|where|why)\b", re.I)
 _PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent\b)", re.I)
 _PLACE_AFTER = re.compile(r"\b(in|for|at|from|by|to)\s+((?:[A-Z][\w’'-]*)(?:\s+[A-Z][\w’'-]*)*)")
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -161,7 +164,7 @@ def swap_head_phrase(previous: str, followup: str) -> str | None:
     """ "How much annual leave can I carry over?" + "and sick leave?": the follow-up names
     another kind of the same thing (same last word), which replaces the previous one."""
     match = _HEAD.match(followup.strip())
-    if not match:
+    if not match or _ASKS_ANEW.search(match.group("phrase")):
         return None
     words = match.group("phrase").split()
     if len(words) < 2:
@@ -215,7 +218,7 @@ def swap_prepositional_phrase(previous: str, followup: str) -> str | None:
     punctuation. A previous question without that preposition has no slot, and gets the
     follow-up with context instead."""
     match = _PHRASE_FOLLOWUP.match(followup.strip())
-    if not match:
+    if not match or _ASKS_ANEW.search(match.group("object")):
         return None
     prep = match.group("prep").lower()
     new_words = match.group("object").split()

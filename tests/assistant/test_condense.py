@@ -122,5 +122,7 @@ def test_a_prepositional_phrase_replaces_the_object_of_the_same_preposition():
     assert condense_pair("and from my laptop?", retention)[0] == "How long is data from my laptop kept in the US?"
     meals = [Turn(role="user", content="Are receipts for meals required?")]
     assert condense_pair("and for the hotel?", meals)[0] == "Are receipts for the hotel required?"
+    # a question word after the preposition asks something new: not a phrase to swap in
+    assert condense_pair("and for how long?", retention)[0] == "and for how long?"
     # no slot for the preposition: the follow-up as asked, with the previous question as context
     assert condense_pair("and during a trial?", retention) == ("and during a trial?", retention[0].content)
