@@ -188,6 +188,7 @@ def test_talk_about_the_passages_is_recognised_in_each_language(language, senten
         ("de", "Konten, die zwei Jahre nicht genutzt wurden, werden gelöscht."),
         ("zh", "我们不会出售您的个人信息。"),
         ("zh", "您的信息并未提供给第三方广告商。"),
+        ("zh", "如果我们无法确认您的身份，我们将拒绝该请求。"),
         ("fr", "Mozilla ne vend pas vos informations personnelles."),
         ("es", "Los datos no se conservan más de 30 días."),
         ("it", "I dati non vengono conservati oltre 30 giorni."),
