@@ -208,6 +208,14 @@ _OBJECT_ENDS = set(
 )
 
 
+_TOKEN = re.compile(r"(?P<word>[\w’'%$.-]+)|\S")  # a word, or one mark between words
+
+
+def _content_length(words: list[str]) -> int:
+    """Words of a noun phrase, its determiner apart ("the hotel": 1)."""
+    return len(words) - bool(words and words[0].lower() in _DETERMINER_WORDS)
+
+
 def swap_prepositional_phrase(previous: str, followup: str) -> str | None:
     """ "Do I need to keep receipts for meals when I travel?" + "and for the hotel?": a
     follow-up that is only a prepositional phrase asks the previous question again with its
@@ -221,20 +229,19 @@ def swap_prepositional_phrase(previous: str, followup: str) -> str | None:
     if not match or _ASKS_ANEW.search(match.group("object")):
         return None
     prep = match.group("prep").lower()
-    new_words = match.group("object").split()
-    length = len(new_words) - (new_words[0].lower() in _DETERMINER_WORDS)
+    length = _content_length(match.group("object").split())
     slot = None
     for m in re.finditer(rf"\b{prep}\s+", previous, re.I):
-        taken: list[re.Match] = []
-        for w in re.finditer(r"[\w’'%$.-]+", previous[m.end() :]):
-            gap = previous[m.end() + (taken[-1].end() if taken else 0) : m.end() + w.start()]
-            if re.search(r"\S", gap) or w.group().lower() in _OBJECT_ENDS:
+        words, end = [], m.end()
+        for token in _TOKEN.finditer(previous, m.end()):
+            if token.group("word") is None or token.group().lower() in _OBJECT_ENDS:
+                break  # punctuation, a clause word or a preposition ends the object
+            words.append(token.group())
+            end = token.end()
+            if _content_length(words) == length:
                 break
-            taken.append(w)
-            if len(taken) - (taken[0].group().lower() in _DETERMINER_WORDS) == length:
-                break
-        if taken and len(taken) - (taken[0].group().lower() in _DETERMINER_WORDS) > 0:
-            slot = (m.end(), m.end() + taken[-1].end())
+        if _content_length(words) > 0:
+            slot = (m.end(), end)
     if slot is None:
         return None
     return previous[: slot[0]] + match.group("object") + previous[slot[1] :]

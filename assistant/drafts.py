@@ -138,12 +138,8 @@ def parse_draft(raw: str, language: str | None = None) -> Draft | None:
         if _whole_sentence(piece):
             claims.append(Claim(_HEDGE_TAIL.sub("", piece.strip()), []))
     claims = [c for c in claims if re.search(r"\w", c.text) and not _NOT_FOUND.match(c.text)]
-    own = locale_for(language).absence
-    kept = [
-        c
-        for c in claims
-        if not (_ABSENCE.search(c.text) or _POINTER.search(c.text) or (own is not None and own.search(c.text)))
-    ]
+    talk = [p for p in (_ABSENCE, _POINTER, locale_for(language).absence) if p is not None]
+    kept = [c for c in claims if not any(p.search(c.text) for p in talk)]
     said_absent, claims = len(kept) < len(claims), kept
     if not claims and (verdict is None or said_absent):
         return Draft([], None, not_found=said_absent or bool(_NOT_FOUND.search(text)))
