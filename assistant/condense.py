@@ -219,8 +219,8 @@ def _content_length(words: list[str]) -> int:
 def swap_prepositional_phrase(previous: str, followup: str) -> str | None:
     """ "Do I need to keep receipts for meals when I travel?" + "and for the hotel?": a
     follow-up that is only a prepositional phrase asks the previous question again with its
-    object in place of the object of the same preposition there (the last one, as "and in
-    Suzhou?" replaces the last place). That object is taken as long as the new one (its
+    object in place of the object of the same preposition there (the last one, as a new
+    place replaces the last place). That object is taken as long as the new one (its
     determiner apart), since English noun phrases end in their noun and a verb may follow
     ("Are receipts for meals required?"), and never past a clause word, a preposition or
     punctuation. A previous question without that preposition has no slot, and gets the
