@@ -38,18 +38,27 @@ _NOT_FOUND = re.compile(
 # draft is a refusal. Small models often wrap one in a verdict or a citation. "Is not
 # provided", "is not available", "does not have any data" are talk about the passages only
 # when said of them: a document may well state that support is not provided, a service not
-# available or data not kept.
+# available or data not kept. The passages as subject may stand far from their verb ("the
+# passage about X and Y does not mention"); "information" only close to it, since policies
+# say what information "does not include".
+_DOES_NOT_SAY = (
+    r"\b(?:do(?:es)?\s+not|don't|doesn't)\s+"
+    r"(?:say|mention|contain|answer|specify|state|provide|include|give|discuss|list|describe)"
+)
 _ABSENCE = re.compile(
     r"\b(?:is|are|was|were|been)\s+not\s+(?:explicitly\s+|directly\s+)?(?:mentioned|stated|specified|discussed)\b"
     r"|\b(?:is|are|was|were|been)\s+not\s+(?:explicitly\s+|directly\s+)?(?:provided|given|listed|available|disclosed)"
     r"\s+(?:in|by)\s+(?:the\s+|any\s+)?(?:passages?|texts?|articles?|sources?|documents?|context)\b"
-    r"|\b(?:passages?|context|texts?|articles?|sources?|documents?|information)\b[^.]{0,30}?\b(?:do(?:es)?\s+not|don't|doesn't)\s+"
-    r"(?:say|mention|contain|answer|specify|state|provide|include|give|discuss|list|describe)"
+    rf"|\b(?:passages?|context|texts?|articles?|sources?|documents?)\b[^.]{{0,60}}?{_DOES_NOT_SAY}"
+    rf"|\binformation\b[^.]{{0,30}}?{_DOES_NOT_SAY}"
     r"|\bno\s+(?:information|mention|details?|data)\s+(?:about|on|of|regarding|is|are)\b"
     r"|\b(?:passages?|texts?|articles?|sources?|documents?|context|it|they)\s+(?:does|do)\s+not\s+"
     r"(?:provide|give|contain|include|offer|have)\s+(?:any\s+)?(?:specific\s+)?(?:information|details?|specifics)\b"
     r"|\b(?:question|answer)\s+is\s+not\s+(?:directly\s+)?(?:addressed|answered)\b"
-    r"|\b(?:cannot|can't|can\s+not|unable\s+to|not\s+possible\s+to)\s+(?:be\s+)?(?:determined?|tell|say|answer|find|confirm|conclude)"
+    # "It cannot be determined", "I cannot find": not "if you cannot find your form", a
+    # document's instruction to its reader.
+    r"|(?<!\byou\s)\b(?:cannot|can't|can\s+not|unable\s+to|not\s+possible\s+to)\s+(?:be\s+)?"
+    r"(?:determined?|tell|say|answer|find|confirm|conclude)"
     # "It does not mention ...": the passage as a pronoun, with a verb of saying.
     r"|^\W*(?:it|they)\s+(?:do(?:es)?\s+not|don't|doesn't)\s+(?:explicitly\s+)?(?:say|mention|specify|state|discuss|describe|address)\b",
     re.I,
@@ -70,9 +79,10 @@ _POINTER = re.compile(
     re.I,
 )
 _MARKER_GROUP = re.compile(r"((?:\s*\[\d{1,3}\])+)\s*([.!?。！？]?)")
-# A sentence ends at ".", "!" or "?" before a capital (Latin, accented too) or a digit,
-# or at a Chinese full stop, whatever follows.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\u00c0-\u00de\"“„(])|(?<=[。！？])\s*(?=\S)")
+# A sentence ends at ".", "!" or "?", a closing quote or bracket after it allowed
+# ('... "as is." However'), before a capital (Latin, accented too) or a digit, or at a
+# Chinese full stop, whatever follows.
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’»)]))\s+(?=[A-Z0-9\u00c0-\u00de\"“„(])|(?<=[。！？])\s*(?=\S)")
 
 
 def _sentences(text: str) -> list[str]:

@@ -98,6 +98,30 @@ def test_a_document_stating_that_something_is_not_given_is_a_claim_not_talk_abou
     assert parse_draft("The fee is not provided in the passages [1].").not_found
 
 
+def test_the_passages_named_far_from_their_verb_are_still_talk_about_the_passages():
+    draft = parse_draft("The passage about Mozilla VPN and Firefox Monitor does not mention any call limits [1].")
+    assert draft.not_found
+    kept = parse_draft(
+        "Information we share with partners, such as usage figures and crash reports, does not include your name [1]."
+    )
+    assert [c.text for c in kept.claims] == [
+        "Information we share with partners, such as usage figures and crash reports, does not include your name"
+    ]
+
+
+def test_a_documents_instruction_to_its_reader_is_a_claim():
+    assert parse_draft("If you cannot find your form, ask the travel office [1].").claims
+    assert parse_draft("It cannot be determined from the passages [1].").not_found
+
+
+def test_a_quoted_sentence_ends_at_its_closing_quote():
+    draft = parse_draft('The policy says "you must be at least 18." Your daughter is 16, so she cannot [1].')
+    assert [c.text for c in draft.claims] == [
+        'The policy says "you must be at least 18."',
+        "Your daughter is 16, so she cannot",
+    ]
+
+
 def test_an_abbreviation_does_not_end_a_drafts_sentence():
     draft = parse_draft("Nein. Daten wie z. B. Ihre Chronik bleiben auf dem Gerät [3]. Dr. Smith signs it [2].")
     assert [c.text for c in draft.claims] == [
