@@ -17,9 +17,9 @@ from assistant.types import Turn
 
 log = logging.getLogger(__name__)
 
-_FOLLOWUP_START = re.compile(
-    r"^(?:and|what about|how about|what of|also|same for|same with|in|for|but|or|then|so|ok|okay)\b", re.I
-)
+# Words a follow-up opens with ("and ...", "what about ...", "ok, ..."), in every pattern below.
+_OPENERS = r"and|what about|how about|what of|also|same for|same with|but|or|then|so|ok|okay"
+_FOLLOWUP_START = re.compile(rf"^(?:{_OPENERS}|in|for)\b", re.I)
 _PRONOUNS = re.compile(
     r"\b(?:it|its|that|this|those|these|they|them|their|there|he|she|his|her|him|one|ones|the same)\b", re.I
 )
@@ -154,7 +154,7 @@ def previous_question(history: Sequence[Turn]) -> str | None:
 
 
 _HEAD = re.compile(
-    r"^(?:and|what about|how about|what of|also|same for|same with|but|or|then|so)\s+"
+    rf"^(?:{_OPENERS})\s+"
     r"(?:the\s+|for\s+|with\s+)?(?P<phrase>[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,3})\s*\??$",
     re.I,
 )
@@ -193,7 +193,7 @@ _DETERMINERS = r"the|a|an|my|your|our|their|his|her|its|this|that|these|those"
 _DETERMINER_WORDS = set(_DETERMINERS.split("|"))
 # "and for the hotel?", "what about in the EU?": a follow-up that is one prepositional phrase.
 _PHRASE_FOLLOWUP = re.compile(
-    r"^(?:(?:and|what about|how about|same for|same with|but|or|then|so|ok|okay)[,\s]+)*"
+    rf"^(?:(?:{_OPENERS})[,\s]+)*"
     rf"(?P<prep>{_PREPOSITIONS})\s+(?P<object>(?:(?:{_DETERMINERS})\s+)?[\w’'-]+(?:\s+[\w’'-]+){{0,2}})\s*\?*$",
     re.I,
 )

@@ -105,6 +105,7 @@ def test_another_kind_of_the_same_thing_replaces_it():
         Turn(role="assistant", content="Up to 240 hours [1]."),
     ]
     assert condense_pair("and sick leave?", leave) == ("How much sick leave can I carry over?", "")
+    assert condense_pair("ok sick leave?", leave)[0] == "How much sick leave can I carry over?"
     assert condense_pair("and leave?", leave)[0] == "and leave?"  # no other kind named
 
 
@@ -122,6 +123,7 @@ def test_a_prepositional_phrase_replaces_the_object_of_the_same_preposition():
     assert condense_pair("and from my laptop?", retention)[0] == "How long is data from my laptop kept in the US?"
     meals = [Turn(role="user", content="Are receipts for meals required?")]
     assert condense_pair("and for the hotel?", meals)[0] == "Are receipts for the hotel required?"
+    assert condense_pair("also for the hotel?", meals)[0] == "Are receipts for the hotel required?"
     # a question word after the preposition asks something new: not a phrase to swap in
     assert condense_pair("and for how long?", retention)[0] == "and for how long?"
     # no slot for the preposition: the follow-up as asked, with the previous question as context
