@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.locales import leading_verdict, locale_for, word_count
+from assistant.locales import leading_verdict, locale_for
 from assistant.prompts import TASK_ECHO
 from assistant.verification import Claim, clean_claim
 from index.chunking import is_abbreviation
+from index.language import word_count
 
 
 @dataclass

@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.analysis import QueryAnalysis
-from assistant.locales import word_count
 from assistant.prompts import MAX_SENTENCES
 from assistant.values import states_kind
 from assistant.verification import EvidenceIndex, VerifiedClaim, content_tokens
+from index.language import word_count
 
 MIN_WORDS = 4
 RELATIVE_FLOOR = 0.5  # later sentences must score at least this share of the best

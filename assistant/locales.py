@@ -179,21 +179,12 @@ DUTCH_FORMS = _forms(
 
 _CJK = re.compile(f"[{UNSPACED_SCRIPTS}]")
 _CJK_PUNCTUATION = re.compile(f"[{UNSPACED_PUNCTUATION}]")
-CJK_CHARS_PER_WORD = 1.5  # a Chinese word is one to two characters, 1.5 on average
 
 
 def written_without_spaces(text: str) -> bool:
     """Whether a text (a character, mostly) is of a language written without spaces, or
     its punctuation ("。")."""
     return bool(text) and all(_CJK.match(ch) or _CJK_PUNCTUATION.match(ch) for ch in text)
-
-
-def word_count(text: str) -> int:
-    """Words in a text, for budgets counted in words: white-space words, with a language
-    written without spaces (Chinese, Japanese) counted at 1.5 characters a word."""
-    cjk = len(_CJK.findall(text))
-    spaced = len(_CJK.sub(" ", _CJK_PUNCTUATION.sub(" ", text)).split())
-    return spaced + round(cjk / CJK_CHARS_PER_WORD)
 
 
 _CHINESE_ASKING_PARTICLE = re.compile(r"[吗么嘛][\s？?。！!]*$")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from index.language import word_count
 from index.lexical import tokenize
 from index.snapshot import ChunkRecord, Snapshot
 
@@ -210,7 +211,7 @@ def merge_adjacent(ranked: list[Candidate], snapshot: Snapshot, top_k: int) -> l
         )
         if host is not None:
             start, end = min(host.start, cand.start), max(host.end, cand.end)
-            if len(snapshot.text_span(host.doc_id, start, end).split()) <= MAX_MERGED_WORDS:
+            if word_count(snapshot.text_span(host.doc_id, start, end)) <= MAX_MERGED_WORDS:
                 host.start, host.end = start, end
                 host.merged.append(cand.chunk.id)
                 host.tokens = None if host.tokens is None else host.tokens | tokens_of(cand, snapshot)

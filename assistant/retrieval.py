@@ -37,6 +37,7 @@ from assistant.reranking import (
 )
 from assistant.types import Filters, Passage
 from index.embedding import Embedder
+from index.language import word_count
 from index.lexical import tokenize
 from index.snapshot import ChunkRecord, Snapshot
 from index.store import VectorStore
@@ -263,7 +264,7 @@ class HybridRetriever:
         budget = self.settings.context_token_budget
         out, used = [], 0
         for c in ranked:
-            cost = int(len(self.snapshot.text_span(c.doc_id, c.start, c.end).split()) * 1.35)
+            cost = int(word_count(self.snapshot.text_span(c.doc_id, c.start, c.end)) * 1.35)
             if out and used + cost > budget:
                 break
             out.append(c)

@@ -42,6 +42,7 @@ from assistant.locales import locale_for
 from assistant.types import Passage, Quote, SentenceCheck
 from assistant.values import months_in, names_in, number_stated, numbers_in
 from index.chunking import split_sentences
+from index.language import word_count
 from index.lexical import DEFAULT_LANGUAGE, tokenize
 
 
@@ -124,15 +125,15 @@ def sentence_units(text: str) -> list[tuple[int, int]]:
     while i < len(spans):
         start, end = spans[i].start, spans[i].end
         if text[end - 1] == ":":
-            j, words = i + 1, len(text[start:end].split())
+            j, words = i + 1, word_count(text[start:end])
             # items: whole lines of their own, right after it
             while (
                 j < len(spans)
                 and text[spans[j - 1].end : spans[j].start].count("\n") == 1
-                and words + len(text[spans[j].start : spans[j].end].split()) <= LIST_WORDS
+                and words + word_count(text[spans[j].start : spans[j].end]) <= LIST_WORDS
                 and (spans[j].end == len(text) or text[spans[j].end] == "\n")
             ):
-                words += len(text[spans[j].start : spans[j].end].split())
+                words += word_count(text[spans[j].start : spans[j].end])
                 end = spans[j].end
                 j += 1
             i = j if j > i + 1 else i + 1

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from index.chunking import indexed_text, split_sentences
+from index.language import word_count
 
 MIN_WORDS = 4  # shorter sentences (headings, "Payment.") say too little to match on their own
 FILE = "sentences.npz"
@@ -27,7 +28,7 @@ def sentence_texts(title: str, section: str, text: str, contextual: bool) -> lis
     out = []
     for span in split_sentences(text):
         sentence = text[span.start : span.end]
-        if len(sentence.split()) >= MIN_WORDS:
+        if word_count(sentence) >= MIN_WORDS:
             out.append(indexed_text(title, section, sentence) if contextual else sentence)
     return out
 

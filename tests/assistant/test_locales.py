@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.locales import leading_verdict, locale_for, word_count
+from assistant.locales import leading_verdict, locale_for
 
 
 @pytest.mark.parametrize(
@@ -138,12 +138,6 @@ def test_a_leading_verdict_of_a_known_language_is_read_in_its_words_and_englishs
     assert leading_verdict("Sim. Pode cancelar.", "pt") == ("yes", "Pode cancelar.")
     assert leading_verdict("Yes. Pode cancelar.", "pt") == ("yes", "Pode cancelar.")
     assert leading_verdict("Sim. You can.", "en")[0] is None
-
-
-def test_text_without_spaces_counts_words_by_characters():
-    assert word_count("You can request a refund.") == 5
-    assert word_count("您可以申请退款。") == 5  # 7 characters at 1.5 a word
-    assert word_count("Mozilla 将退还费用") == 1 + 3  # 4 characters
 
 
 def test_a_language_without_wording_is_still_named_for_the_prompt():

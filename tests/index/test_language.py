@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.language import detect, document_language, normalise
+from index.language import detect, document_language, normalise, word_count
 from index.loading import load_corpus
 
 
@@ -47,3 +47,10 @@ def test_real_translations_are_told_apart(legal_corpus):
 
 def test_front_matter_language_is_kept(corpus_dir):
     assert {d.language for d in load_corpus(corpus_dir, 10.0).documents} == {"en"}
+
+
+def test_text_without_spaces_counts_words_by_characters():
+    assert word_count("You can request a refund.") == 5
+    assert word_count("您可以申请退款。") == 5  # 7 characters at 1.5 a word
+    assert word_count("Mozilla 将退还费用") == 1 + 3  # 4 characters
+    assert word_count("환불을 요청할 수 있습니다.") == 4  # Korean is written with spaces
