@@ -404,6 +404,10 @@ def _without_verdict(claim: VerifiedClaim, language: str | None) -> VerifiedClai
     return claim
 
 
+_CLOSING_MARKS = '"”’»）)」』'
+_QUOTED_STOP = re.compile(f"[.!?…。！？][{_CLOSING_MARKS}]+$")
+
+
 def render(
     verdict: str | None, claims: Sequence[VerifiedClaim], unsaid: Sequence[str] = (), wording: Locale | None = None
 ) -> str:
@@ -419,8 +423,11 @@ def render(
         match = re.match(r"^(.*?)([.!?…。！？]*)$", body, re.S)
         core, punct = (match.group(1).rstrip(), match.group(2)) if match else (body, "")
         markers = "".join(f"[{n}]" for n in claim.markers)
-        spaced = not written_without_spaces(core[-1:])  # a quote keeps its passage's language
+        # a quote keeps its passage's language; its closing marks say none
+        spaced = not written_without_spaces(core.rstrip(_CLOSING_MARKS)[-1:])
         stop = punct or (wording.stop if not spaced else ".")
+        if _QUOTED_STOP.search(core):
+            stop = ""  # '... said the report." [2]': the quoted sentence's stop ends it
         parts.append(f"{core}{' ' if spaced else ''}{markers}{stop}" if markers else f"{core}{stop}")
     for part in unsaid:
         parts.append(wording.unanswered.format(part=part.rstrip("?？").strip()))

@@ -148,6 +148,8 @@ def test_render_puts_the_verdict_first_and_markers_before_the_full_stop():
         "Yes. A 50% stake is allowed [1]. Suzhou is listed [1][2]. "
         "The documents do not answer “And how long does it take”."
     )
+    quoted = [VerifiedClaim('The terms say "you must be 18."', [2], {}), VerifiedClaim("“满 18 岁。”", [1], {})]
+    assert answering.render(None, quoted) == 'The terms say "you must be 18." [2] “满 18 岁。”[1]'
 
 
 # -- the answer step over real passages, with written drafts ------------------------------
