@@ -377,10 +377,12 @@ def analyze(
     clauses = [main_clause(p) for p in parts] or [standalone]
     clause = clauses[-1]
     if language != DEFAULT_LANGUAGE:
-        # Another language's question: yes/no by its own grammar; kinds of value are read
-        # in English only (the value checks know English units).
-        reader = locale_for(language).yes_no
-        yes_no, kind, clause = bool(reader and any(reader(p) for p in parts)), "fact", parts[-1] if parts else asked
+        # Another language's question: yes/no and the kind of value asked for by its own
+        # question words.
+        wording = locale_for(language)
+        clause = parts[-1] if parts else asked
+        yes_no = bool(wording.yes_no and any(wording.yes_no(p) for p in parts))
+        kind = "fact" if yes_no else wording.kind_of(clause)
     elif followup and context and _elliptical(clause):
         # "and sick leave?" asks what the question it follows asked.
         inherited = main_clause(question_sentences(context)[-1] if question_sentences(context) else context)

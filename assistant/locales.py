@@ -217,6 +217,14 @@ class Locale:
     )
     yes_no: Callable[[str], bool] | None = None  # reads one question sentence (English: in analysis)
     absence: re.Pattern | None = None  # a sentence saying the passages lack something (English: in drafts)
+    # (kind, pattern) of the values a question asks for by its question words, first match
+    # wins (English: in analysis)
+    kinds: tuple[tuple[str, re.Pattern], ...] = ()
+
+    def kind_of(self, clause: str) -> str:
+        """The kind of value a question clause asks for ("duration", "amount", "number"),
+        or "fact"."""
+        return next((kind for kind, pattern in self.kinds if pattern.search(clause)), "fact")
 
     @property
     def name(self) -> str:
@@ -315,6 +323,65 @@ _DUTCH_ABSENCE = _absence(
 )
 
 
+def _kinds(duration: str, amount: str, number: str) -> tuple[tuple[str, re.Pattern], ...]:
+    """A language's question words for a length of time ("wie lange", "多久"), an amount of
+    money (how much, with a verb or noun of paying or costing) and a number ("wie viele",
+    "多少"), in that order: "how many days" asks for a duration before a number. Dates are
+    not read: "bis wann" is as often answered by a length of time ("innerhalb von 30
+    Tagen") as by a date, and a date asked for and not given refuses the answer."""
+    return tuple(
+        (kind, re.compile(pattern, re.I))
+        for kind, pattern in (("duration", duration), ("amount", amount), ("number", number))
+    )
+
+
+# Each language's question words for kinds of value (see `_kinds`); nothing here names a subject.
+GERMAN_KINDS = _kinds(
+    duration=r"\bwie\s+lange?\b|\bwie\s+bald\b|\bwie\s*viel\s+zeit\b|\bin\s+welche[rm]\s+(?:frist|zeitraum)\b"
+    r"|\bwie\s*viele\s+(?:jahre|monate|wochen|tage|stunden|minuten)\b|\bwelche\s+frist\b",
+    amount=r"\bwie\s*viel\b.*\b(?:kost\w*|(?:be)?zahl(?:e|en|t|st)|gebühr\w*|preis\w*|erstatt\w*|schulde\w*)\b"
+    r"|\bwie\s+teuer\b|\bwas\s+kostet\b",
+    number=r"\bwie\s*viele?\b|\bwie\s+hoch\b|\bwie\s+alt\b|\bwelche[rsn]?\s+(?:anzahl|prozentsatz|anteil|alter)\b",
+)
+CHINESE_KINDS = _kinds(
+    duration=r"多久|多长时间|多长的时间|几[天年周]|几个(?:星期|月|小时)|多少(?:天|年|周|个月|个星期|小时|分钟)",
+    amount=r"多少钱|(?:费用|价格|金额|收费)(?:是)?多少|(?:支付|付|花|收取|退还|赔偿|赔|承担)多少",
+    number=r"多少|几(?!乎)",
+)
+FRENCH_KINDS = _kinds(
+    duration=r"\bcombien\s+de\s+(?:temps|jours|semaines|mois|ans|années|heures|minutes)\b|\bpendant\s+combien\b"
+    r"|\bdans\s+quel\s+délai\b|\bquel\s+(?:est\s+le\s+)?délai\b",
+    amount=r"\bcombien\b.*\b(?:co[uû]t\w*|pa(?:y|i)\w*|frais|prix|rembours\w*|factur\w*)\b"
+    r"|\bquel\s+(?:est\s+le\s+)?(?:prix|montant|tarif)\b",
+    number=r"\bcombien\b|\bquel(?:le)?\s+(?:est\s+)?(?:le\s+|l['’])?(?:nombre|pourcentage|âge)\b",
+)
+# Spanish: the question words with their accent only ("en cuanto a" means "as regards").
+SPANISH_KINDS = _kinds(
+    duration=r"\bcuánto\s+tiempo\b|\bcuánt[oa]s\s+(?:días|semanas|meses|años|horas|minutos)\b"
+    r"|\b(?:en|dentro\s+de)\s+qué\s+plazo\b|\bqué\s+plazo\b",
+    amount=r"\bcuánto\b.*\b(?:cuest\w*|cost\w*|pag\w*|cobr\w*|tarifa\w*|precio\w*|reembols\w*)\b|\bqué\s+precio\b",
+    number=r"\bcuánt[oa]s?\b|\bqué\s+(?:porcentaje|número|edad)\b",
+)
+# Italian: not "in quanto" (since), "per quanto" (as far as).
+ITALIAN_KINDS = _kinds(
+    duration=r"\bquanto\s+tempo\b|\bquant[ie]\s+(?:giorni|settimane|mesi|anni|ore|minuti)\b|\bentro\s+quanto\b"
+    r"|\bentro\s+quale\s+termine\b",
+    amount=r"(?<!in\s)(?<!per\s)\bquanto\b.*\b(?:cost\w*|pag\w*|prezz\w*|tariff\w*|rimbors\w*|addebit\w*)\b",
+    number=r"(?<!in\s)(?<!per\s)\bquant[oaie]\b|\bquale\s+percentuale\b|\bche\s+età\b",
+)
+PORTUGUESE_KINDS = _kinds(
+    duration=r"\bquanto\s+tempo\b|\bquant[oa]s\s+(?:dias|semanas|meses|anos|horas|minutos)\b"
+    r"|\bem\s+que\s+prazo\b|\bqual\s+(?:é\s+)?o\s+prazo\b",
+    amount=r"\bquanto\b.*\b(?:cust\w*|pag\w*|cobr\w*|preço\w*|taxa\w*|reembols\w*)\b",
+    number=r"\bquant[oa]s?\b|\bqual\s+(?:é\s+)?a\s+(?:percentagem|porcentagem|idade)\b",
+)
+DUTCH_KINDS = _kinds(
+    duration=r"\bhoe\s+lang\b|\bhoeveel\s+(?:tijd|dagen|weken|maanden|jaren|jaar|uur|uren|minuten)\b"
+    r"|\bbinnen\s+welke\s+termijn\b|\bwelke\s+termijn\b",
+    amount=r"\bhoeveel\b.*\b(?:kost\w*|betaal\w*|betal\w*|prijs|tarief|vergoed\w*|terugbeta\w*)\b|\bwat\s+kost\w*\b",
+    number=r"\bhoeveel\b|\bhoe\s+oud\b|\bwelk\s+percentage\b",
+)
+
 LOCALES = {
     DEFAULT_LANGUAGE: Locale(DEFAULT_LANGUAGE),
     "de": Locale(
@@ -327,6 +394,7 @@ LOCALES = {
         negation=re.compile(r"\b(?:nicht|nie|niemals|kein\w*|nichts|niemand|weder|ohne)\b", re.I),
         yes_no=GERMAN_FORMS.yes_no,
         absence=_GERMAN_ABSENCE,
+        kinds=GERMAN_KINDS,
     ),
     "zh": Locale(
         "zh",
@@ -339,6 +407,7 @@ LOCALES = {
         negation=re.compile(r"[不没未无]"),
         yes_no=_chinese_yes_no,
         absence=_CHINESE_ABSENCE,
+        kinds=CHINESE_KINDS,
     ),
     "fr": Locale(
         "fr",
@@ -354,6 +423,7 @@ LOCALES = {
         ),
         yes_no=FRENCH_FORMS.yes_no,
         absence=_FRENCH_ABSENCE,
+        kinds=FRENCH_KINDS,
     ),
     "es": Locale(
         "es",
@@ -366,6 +436,7 @@ LOCALES = {
         ),
         yes_no=SPANISH_FORMS.yes_no,
         absence=_SPANISH_ABSENCE,
+        kinds=SPANISH_KINDS,
     ),
     "it": Locale(
         "it",
@@ -376,6 +447,7 @@ LOCALES = {
         negation=_negation(r"non", r"mai|niente|nulla|nessun\w*|più", r"mai|niente|nulla|nessun\w*|senza|né"),
         yes_no=ITALIAN_FORMS.yes_no,
         absence=_ITALIAN_ABSENCE,
+        kinds=ITALIAN_KINDS,
     ),
     "pt": Locale(
         "pt",
@@ -386,6 +458,7 @@ LOCALES = {
         negation=_negation(r"não", r"nunca|jamais|nada|ninguém|nenhum\w*", r"nunca|jamais|nada|ninguém|nenhum\w*|sem"),
         yes_no=PORTUGUESE_FORMS.yes_no,
         absence=_PORTUGUESE_ABSENCE,
+        kinds=PORTUGUESE_KINDS,
     ),
     "nl": Locale(
         "nl",
@@ -396,6 +469,7 @@ LOCALES = {
         negation=re.compile(r"\b(?:niet|geen|nooit|niets|niemand|noch|zonder)\b", re.I),
         yes_no=DUTCH_FORMS.yes_no,
         absence=_DUTCH_ABSENCE,
+        kinds=DUTCH_KINDS,
     ),
 }
 

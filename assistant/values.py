@@ -294,7 +294,7 @@ def _duration_pattern(language: str | None) -> re.Pattern | None:
 @functools.cache
 def _amount_patterns() -> tuple[re.Pattern, re.Pattern]:
     """Amounts of money in any currency in use today (CLDR's data, read by babel): a currency
-    symbol before a number ("€5", "R$ 20"), a number before a currency's name in a language
+    symbol before or after a number ("€5", "R$ 20", "5,99 €"), a number before a currency's name in a language
     PolicyQA answers in ("14 florins", "30 rupees", "5 Euro", "250元"), an ISO code before
     or after a number ("CHF 40", "40 CHF"). Names are the last word of each currency's name
     in a spaced script ("Aruban florins": "florins"), and in an unspaced one the whole name
@@ -322,7 +322,9 @@ def _amount_patterns() -> tuple[re.Pattern, re.Pattern]:
     symbols = {get_currency_symbol(code, "en") for code in codes}
     symbols = {s for s in symbols if not s.isalpha() and s != "¤"}  # "¤": CLDR's "no symbol"
     by_name = re.compile(
-        rf"(?:{_alternation(symbols)})\s?\d|\d[\d,.]*\s?(?:{_alternation(names)})s?(?!{SPACED_LETTER})", re.I
+        rf"(?:{_alternation(symbols)})\s?\d|\d[\d,.]*\s?(?:{_alternation(symbols)})"
+        rf"|\d[\d,.]*\s?(?:{_alternation(names)})s?(?!{SPACED_LETTER})",
+        re.I,
     )
     by_code = re.compile(rf"\b(?:{_alternation(codes)})\s?\d|\d[\d,.]*\s?(?:{_alternation(codes)})\b")
     return by_name, by_code

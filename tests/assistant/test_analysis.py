@@ -203,18 +203,19 @@ MULTILINGUAL = ("en", "de", "zh")
 
 
 @pytest.mark.parametrize(
-    "question, language, yes_no",
+    "question, language, yes_no, kind",
     [
-        ("Meine Tochter ist 12. Darf sie sich selbst ein Konto anlegen?", "de", True),
-        ("Wie viele E-Mail-Masken bekomme ich, ohne etwas zu bezahlen?", "de", False),
-        ("如果我在订阅后 30 天内取消，能退款吗？", "zh", True),
-        ("免费版最多能保存多少篇文章？", "zh", False),
-        ("Can I send picture messages through my phone mask?", "en", True),
+        ("Meine Tochter ist 12. Darf sie sich selbst ein Konto anlegen?", "de", True, "fact"),
+        ("Wie viele E-Mail-Masken bekomme ich, ohne etwas zu bezahlen?", "de", False, "number"),
+        ("Ich habe gekündigt. Wie lange werden meine Daten noch gespeichert?", "de", False, "duration"),
+        ("如果我在订阅后 30 天内取消，能退款吗？", "zh", True, "fact"),
+        ("免费版最多能保存多少篇文章？", "zh", False, "number"),
+        ("Can I send picture messages through my phone mask?", "en", True, "fact"),
     ],
 )
-def test_a_question_is_read_in_its_own_language(question, language, yes_no):
+def test_a_question_is_read_in_its_own_language(question, language, yes_no, kind):
     analysis = analyze(question, languages=MULTILINGUAL)
-    assert (analysis.language, analysis.yes_no) == (language, yes_no)
+    assert (analysis.language, analysis.yes_no, analysis.kind) == (language, yes_no, kind)
 
 
 def test_an_english_collection_reads_every_question_as_english():

@@ -192,3 +192,30 @@ def test_talk_about_the_passages_is_recognised_in_each_language(language, senten
 )
 def test_a_document_stating_what_is_not_done_is_a_claim_not_talk_about_the_passages(language, sentence):
     assert not locale_for(language).absence.search(sentence)
+
+
+@pytest.mark.parametrize(
+    "language, clause, kind",
+    [
+        ("de", "Wie lange werden meine Daten gespeichert?", "duration"),
+        ("de", "Wie viele Tage habe ich Zeit?", "duration"),
+        ("de", "Wie viel kostet das Abo im Monat?", "amount"),
+        ("de", "Wie viele Geräte kann ich verbinden?", "number"),
+        ("de", "Welche Daten werden gespeichert?", "fact"),
+        ("zh", "我的数据会被保存多久？", "duration"),
+        ("zh", "订阅价格是多少？", "amount"),
+        ("zh", "最多能连接多少台设备？", "number"),
+        ("zh", "这几乎是免费的吗？", "fact"),
+        ("fr", "Combien de temps mes données sont-elles conservées ?", "duration"),
+        ("fr", "Combien coûte l'abonnement ?", "amount"),
+        ("fr", "Combien d'appareils puis-je connecter ?", "number"),
+        ("es", "¿Cuánto tiempo guardan mis datos?", "duration"),
+        ("es", "En cuanto a mis datos, ¿quién los ve?", "fact"),
+        ("it", "Quanto costa l'abbonamento?", "amount"),
+        ("it", "In quanto utente, chi vede i miei dati?", "fact"),
+        ("pt", "Quantos dispositivos posso ligar?", "number"),
+        ("nl", "Hoe lang worden mijn gegevens bewaard?", "duration"),
+    ],
+)
+def test_the_kind_of_value_asked_for_is_read_by_each_languages_question_words(language, clause, kind):
+    assert locale_for(language).kind_of(clause) == kind
