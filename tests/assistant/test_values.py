@@ -19,6 +19,7 @@ from assistant.values import months_in, numbers_in, states_kind
         "R$ 20 per seat",
         "up to 2,400 yuan",
         "10 cents a minute",
+        "Das Abo kostet 5,99 € im Monat.",
     ],
 )
 def test_an_amount_in_any_current_currency_is_an_amount(text):
@@ -26,7 +27,12 @@ def test_an_amount_in_any_current_currency_is_an_amount(text):
 
 
 def test_numbers_without_a_currency_are_no_amount():
-    for text in ["The measure applies in 20 cities.", "We keep it for 25 months.", "Antwort in 20 Minuten."]:
+    for text in [
+        "The measure applies in 20 cities.",
+        "We keep it for 25 months.",
+        "Antwort in 20 Minuten.",
+        "50 % of it",
+    ]:
         assert not states_kind(text, "amount"), text
 
 
