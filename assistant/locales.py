@@ -25,6 +25,11 @@ each locale's `absence` pattern recognises it in the shapes models use for it (t
 passages as subject of a negated verb of saying, "is not mentioned", "there is no
 information about", "cannot be determined"), as assistant/drafts.py does for English.
 
+The kind of value a question asks for (a length of time, an amount, a number) is read by
+each language's question words ("wie lange", "多久", "combien coûte", "cuántos"), so that
+the value checks (assistant/values.py, in any language by CLDR) refuse a question asking
+for a value no passage states, as they do in English.
+
 A language without a reader has no yes/no question recognised: its answers come without a
 verdict rather than with a wrong one. A language without wording here is answered in its
 own language with English verdict and refusal words.
