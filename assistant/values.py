@@ -257,6 +257,9 @@ def _calendar_pattern(language: str | None) -> re.Pattern | None:
 
 
 _DURATION_UNITS = ("century", "decade", "year", "quarter", "month", "week", "day", "hour", "minute", "second")
+# Languages that write a compound noun as one word: a time unit may end one ("10
+# Geschäftstagen", "5 werkdagen", "3 arbetsdagar").
+_COMPOUNDING = frozenset({"de", "nl", "sv", "da", "nb", "nn", "no", "fi", "is"})
 
 
 @functools.cache
@@ -264,7 +267,8 @@ def _duration_pattern(language: str | None) -> re.Pattern | None:
     """A number, then the language's name of a time unit as CLDR spells it after 1, 2 and 5
     (its plural forms: "Tag", "Tage"; "день", "дня", "дней"; long forms, else short ones),
     inflected by up to two letters ("Tagen" from "Tage"). Between them, a restatement of
-    the number in brackets, as legal texts write it ("2 (zwei) Monate")."""
+    the number in brackets, as legal texts write it ("2 (zwei) Monate"). In a language that
+    writes compounds as one word, the unit may end one ("10 Geschäftstagen")."""
     from babel.units import format_unit
 
     locale = _cldr_locale(language)
@@ -284,8 +288,9 @@ def _duration_pattern(language: str | None) -> re.Pattern | None:
     numbers = [r"\d[\d,.]*", _ZH_NUMERAL_RUN]
     if words := number_words(language):
         numbers.append(_alternation(set(words)))
+    head = f"{SPACED_LETTER}*?" if locale.language in _COMPOUNDING else ""
     return re.compile(
-        rf"(?<!{SPACED_LETTER})(?:{'|'.join(numbers)})(?:\s*\([^()]{{1,30}}\))?\s*(?:{_alternation(units)})"
+        rf"(?<!{SPACED_LETTER})(?:{'|'.join(numbers)})(?:\s*\([^()]{{1,30}}\))?\s*{head}(?:{_alternation(units)})"
         rf"{SPACED_LETTER}{{0,2}}(?!{SPACED_LETTER})",
         re.I,
     )

@@ -42,6 +42,8 @@ def test_numbers_without_a_currency_are_no_amount():
         ("Es kann bis zu 2 (zwei) Monate dauern.", "duration", "de"),
         ("Die Unterlagen werden zehn Jahre lang aufbewahrt.", "duration", "de"),
         ("Sie können innerhalb von 30 Tagen kündigen.", "duration", "de"),
+        ("Wir antworten innerhalb von 10 Geschäftstagen.", "duration", "de"),
+        ("U kunt binnen 14 werkdagen opzeggen.", "duration", "nl"),
         ("我们保留邮件的时间都不会超过三天。", "duration", "zh"),
         ("数据保留25个月。", "duration", "zh"),
         ("Возврат возможен в течение 5 дней.", "duration", "ru"),
@@ -62,6 +64,7 @@ def test_a_value_is_recognised_in_the_passage_language(text, kind, language):
     ("text", "kind", "language"),
     [
         ("Die Tage werden länger.", "duration", "de"),
+        ("Sie haben 10 Verträge abgeschlossen.", "duration", "de"),
         ("Wir bewahren Ihre Daten so lange auf, wie es nötig ist.", "duration", "de"),
         ("Mozilla wird Sie benachrichtigen.", "date", "de"),
         ("Maier hat es gesagt.", "date", "de"),
