@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass
 
 from index.documents import Block, Chunk, Document
-from index.language import CHARACTER_WORD_SCRIPTS, CHARS_PER_UNSPACED_WORD, word_count
 
 _ABBREVIATIONS = {
     "mr",
@@ -67,9 +66,7 @@ _BOUNDARY = re.compile(
     r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9\u4e00-\u9fff])"
     r"|(?<=[。！？])[”’」』）]*\s*(?=\S)"
 )
-# A word: one character of Chinese or Japanese, or a run of anything else between spaces.
-_WORD = re.compile(f"[{CHARACTER_WORD_SCRIPTS}]|[^\\s{CHARACTER_WORD_SCRIPTS}]+")
-_UNSPACED_CHAR = re.compile(f"[{CHARACTER_WORD_SCRIPTS}]")
+_WORD = re.compile(r"\S+")
 SECTION_SEPARATOR = " > "
 RUN_IN_WORDS = 4  # a paragraph's first "sentence" this short is a run-in heading for the rest
 
@@ -122,25 +119,13 @@ def _trim(text: str, span: Span) -> Span:
 
 
 def _words(text: str, span: Span) -> int:
-    return word_count(text[span.start : span.end])
+    return len(_WORD.findall(text, span.start, span.end))
 
 
 def _cut_long(text: str, span: Span, limit: int) -> list[Span]:
-    """Split an over-long sentence into pieces of at most `limit` words, cut between words
-    (between any two characters of Chinese or Japanese, counted as `word_count` does)."""
-    pieces: list[Span] = []
-    start, end, words = -1, -1, 0.0
-    for word in _WORD.finditer(text, span.start, span.end):
-        weight = 1 / CHARS_PER_UNSPACED_WORD if _UNSPACED_CHAR.match(word.group()) else 1.0
-        if start >= 0 and words + weight > limit:
-            pieces.append(Span(start, end))
-            start, words = -1, 0.0
-        if start < 0:
-            start = word.start()
-        end, words = word.end(), words + weight
-    if start >= 0:
-        pieces.append(Span(start, end))
-    return pieces
+    """Split an over-long sentence into word-boundary pieces of about `limit` words."""
+    words = list(_WORD.finditer(text, span.start, span.end))
+    return [Span(words[i].start(), words[min(i + limit, len(words)) - 1].end()) for i in range(0, len(words), limit)]
 
 
 def line_blocks(text: str) -> tuple[Block, ...]:
@@ -294,7 +279,7 @@ def chunk_spans(
 def chunk_config(chunk_words: int, overlap_sentences: int, contextual: bool = False, sentences: bool = False) -> str:
     """Part of every document hash: changing the chunker re-chunks everything."""
     return (
-        f"sections-v5:words={chunk_words}:overlap={overlap_sentences}:contextual={int(contextual)}"
+        f"sections-v4:words={chunk_words}:overlap={overlap_sentences}:contextual={int(contextual)}"
         f":sentences={int(sentences)}"
     )
 

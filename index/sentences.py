@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from index.chunking import indexed_text, split_sentences
-from index.language import word_count
 
 MIN_WORDS = 4  # shorter sentences (headings, "Payment.") say too little to match on their own
 FILE = "sentences.npz"
@@ -28,7 +27,7 @@ def sentence_texts(title: str, section: str, text: str, contextual: bool) -> lis
     out = []
     for span in split_sentences(text):
         sentence = text[span.start : span.end]
-        if word_count(sentence) >= MIN_WORDS:
+        if len(sentence.split()) >= MIN_WORDS:
             out.append(indexed_text(title, section, sentence) if contextual else sentence)
     return out
 

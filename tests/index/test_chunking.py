@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from index.chunking import chunk_config, chunk_document, chunk_spans, split_sentences
 from index.documents import Document
-from index.language import word_count
 from index.loading import load_corpus
 from policyqa.settings import PROJECT_ROOT, Settings
 
@@ -119,34 +118,6 @@ def test_over_long_sentence_is_cut_at_words():
     assert max(words(text[s.start : s.end]) for s in spans) <= 100
     assert text[spans[0].start : spans[0].end] == "Intro sentence here."
     assert text[spans[1].start : spans[1].end].startswith("Then w0 w1")
-
-
-def test_chinese_text_is_sized_in_words_not_in_runs_between_spaces():
-    sentence = "用户可以在订阅后三十天内申请全额退款。"  # 18 characters: 12 words
-    text = sentence * 40
-    spans = chunk_spans(text, 60, 0)
-    check_spans(text, spans, 60)
-    assert len(spans) >= 8  # 480 words in chunks of at most 60
-    assert all(word_count(text[s.start : s.end]) <= 60 for s in spans)
-    assert all(text[s.start : s.end].endswith("。") for s in spans)  # on sentence ends
-
-
-def test_an_over_long_chinese_sentence_is_cut_between_characters():
-    text = "用户可以在订阅后三十天内申请全额退款" * 20  # one sentence of 360 characters
-    spans = chunk_spans(text, 50, 0)
-    check_spans(text, spans, 50)
-    assert len(spans) == 5 and all(word_count(text[s.start : s.end]) <= 50 for s in spans)
-
-
-def test_real_chinese_chunks_are_as_long_in_words_as_english_ones(legal_corpus):
-    docs = {d.id: d for d in load_corpus(legal_corpus).documents}
-    sizes = {}
-    for doc_id in ("zh-cn/subscription-services-tos", "en/subscription-services-tos"):
-        chunks = chunk_document(docs[doc_id], 100, 1)
-        assert all(docs[doc_id].text[c.start : c.end] == c.text for c in chunks)
-        sizes[doc_id] = sorted(word_count(c.text) for c in chunks)
-    assert max(sizes["zh-cn/subscription-services-tos"]) <= 2 * 100
-    assert max(sizes["zh-cn/subscription-services-tos"]) <= 1.5 * max(sizes["en/subscription-services-tos"])
 
 
 def test_chunk_ids_follow_content():
