@@ -39,10 +39,11 @@ _LOCK = threading.Lock()
 
 
 def word_count(text: str) -> int:
-    """Words in a text, for every size counted in words (chunks, passages, budgets):
-    white-space words, with Chinese and Japanese (no spaces between words) counted at 1.5
-    characters a word, so that a Chinese sentence is not one word and a chunk of "100
-    words" holds about as much in every language."""
+    """Words in a text, for the sizes counted in words at answer time (focus excerpts,
+    merged passages, the context and history budgets): white-space words, with Chinese and
+    Japanese (no spaces between words) counted at 1.5 characters a word, so that a Chinese
+    sentence is not one word. The index's chunks are sized by words between spaces:
+    sized this way, Chinese chunks ranked worse (docs/evaluation.md)."""
     unspaced = len(_UNSPACED.findall(text))
     spaced = len(_UNSPACED.sub(" ", _UNSPACED_MARKS.sub(" ", text)).split())
     return spaced + round(unspaced / CHARS_PER_UNSPACED_WORD)
