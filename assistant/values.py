@@ -299,12 +299,12 @@ def _duration_pattern(language: str | None) -> re.Pattern | None:
 @functools.cache
 def _amount_patterns() -> tuple[re.Pattern, re.Pattern]:
     """Amounts of money in any currency in use today (CLDR's data, read by babel): a currency
-    symbol before or after a number ("€5", "R$ 20", "5,99 €"), a number before a currency's name in a language
-    PolicyQA answers in ("14 florins", "30 rupees", "5 Euro", "250元"), an ISO code before
-    or after a number ("CHF 40", "40 CHF"). Names are the last word of each currency's name
-    in a spaced script ("Aruban florins": "florins"), and in an unspaced one the whole name
-    and, where it ends at least three names, its last character (the generic 元). A plural
-    CLDR does not spell is allowed an "s" ("florins")."""
+    symbol before or after a number ("€5", "R$ 20", "5,99 €"), a number before a currency's
+    name in a language PolicyQA answers in ("14 florins", "30 rupees", "5 Euro", "250元"),
+    an ISO code before or after a number ("CHF 40", "40 CHF"). Names are the last word of
+    each currency's name in a spaced script ("Aruban florins": "florins"), and in an
+    unspaced one the whole name and, where it ends at least three names, its last character
+    (the generic 元). A plural CLDR does not spell is allowed an "s" ("florins")."""
     from babel.core import get_global
     from babel.numbers import get_currency_name, get_currency_symbol, get_territory_currencies
 
