@@ -27,12 +27,12 @@ UNSPACED_PUNCTUATION = "\u3000-\u303f\uff00-\uff0f\uff1a-\uff20"
 SPACED_LETTER = f"[^\\W{UNSPACED_SCRIPTS}]"  # a letter or digit of a script written with spaces
 # Of those, the scripts with no spaces between words at all (Chinese, Japanese): their
 # words are counted by characters, 1.5 a word (a Chinese word is one to two characters).
-CHARACTER_WORD_SCRIPTS = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff"
-CHARS_PER_UNSPACED_WORD = 1.5
+_CHARACTER_WORD_SCRIPTS = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff"
+_CHARS_PER_WORD = 1.5
 SAMPLE_CHARS = 4000  # the opening of a document says what language it is in
 MIN_LETTERS = 40  # less text than this is not detected (too little evidence)
 
-_UNSPACED = re.compile(f"[{CHARACTER_WORD_SCRIPTS}]")
+_UNSPACED = re.compile(f"[{_CHARACTER_WORD_SCRIPTS}]")
 _UNSPACED_MARKS = re.compile(f"[{UNSPACED_PUNCTUATION}]")
 _TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*$")
 _LOCK = threading.Lock()
@@ -46,7 +46,7 @@ def word_count(text: str) -> int:
     sized this way, Chinese chunks ranked worse (docs/evaluation.md)."""
     unspaced = len(_UNSPACED.findall(text))
     spaced = len(_UNSPACED.sub(" ", _UNSPACED_MARKS.sub(" ", text)).split())
-    return spaced + round(unspaced / CHARS_PER_UNSPACED_WORD)
+    return spaced + round(unspaced / _CHARS_PER_WORD)
 
 
 def normalise(tag: str | None) -> str | None:
