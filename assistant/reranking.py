@@ -71,7 +71,10 @@ class Candidate:
 
 def tokens_of(c: Candidate, snapshot: Snapshot) -> frozenset[str]:
     """The candidate's tokens, computed once: its text, and its section path when chunks
-    were indexed with it (what BM25 and the embedder saw)."""
+    were indexed with it (what BM25 and the embedder saw). A whole chunk's are read from
+    the BM25 index, which holds exactly those."""
+    if c.tokens is None and snapshot.lexical is not None and (c.start, c.end) == (c.chunk.start, c.chunk.end):
+        c.tokens = snapshot.lexical.chunk_terms(snapshot.position[c.chunk.id])
     if c.tokens is None:
         text = snapshot.text_span(c.doc_id, c.start, c.end)
         if snapshot.contextual:

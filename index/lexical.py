@@ -21,7 +21,7 @@ import math
 import re
 import threading
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,7 @@ _STOPWORDS = frozenset(
 )
 
 
+_NO_TERMS = "\u2205"  # what a chunk with no terms is indexed with (bm25s needs one)
 _CLITIC = re.compile(r"(?<=[a-z])[’'](?:s|re|ll|ve|d|m)\b")
 _NOT = re.compile(r"(?<=[a-z])n[’']t\b")
 _IRREGULAR_NOT = {"can": "can", "won": "will", "shan": "shall"}
@@ -156,7 +157,7 @@ class LexicalIndex:
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it forces DEBUG on import
         model = bm25s.BM25()
         codes = [lang or DEFAULT_LANGUAGE for lang in (languages or [None] * len(texts))]
-        corpus = [tokenize(t, lang) or ["\u2205"] for t, lang in zip(texts, codes)]
+        corpus = [tokenize(t, lang) or [_NO_TERMS] for t, lang in zip(texts, codes)]
         if corpus:
             model.index(corpus, show_progress=False)
         doc_freq: dict[str, int] = {}
@@ -166,6 +167,34 @@ class LexicalIndex:
         languages = sorted(set(codes))
         position = {code: n for n, code in enumerate(languages)}
         return cls(model, len(corpus), doc_freq, languages, chunk_languages=[position[c] for c in codes])
+
+    def chunk_terms(self, position: int) -> frozenset[str]:
+        """The terms the chunk at this position was indexed with, read back from the BM25
+        matrix, where a term a chunk holds has a positive score: the same set as
+        tokenising its indexed text again, without the cost (segmenting a Chinese passage
+        takes milliseconds, and re-ranking reads dozens of passages per question)."""
+        starts, term_ids, vocabulary = self._terms_by_chunk
+        return frozenset(vocabulary[term_ids[starts[position] : starts[position + 1]]].tolist()) - {_NO_TERMS}
+
+    @cached_property
+    def _terms_by_chunk(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The BM25 matrix (a column of chunks per term) turned into a row of term ids per
+        chunk: row offsets, term ids, and the terms by id."""
+        if not self.size:
+            return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.empty(0, dtype=object)
+        vocabulary = np.empty(max(self.model.vocab_dict.values()) + 1, dtype=object)
+        for term, term_id in self.model.vocab_dict.items():
+            vocabulary[term_id] = term
+        scores = self.model.scores
+        indptr = np.asarray(scores["indptr"])
+        chunks = np.asarray(scores["indices"])
+        terms = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        held = np.asarray(scores["data"]) > 0
+        chunks, terms = chunks[held], terms[held]
+        order = np.argsort(chunks, kind="stable")
+        starts = np.zeros(self.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(chunks, minlength=self.size), out=starts[1:])
+        return starts, terms[order], vocabulary
 
     def idf(self, term: str) -> float:
         """Smoothed IDF; a term no chunk contains gets the highest weight."""

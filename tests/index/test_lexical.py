@@ -47,3 +47,13 @@ def test_the_languages_survive_saving(tmp_path):
     loaded = LexicalIndex.load(tmp_path / "bm25")
     assert loaded.languages == ("de", "en") and loaded.version == index.version
     np.testing.assert_allclose(loaded.scores("Daten verkaufen"), index.scores("Daten verkaufen"))
+
+
+def test_a_chunks_terms_are_read_back_from_the_saved_index_as_tokenised(tmp_path):
+    texts = ["Wir verkaufen Ihre Daten nicht.", "我们不会出售您的个人数据。", "", "We do not sell your data, ever."]
+    languages = ["de", "zh", "en", "en"]
+    LexicalIndex.build(texts, languages).save(tmp_path / "bm25")
+    loaded = LexicalIndex.load(tmp_path / "bm25")
+    for position, (text, language) in enumerate(zip(texts, languages)):
+        assert loaded.chunk_terms(position) == frozenset(tokenize(text, language))
+    assert loaded.chunk_terms(2) == frozenset()
