@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from assistant.types import Turn
-from index.language import word_count
+from index.language import TOKENS_PER_WORD, prompt_tokens
 
 log = logging.getLogger(__name__)
 
@@ -56,20 +56,15 @@ _LEADING_WORDS = _FOLLOWUP_WORDS | set(
 _MAX_FOLLOWUP_WORDS = 8
 
 
-def approx_tokens(text: str) -> int:
-    """Tokens a text takes in a prompt, about: 1.35 a word."""
-    return int(word_count(text) * 1.35) + 1
-
-
 def trim_history(history: Sequence[Turn], budget_tokens: int) -> list[Turn]:
     """The most recent turns that fit the budget, so history never crowds out evidence."""
     kept: list[Turn] = []
     used = 0
     for turn in reversed(history):
-        cost = approx_tokens(turn.content)
+        cost = prompt_tokens(turn.content) + 1  # at least a token a turn
         if used + cost > budget_tokens:
             if not kept and turn.role == "user":  # always keep the last question, cut short
-                words = turn.content.split()[: max(1, int(budget_tokens / 1.35))]
+                words = turn.content.split()[: max(1, int(budget_tokens / TOKENS_PER_WORD))]
                 kept.append(Turn(role="user", content=" ".join(words)))
             break
         kept.append(turn)

@@ -37,7 +37,7 @@ from assistant.reranking import (
 )
 from assistant.types import Filters, Passage
 from index.embedding import Embedder
-from index.language import word_count
+from index.language import prompt_tokens
 from index.lexical import tokenize
 from index.snapshot import ChunkRecord, Snapshot
 from index.store import VectorStore
@@ -264,7 +264,7 @@ class HybridRetriever:
         budget = self.settings.context_token_budget
         out, used = [], 0
         for c in ranked:
-            cost = int(word_count(self.snapshot.text_span(c.doc_id, c.start, c.end)) * 1.35)
+            cost = prompt_tokens(self.snapshot.text_span(c.doc_id, c.start, c.end))
             if out and used + cost > budget:
                 break
             out.append(c)

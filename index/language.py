@@ -29,6 +29,7 @@ SPACED_LETTER = f"[^\\W{UNSPACED_SCRIPTS}]"  # a letter or digit of a script wri
 # words are counted by characters, 1.5 a word (a Chinese word is one to two characters).
 _CHARACTER_WORD_SCRIPTS = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff"
 _CHARS_PER_WORD = 1.5
+TOKENS_PER_WORD = 1.35  # prompt tokens a word takes, about (1.2-1.35 for English)
 SAMPLE_CHARS = 4000  # the opening of a document says what language it is in
 MIN_LETTERS = 40  # less text than this is not detected (too little evidence)
 
@@ -47,6 +48,13 @@ def word_count(text: str) -> int:
     unspaced = len(_UNSPACED.findall(text))
     spaced = len(_UNSPACED.sub(" ", _UNSPACED_MARKS.sub(" ", text)).split())
     return spaced + round(unspaced / _CHARS_PER_WORD)
+
+
+def prompt_tokens(text: str) -> int:
+    """Tokens a text takes in a prompt, about: its words at `TOKENS_PER_WORD`, for the
+    context and history budgets (the generator's own tokenizer is not loaded with every
+    backend)."""
+    return int(word_count(text) * TOKENS_PER_WORD)
 
 
 def normalise(tag: str | None) -> str | None:

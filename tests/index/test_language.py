@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.language import detect, document_language, normalise, word_count
+from index.language import detect, document_language, normalise, prompt_tokens, word_count
 from index.loading import load_corpus
 
 
@@ -54,3 +54,8 @@ def test_text_without_spaces_counts_words_by_characters():
     assert word_count("您可以申请退款。") == 5  # 7 characters at 1.5 a word
     assert word_count("Mozilla 将退还费用") == 1 + 3  # 4 characters
     assert word_count("환불을 요청할 수 있습니다.") == 4  # Korean is written with spaces
+
+
+def test_prompt_tokens_are_estimated_from_words_in_any_script():
+    assert prompt_tokens("You can request a refund within thirty days.") == 10  # 8 words
+    assert prompt_tokens("您可以申请退款。" * 3) == 18  # 21 characters, 14 words: not one word
