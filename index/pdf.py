@@ -27,6 +27,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from index.language import word_count
 from index.structure import LINE_PARAGRAPH_SHARE, Piece
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demibold", re.I)
@@ -208,8 +209,7 @@ def _is_heading(block: list[_Line], body: float) -> bool:
     """Whole lines set larger than the body, or bold at body size and not ending like a
     clause (a bold sentence is emphasis, not a heading); short."""
     text = _joined(line.text for line in block)
-    words = len(text.split()) + len(_UNSPACED.findall(text)) / 1.5  # a Chinese word is 1-2 characters
-    if block[0].marker or words > HEADING_MAX_WORDS or not all(_headingish(ln, body) for ln in block):
+    if block[0].marker or word_count(text) > HEADING_MAX_WORDS or not all(_headingish(ln, body) for ln in block):
         return False
     return block[0].size > body * LARGER or not _CLAUSE_END.search(text)
 
