@@ -260,6 +260,14 @@ _DURATION_UNITS = ("century", "decade", "year", "quarter", "month", "week", "day
 # Languages that write a compound noun as one word: a time unit may end one ("10
 # Geschäftstagen", "5 werkdagen", "3 arbetsdagar").
 _COMPOUNDING = frozenset({"de", "nl", "sv", "da", "nb", "nn", "no", "fi", "is"})
+# Time units that CLDR does not name but that written texts of a language count in: CLDR
+# gives Chinese 天, while laws, terms and notices count days in 日, working days in
+# (个)工作日 and calendar days in (个)自然日 ("20个工作日内", "三十日内").
+_WRITTEN_TIME_UNITS = {"zh": ("日", "工作日", "个工作日", "自然日", "个自然日")}
+# In a language written without spaces, a number before the unit of a calendar date is a
+# date, not a length of time: a day after a month ("9 月 9 日"), a year before a month
+# ("2025 年 10 月").
+_NOT_A_LENGTH = r"(?<!月)(?<!月\s)(?![12]\d{3}\s*年\s*[\d零〇一二三四五六七八九十]{1,3}\s*月)"
 
 
 @functools.cache
@@ -282,6 +290,7 @@ def _duration_pattern(language: str | None) -> re.Pattern | None:
                 if "duration-" not in spelled:  # babel names the unit itself where CLDR has no such form
                     units.add(re.sub(r"[\d\s\u00a0\u202f]+", " ", spelled).strip())
                     break
+    units.update(_WRITTEN_TIME_UNITS.get(locale.language, ()))
     units.discard("")
     if not units:
         return None
@@ -289,8 +298,9 @@ def _duration_pattern(language: str | None) -> re.Pattern | None:
     if words := number_words(language):
         numbers.append(_alternation(set(words)))
     head = f"{SPACED_LETTER}*?" if locale.language in _COMPOUNDING else ""
+    dates = _NOT_A_LENGTH if re.search(f"[{UNSPACED_SCRIPTS}]", "".join(units)) else ""
     return re.compile(
-        rf"(?<!{SPACED_LETTER})(?:{'|'.join(numbers)})(?:\s*\([^()]{{1,30}}\))?\s*{head}(?:{_alternation(units)})"
+        rf"(?<!{SPACED_LETTER}){dates}(?:{'|'.join(numbers)})(?:\s*\([^()]{{1,30}}\))?\s*{head}(?:{_alternation(units)})"
         rf"{SPACED_LETTER}{{0,2}}(?!{SPACED_LETTER})",
         re.I,
     )
