@@ -8,6 +8,8 @@ import pytest
 from assistant import policy
 from assistant.types import Filters
 from eval.testsets import load_testset
+from index.chunking import indexed_text
+from index.lexical import tokenize
 
 
 def texts(passages):
@@ -183,6 +185,18 @@ def test_a_german_question_finds_the_german_passage(legal_assistant):
     assert "de" in dict((code, terms) for code, terms, _ in analysis.by_language)
     assert found.passages[0].language == "de"
     assert "30-Tage-Rückerstattungs-Richtlinie" in found.passages[0].text
+
+
+def test_re_ranking_reads_the_terms_each_chunk_was_indexed_with(legal_assistant):
+    """Re-ranking reads a chunk's terms from the BM25 index instead of tokenising it per
+    question: in every language they are the terms of its indexed text."""
+    snapshot = legal_assistant.snapshot
+    assert {snapshot.documents[c.doc_id].language for c in snapshot.chunks} >= {"en", "de", "zh"}
+    for position, chunk in enumerate(snapshot.chunks):
+        doc = snapshot.documents[chunk.doc_id]
+        text = snapshot.text(chunk)
+        indexed = indexed_text(doc.title, chunk.section, text) if snapshot.contextual else text
+        assert snapshot.lexical.chunk_terms(position) == frozenset(tokenize(indexed, doc.language)), chunk.id
 
 
 REFUND = {"en": "you may request a refund", "zh": "您可以申请退款"}
