@@ -34,6 +34,7 @@ from typing import Literal
 from assistant.condense import condense
 from assistant.locales import locale_for
 from assistant.types import Turn
+from assistant.values import months_in, numbers_in, quantities_in
 from index.language import SPACED_LETTER, detect_among
 from index.lexical import DEFAULT_LANGUAGE, tokenize
 from policyqa.errors import InvalidQuestionError, QuestionTooLongError
@@ -192,6 +193,13 @@ class QueryAnalysis:
     focus: tuple[str, ...] = ()  # the terms of the main clause: what is asked, not its context
     names: tuple[str, ...] = ()  # capitalised names and acronyms past a sentence's first word
     numbers: tuple[str, ...] = ()
+    # The quantities the question poses, with their units ((300.0, "hour")), from its main
+    # clause, else from the whole question: what a stated limit is compared with.
+    quantities: tuple[tuple[float, str], ...] = ()
+    # The numbers and months the question and its context state, as the value checks
+    # compare them: an answer may repeat what the asker said.
+    stated_numbers: frozenset[str] = frozenset()
+    stated_months: frozenset[str] = frozenset()
     parts: tuple[str, ...] = field(default=())  # the question sentences, for two questions in one
     # (language, terms, focus) for each other language of the collection: a chunk's words
     # are stemmed its language's way, so it is matched with the question stemmed that way.
@@ -408,6 +416,9 @@ def analyze(
         focus=content_terms(clause),
         names=names_in(standalone),
         numbers=tuple(dict.fromkeys(_NUMBER.findall(standalone))),
+        quantities=tuple(quantities_in(clause) or quantities_in(standalone)),
+        stated_numbers=frozenset(numbers_in(f"{standalone} {context}", language)),
+        stated_months=frozenset(months_in(f"{standalone} {context}")),
         parts=tuple(parts),
         by_language=tuple(
             (code, content_terms(focus, code), content_terms(clause, code))

@@ -21,23 +21,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.analysis import QueryAnalysis
-from assistant.values import NUMBER_WORDS
+from assistant.values import QUANTITY_NUMBER, QUANTITY_UNIT, quantity_value, unit_words
 from index.lexical import tokenize
 
-_NUM = r"(\d[\d,]*(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")"
-# What follows the number: "%", or up to four words, the unit among them ("240 annual leave hours").
-_UNIT = r"\s*(%|percent\b|per\s?cent\b|[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3})"
 _UPPER = (
     r"up\s+to|at\s+most|no\s+more\s+than|not\s+more\s+than|a\s+maximum\s+of|maximum\s+of|maximum|max\.?|"
     r"capped\s+at|a\s+cap\s+of|cap\s+of|a\s+limit\s+of|limit\s+of|limited\s+to|not\s+(?:to\s+)?exceed(?:ing)?|"
     r"within|less\s+than|fewer\s+than|no\s+later\s+than|under"
 )
 _LOWER = r"at\s+least|a\s+minimum\s+of|minimum\s+of|minimum|no\s+less\s+than|no\s+fewer\s+than|no\s+earlier\s+than"
-_BOUND = re.compile(rf"\b(?:(?P<upper>{_UPPER})|(?P<lower>{_LOWER}))\s+(?:a\s+|the\s+|of\s+)?{_NUM}{_UNIT}", re.I)
+_BOUND = re.compile(
+    rf"\b(?:(?P<upper>{_UPPER})|(?P<lower>{_LOWER}))\s+(?:a\s+|the\s+|of\s+)?{QUANTITY_NUMBER}{QUANTITY_UNIT}", re.I
+)
 # "the 240 hour cap", "a 30-day limit"
-_NOUN_BOUND = re.compile(rf"\b{_NUM}[\s-]*(%|percent|[a-z]+)[\s-]+(?P<kind>cap|limit|maximum|minimum)\b", re.I)
-_QUANTITY = re.compile(rf"(?<![\w.]){_NUM}{_UNIT}", re.I)
-_UNITLESS = frozenset(tokenize("of the a an and or to in on for per"))
+_NOUN_BOUND = re.compile(
+    rf"\b{QUANTITY_NUMBER}[\s-]*(%|percent|[a-z]+)[\s-]+(?P<kind>cap|limit|maximum|minimum)\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -60,46 +59,16 @@ class LimitVerdict:
     note: str
 
 
-def _number(text: str) -> float | None:
-    word = text.lower()
-    if word in NUMBER_WORDS:
-        return float(NUMBER_WORDS[word])
-    try:
-        return float(text.replace(",", ""))
-    except ValueError:
-        return None
-
-
-def _units(text: str | None) -> tuple[str, ...]:
-    """The candidate unit words after a number, stemmed; ("%",) for a percentage."""
-    if not text:
-        return ()
-    words = text.lower().strip()
-    if words.split()[0] in ("%", "percent", "per"):
-        return ("%",)
-    return tuple(t for t in tokenize(words) if t not in _UNITLESS and not t[:1].isdigit())
-
-
 def limits_in(sentence: str) -> list[Limit]:
     out = []
     for m in _BOUND.finditer(sentence):
-        value, units = _number(m.group(3)), _units(m.group(4))
+        value, units = quantity_value(m.group(3)), unit_words(m.group(4))
         if value is not None and units:
             out.append(Limit(value, units, upper=m.group("upper") is not None, sentence=sentence))
     for m in _NOUN_BOUND.finditer(sentence):
-        value, units, kind = _number(m.group(1)), _units(m.group(2)), m.group("kind").lower()
+        value, units, kind = quantity_value(m.group(1)), unit_words(m.group(2)), m.group("kind").lower()
         if value is not None and units:
             out.append(Limit(value, units, upper=kind != "minimum", sentence=sentence))
-    return out
-
-
-def asked_quantities(clause: str) -> list[tuple[float, str]]:
-    """The quantities a question poses, with their units ("300 hours" -> (300, "hour"))."""
-    out = []
-    for m in _QUANTITY.finditer(clause):
-        value, units = _number(m.group(1)), _units(m.group(2))
-        if value is not None and units:
-            out.append((value, units[0]))
     return out
 
 
@@ -107,7 +76,7 @@ def limit_verdict(analysis: QueryAnalysis, sentences: Iterable[str]) -> LimitVer
     """The verdict a stated limit gives the question, or None (see the module docstring)."""
     if not analysis.permission:
         return None
-    asked = asked_quantities(analysis.main_clause) or asked_quantities(analysis.standalone)
+    asked = analysis.quantities
     if not asked:
         return None
     terms = {t for t in analysis.terms if not t[:1].isdigit()}

@@ -18,6 +18,7 @@ from collections import Counter
 
 from assistant.locales import LOCALES
 from index.language import SPACED_LETTER, UNSPACED_SCRIPTS
+from index.lexical import tokenize
 
 # From two: "one" is mostly a pronoun ("Suzhou is one of the 20 cities"), not a count.
 NUMBER_WORDS = {
@@ -56,6 +57,12 @@ _NUMBER = re.compile(
     re.I,
 )
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.I)
+# A quantity: a number, then "%" or up to four words with its unit among them ("240 annual
+# leave hours"); the two groups of a limit's pattern too (assistant/limits.py).
+QUANTITY_NUMBER = r"(\d[\d,]*(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")"
+QUANTITY_UNIT = r"\s*(%|percent\b|per\s?cent\b|[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3})"
+_QUANTITY = re.compile(rf"(?<![\w.]){QUANTITY_NUMBER}{QUANTITY_UNIT}", re.I)
+_UNITLESS = frozenset(tokenize("of the a an and or to in on for per"))
 MONTHS = ("january february march april may june july august september october november december").split()
 _MONTH = re.compile(r"\b(" + "|".join(MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\b", re.I)
 _WEEKDAY = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
@@ -155,6 +162,37 @@ def _number_word_pattern(language: str | None) -> re.Pattern | None:
     if not words:
         return None
     return re.compile(rf"(?<!{SPACED_LETTER})({_alternation(set(words))})(?!{SPACED_LETTER})", re.I)
+
+
+def quantity_value(text: str) -> float | None:
+    """A quantity's number, in digits or English words."""
+    word = text.lower()
+    if word in NUMBER_WORDS:
+        return float(NUMBER_WORDS[word])
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def unit_words(text: str | None) -> tuple[str, ...]:
+    """The candidate unit words after a number, stemmed; ("%",) for a percentage."""
+    if not text:
+        return ()
+    words = text.lower().strip()
+    if words.split()[0] in ("%", "percent", "per"):
+        return ("%",)
+    return tuple(t for t in tokenize(words) if t not in _UNITLESS and not t[:1].isdigit())
+
+
+def quantities_in(text: str) -> list[tuple[float, str]]:
+    """The quantities a text poses, with their units ("300 hours" -> (300, "hour"))."""
+    out = []
+    for m in _QUANTITY.finditer(text):
+        value, units = quantity_value(m.group(1)), unit_words(m.group(2))
+        if value is not None and units:
+            out.append((value, units[0]))
+    return out
 
 
 def numbers_in(text: str, language: str | None = None) -> set[str]:

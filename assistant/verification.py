@@ -197,8 +197,8 @@ class EvidenceIndex:
         self.passage_months = [months_in(t) for t in self.passage_text]
         self.passage_lower = [t.casefold() for t in self.passage_text]
         question = f"{analysis.standalone} {analysis.context}" if analysis else ""
-        self.question_numbers = numbers_in(question, self.language)
-        self.question_months = months_in(question)
+        self.question_numbers = analysis.stated_numbers if analysis else frozenset()
+        self.question_months = analysis.stated_months if analysis else frozenset()
         self.question_lower = question.casefold()
         self._unit_vectors: np.ndarray | None = None
         self._unmentioned: set[str] | None = None

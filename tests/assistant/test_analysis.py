@@ -106,6 +106,14 @@ def test_names_and_numbers_are_read_once():
     analysis = analyze("Can Microsoft own 60% of a VPN business in Chengdu?")
     assert analysis.names == ("Microsoft", "VPN", "Chengdu")
     assert analysis.numbers == ("60%",)
+    assert analysis.quantities == ((60.0, "%"),)
+    assert analysis.stated_numbers == {"60%"}
+
+
+def test_the_quantities_compared_with_a_limit_come_from_the_main_clause():
+    analysis = analyze("I have 40 hours left over from 2 years ago. Can I carry over 300 hours into next year?")
+    assert analysis.quantities == ((300.0, "hour"),)
+    assert {"40", "300", "2"} <= analysis.stated_numbers
 
 
 def test_two_questions_in_one_are_kept_as_parts():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.analysis import analyze
-from assistant.limits import asked_quantities, limit_verdict, limits_in
+from assistant.limits import limit_verdict, limits_in
 
 CARRY_OVER = "You can carry over a maximum of 240 annual leave hours, from one leave year to the next."
 VPN = "Allowing foreign investment in domestic internet virtual private network (VPN) services (with foreign ownership capped at 50%)."
@@ -22,9 +22,6 @@ def test_limits_are_read_with_their_unit_and_direction():
     assert [(x.value, x.upper) for x in limits_in("Applicants must be at least 18 years old.")] == [(18, False)]
 
 
-def test_asked_quantities_carry_their_units():
-    assert asked_quantities("Can I carry over 300 hours of annual leave?") == [(300.0, "hour")]
-    assert asked_quantities("Can I own 100% of a VPN service in Wuhan?") == [(100.0, "%")]
 
 
 @pytest.mark.parametrize(

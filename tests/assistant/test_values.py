@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.values import months_in, numbers_in, states_kind
+from assistant.values import months_in, numbers_in, quantities_in, states_kind
 
 
 @pytest.mark.parametrize(
@@ -96,3 +96,8 @@ def test_the_modal_may_is_no_month():
     assert not states_kind("You may cancel at any time.", "date")
     assert months_in("Effective May 1, 2024, you may cancel.") == {"may"}
     assert states_kind("The notice was updated in May.", "date")
+
+
+def test_a_questions_quantities_carry_their_units():
+    assert quantities_in("Can I carry over 300 hours of annual leave?") == [(300.0, "hour")]
+    assert quantities_in("Can I own 100% of a VPN service in Wuhan?") == [(100.0, "%")]
