@@ -174,6 +174,7 @@ FRAMING = frozenset(
 _L = SPACED_LETTER  # a name ends at a Chinese character ("Klar默认": "Klar")
 _NAME = re.compile(rf"(?<!{_L})(?<![’'])[A-Z](?:{_L}|[’'&.-])*{_L}|(?<!{_L})(?<![’'])[A-Z]{{2,}}(?!{_L})")
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*%?")
+_WORD = re.compile(r"[^\W\d_][\w’'-]*")
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,9 @@ class QueryAnalysis:
     # compare them: an answer may repeat what the asker said.
     stated_numbers: frozenset[str] = frozenset()
     stated_months: frozenset[str] = frozenset()
+    # The main clause's words in lower case, its names left out: what is asked, in the
+    # asker's words (verification looks for them in the passages).
+    clause_words: tuple[str, ...] = ()
     parts: tuple[str, ...] = field(default=())  # the question sentences, for two questions in one
     # (language, terms, focus) for each other language of the collection: a chunk's words
     # are stemmed its language's way, so it is matched with the question stemmed that way.
@@ -345,6 +349,13 @@ def names_in(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def clause_words(clause: str) -> tuple[str, ...]:
+    """A clause's words in lower case, in order, without its names (a capitalised word
+    past the first)."""
+    first = clause.split()[0] if clause.split() else ""
+    return tuple(w.lower() for w in _WORD.findall(clause) if not (w[:1].isupper() and w != first))
+
+
 def content_terms(text: str, language: str | None = None) -> tuple[str, ...]:
     """Stemmed content terms in order (as chunks of that language are tokenised), framing
     words left out."""
@@ -419,6 +430,7 @@ def analyze(
         quantities=tuple(quantities_in(clause) or quantities_in(standalone)),
         stated_numbers=frozenset(numbers_in(f"{standalone} {context}", language)),
         stated_months=frozenset(months_in(f"{standalone} {context}")),
+        clause_words=clause_words(clause),
         parts=tuple(parts),
         by_language=tuple(
             (code, content_terms(focus, code), content_terms(clause, code))

@@ -275,11 +275,7 @@ class EvidenceIndex:
                 return self._unmentioned
             seen = set().union(*same)
             words = {}
-            asked_clause = self.analysis.main_clause if self.analysis else ""
-            for word in re.findall(r"[^\W\d_][\w’'-]*", asked_clause):
-                if word[:1].isupper() and word != asked_clause.split()[0]:
-                    continue  # a name: a premise, checked as a name
-                word = word.lower()
+            for word in self.analysis.clause_words if self.analysis else ():  # names are checked as names
                 stems = content_tokens(word)
                 if len(stems) == 1 and (stem := next(iter(stems))) not in seen:
                     words.setdefault(word, stem)

@@ -114,6 +114,11 @@ def test_the_quantities_compared_with_a_limit_come_from_the_main_clause():
     analysis = analyze("I have 40 hours left over from 2 years ago. Can I carry over 300 hours into next year?")
     assert analysis.quantities == ((300.0, "hour"),)
     assert {"40", "300", "2"} <= analysis.stated_numbers
+    assert analysis.clause_words == ("can", "carry", "over", "hours", "into", "next", "year")
+
+
+def test_the_clause_words_leave_the_names_out():
+    assert analyze("Does Mozilla VPN keep my IP address?").clause_words == ("does", "keep", "my", "address")
 
 
 def test_two_questions_in_one_are_kept_as_parts():

@@ -22,8 +22,6 @@ def test_limits_are_read_with_their_unit_and_direction():
     assert [(x.value, x.upper) for x in limits_in("Applicants must be at least 18 years old.")] == [(18, False)]
 
 
-
-
 @pytest.mark.parametrize(
     "question, sentence, verdict",
     [
