@@ -109,7 +109,9 @@ def _fmt(value) -> str:
 
 
 def write_result(name: str, data: dict) -> Path:
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{name}.json"
+    """Write a result as `benchmarks/results/NAME.json` (a name given with ".json" keeps
+    it once; a path of its own is written where it says)."""
+    path = RESULTS_DIR / (name if name.endswith(".json") else f"{name}.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"machine": machine(), **data}, indent=2, ensure_ascii=False) + "\n")
     return path
