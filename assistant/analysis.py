@@ -428,8 +428,8 @@ def analyze(
         names=names_in(standalone),
         numbers=tuple(dict.fromkeys(_NUMBER.findall(standalone))),
         quantities=tuple(quantities_in(clause) or quantities_in(standalone)),
-        stated_numbers=frozenset(numbers_in(f"{standalone} {context}", language)),
-        stated_months=frozenset(months_in(f"{standalone} {context}")),
+        stated_numbers=frozenset(numbers_in(focus, language)),
+        stated_months=frozenset(months_in(focus)),
         clause_words=clause_words(clause),
         parts=tuple(parts),
         by_language=tuple(

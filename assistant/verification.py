@@ -196,10 +196,9 @@ class EvidenceIndex:
         self.passage_numbers = [numbers_in(p.text, lang) for p, lang in zip(self.passages, self.passage_languages)]
         self.passage_months = [months_in(t) for t in self.passage_text]
         self.passage_lower = [t.casefold() for t in self.passage_text]
-        question = f"{analysis.standalone} {analysis.context}" if analysis else ""
         self.question_numbers = analysis.stated_numbers if analysis else frozenset()
         self.question_months = analysis.stated_months if analysis else frozenset()
-        self.question_lower = question.casefold()
+        self.question_lower = analysis.search_text.casefold() if analysis else ""
         self._unit_vectors: np.ndarray | None = None
         self._unmentioned: set[str] | None = None
         self._tokens: dict[tuple[str, str], set[str]] = {}
