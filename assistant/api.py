@@ -60,6 +60,18 @@ class Assistant:
         settings = (settings or Settings()).override(**overrides)
         return cls(settings)
 
+    @classmethod
+    def build(cls, settings: Settings | None = None, progress=None, **overrides) -> Assistant:
+        """Index the corpus folder, then open it: `Assistant.build(corpus_dir="~/policies")`
+        points PolicyQA at a folder from code. The build is incremental (only files changed
+        since the last one are read; none at all when it is up to date); `progress` is an
+        `index.build_index` progress callback."""
+        from index import build_index
+
+        settings = (settings or Settings()).override(**overrides)
+        build_index(settings, progress=progress)
+        return cls(settings)
+
     # -- the index --------------------------------------------------------------------
     def _open_retriever(self) -> HybridRetriever:
         snapshot = open_snapshot(self.settings)

@@ -52,23 +52,13 @@ def machine() -> dict:
 
 def corpus_settings(settings, corpus: str | Path | None):
     """Settings for benchmarking on a corpus folder: the seed corpus (settings as they
-    are), or any other folder, indexed into a data directory of its own under
-    `data/corpora/` so its index never replaces the app's."""
+    are), or any other folder, which has an index of its own (`Settings.index_dir`)."""
     if not corpus:
         return settings
     folder = Path(corpus).expanduser().resolve()
     if not folder.is_dir():
         raise SystemExit(f"the corpus folder {folder} does not exist")
-    if folder == settings.corpus_dir:
-        return settings
-    import hashlib
-
-    tag = hashlib.sha1(str(folder).encode()).hexdigest()[:8]
-    return settings.override(
-        corpus_dir=folder,
-        data_dir=settings.data_dir / "corpora" / f"{folder.name}-{tag}",
-        model_dir=settings.models_dir,
-    )
+    return settings.override(corpus_dir=folder)
 
 
 def ensure_index(settings) -> None:

@@ -70,9 +70,13 @@ class BuildReport:
 
 
 def collection_name(settings: Settings) -> str:
+    """One Chroma collection per model. An embedded store lives inside its corpus's index
+    folder; on a server the collections of every corpus meet, so there the name carries
+    the corpus's hash too."""
     from index.embedding import model_slug
 
-    return f"{settings.collection_prefix}-{model_slug(settings.embed_model)}"[:63]
+    corpus = f"-{settings.corpus_digest}" if settings.chroma_url else ""
+    return f"{settings.collection_prefix}{corpus}-{model_slug(settings.embed_model)}"[:63]
 
 
 def check_writable(folder: Path) -> None:
@@ -128,7 +132,6 @@ def chunk_metadata(doc: Document, doc_hash: str, index: int, start: int, end: in
 
 def build_index(
     settings: Settings,
-    corpus_dir: Path | None = None,
     rebuild: bool = False,
     progress: Progress | None = None,
 ) -> BuildReport:
@@ -138,7 +141,7 @@ def build_index(
     started = time.perf_counter()
     report = BuildReport()
     index_dir = settings.index_dir
-    corpus = Path(corpus_dir or settings.corpus_dir)
+    corpus = settings.corpus_dir
     if not corpus.is_dir():
         raise PolicyQAError(f"the corpus folder {corpus} does not exist; pass --corpus DIR or set POLICYQA_CORPUS_DIR")
     check_writable(index_dir)

@@ -180,7 +180,10 @@ def read_current(index_dir: Path) -> Snapshot | None:
 def open_snapshot(settings: Settings) -> Snapshot:
     snapshot = read_current(settings.index_dir)
     if snapshot is None:
-        raise IndexMissingError(f"no index at {settings.index_dir}: run `policyqa index build` first")
+        raise IndexMissingError(
+            f"{settings.corpus_dir} is not indexed yet (no index at {settings.index_dir}): "
+            f"run `policyqa index build --corpus {settings.corpus_dir}` first"
+        )
     return snapshot
 
 

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        settings = Settings().override(data_dir=args.data_dir)
+        settings = Settings().override(data_dir=args.data_dir, corpus_dir=getattr(args, "corpus_dir", None))
         return int(args.handler(args, settings) or 0)
     except PolicyQAError as exc:
         print(f"error: {exc}", file=sys.stderr)

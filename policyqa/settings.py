@@ -7,6 +7,7 @@ in the working directory (or the file named by `POLICYQA_CONFIG`), then the defa
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -32,7 +33,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POLICYQA_", extra="forbid", validate_assignment=True, frozen=False)
 
     # --- where things live -------------------------------------------------------
-    data_dir: Path = Field(PROJECT_ROOT / "data", description="Index, models, feedback, uploads.")
+    data_dir: Path = Field(
+        PROJECT_ROOT / "data", description="Indexes (one per corpus folder), models, feedback, conversations."
+    )
     corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Documents to index.")
     model_dir: Path | None = Field(None, description="Assembled GGUF models; default data_dir/models.")
 
@@ -225,8 +228,21 @@ class Settings(BaseSettings):
 
     # Derived paths: one place decides the data directory's layout.
     @property
+    def corpus_digest(self) -> str:
+        """Eight hex digits of the corpus folder's full path."""
+        return hashlib.sha1(str(self.corpus_dir).encode()).hexdigest()[:8]
+
+    @property
+    def corpus_key(self) -> str:
+        """The corpus folder's name and its digest: names its index, so that each folder
+        has its own and one folder's index is never opened for another."""
+        return f"{self.corpus_dir.name}-{self.corpus_digest}"
+
+    @property
     def index_dir(self) -> Path:
-        return self.data_dir / "index"
+        """The index of `corpus_dir`: pointing at another folder opens (or builds) that
+        folder's index, and switching back rebuilds nothing."""
+        return self.data_dir / "corpora" / self.corpus_key / "index"
 
     @property
     def models_dir(self) -> Path:

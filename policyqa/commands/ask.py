@@ -5,12 +5,14 @@ from __future__ import annotations
 import sys
 import textwrap
 
+from policyqa.commands import add_corpus_option
 from policyqa.settings import Settings
 
 BACKENDS = ["local", "openai", "ollama", "extractive"]
 
 
 def _common(parser) -> None:
+    add_corpus_option(parser)
     parser.add_argument("--backend", choices=BACKENDS, help="answer generator (default: POLICYQA_BACKEND)")
     parser.add_argument("--top-k", type=int, help="passages to use")
     parser.add_argument("--doc", action="append", default=[], help="only this document id (repeatable)")

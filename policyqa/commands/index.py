@@ -6,33 +6,33 @@ import json
 from pathlib import Path
 
 from index.progress import progress_bar
+from policyqa.commands import add_corpus_option
 from policyqa.settings import Settings
 
 
 def register(sub) -> None:
     index = sub.add_parser("index", help="build or inspect the index").add_subparsers(dest="action", required=True)
     build = index.add_parser("build", help="index the corpus (incremental)")
-    build.add_argument("--corpus", type=Path, help="corpus folder (default: POLICYQA_CORPUS_DIR)")
+    add_corpus_option(build)
     build.add_argument("--rebuild", action="store_true", help="ignore the existing index and re-embed everything")
     build.set_defaults(handler=run_build)
     status = index.add_parser("status", help="what is indexed")
     status.add_argument("--json", action="store_true")
+    add_corpus_option(status)
     status.set_defaults(handler=run_status)
     add = index.add_parser("add", help="store files in the corpus folder (under uploads/) and index them")
     add.add_argument("files", nargs="+", type=Path)
-    add.add_argument("--corpus", type=Path, help="corpus folder (default: POLICYQA_CORPUS_DIR)")
+    add_corpus_option(add)
     add.set_defaults(handler=run_add)
     remove = index.add_parser("remove", help="take a document out of the collection (its file is kept aside)")
     remove.add_argument("doc_id", help="the document's id, as `policyqa index status` lists it")
-    remove.add_argument("--corpus", type=Path, help="corpus folder (default: POLICYQA_CORPUS_DIR)")
+    add_corpus_option(remove)
     remove.set_defaults(handler=run_remove)
 
 
 def run_build(args, settings: Settings) -> int:
     from index import build_index
 
-    if args.corpus:
-        settings = settings.override(corpus_dir=args.corpus)
     print(f"indexing {settings.corpus_dir} into {settings.index_dir}")
     report = build_index(settings, rebuild=args.rebuild, progress=progress_bar())
     print(report.summary())
@@ -43,8 +43,6 @@ def run_add(args, settings: Settings) -> int:
     """Exit 0 when every file was added or is already indexed, 1 otherwise."""
     from index import collection
 
-    if args.corpus:
-        settings = settings.override(corpus_dir=args.corpus)
     change = collection.add(settings, [(path.name, path) for path in args.files], progress=progress_bar())
     print("\n".join(change.lines()))
     return 1 if change.rejected or change.dropped or change.build_error else 0
@@ -54,8 +52,6 @@ def run_remove(args, settings: Settings) -> int:
     """Exit 0 once the document is gone from the index, 1 otherwise."""
     from index import collection
 
-    if args.corpus:
-        settings = settings.override(corpus_dir=args.corpus)
     change = collection.remove(settings, args.doc_id, progress=progress_bar())
     print("\n".join(change.lines()))
     return 0 if change.left is not None and change.left.none else 1

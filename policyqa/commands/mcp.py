@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from pathlib import Path
 
+from policyqa.commands import add_corpus_option
 from policyqa.commands.serve import BACKENDS
 from policyqa.settings import Settings
 
@@ -22,7 +22,7 @@ def register(sub) -> None:
     mcp.add_argument("--host", help="interface for --http (default: POLICYQA_HOST, 127.0.0.1)")
     mcp.add_argument("--port", type=int, default=None, help="port for --http (default: 8765)")
     mcp.add_argument("--backend", choices=BACKENDS, help="answer generator (default: POLICYQA_BACKEND)")
-    mcp.add_argument("--corpus", type=Path, help="corpus folder (default: POLICYQA_CORPUS_DIR)")
+    add_corpus_option(mcp)
     mcp.set_defaults(handler=run_mcp)
 
 
@@ -34,7 +34,7 @@ def run_mcp(args, settings: Settings) -> int:
     from app import ensure_index
     from assistant import Assistant
 
-    settings = settings.override(host=args.host, backend=args.backend, corpus_dir=args.corpus)
+    settings = settings.override(host=args.host, backend=args.backend)
     if args.http:
         check_exposure(settings)
     # Over stdio, stdout is the protocol: everything said while starting goes to stderr, and

@@ -3,8 +3,7 @@ are settings); `--api-only` serves the APIs alone."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from policyqa.commands import add_corpus_option
 from policyqa.settings import Settings
 
 BACKENDS = ["local", "openai", "ollama", "extractive"]
@@ -23,13 +22,13 @@ def register(sub) -> None:
     serve.add_argument("--host", help="interface to bind (default: POLICYQA_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: POLICYQA_PORT, 7860)")
     serve.add_argument("--backend", choices=BACKENDS, help="default answer generator (default: POLICYQA_BACKEND)")
-    serve.add_argument("--corpus", type=Path, help="corpus folder (default: POLICYQA_CORPUS_DIR)")
+    add_corpus_option(serve)
     serve.set_defaults(handler=run_serve)
 
 
 def run_serve(args, settings: Settings) -> int:
     import app
 
-    settings = settings.override(host=args.host, port=args.port, backend=args.backend, corpus_dir=args.corpus)
+    settings = settings.override(host=args.host, port=args.port, backend=args.backend)
     app.serve(settings, api_only=args.api_only)
     return 0

@@ -5,7 +5,10 @@ from __future__ import annotations
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from assistant import Answer, Assistant, Delta, Evidence
+from policyqa.errors import IndexMissingError
 from policyqa.settings import PROJECT_ROOT
 
 QUESTIONS = {
@@ -56,6 +59,23 @@ def test_chat_keeps_history_for_follow_ups(assistant):
 def test_status_describes_the_loaded_index(assistant):
     status = assistant.status()
     assert status["documents"] == 5 and status["chunks"] > 5 and status["generator"] == "extractive (no LLM)"
+
+
+def test_each_corpus_folder_opens_its_own_index(tmp_path, built_settings):
+    """Another folder from the same data directory never gets the first folder's index:
+    unindexed, it says so; `Assistant.build` indexes it; the first index stays as it was."""
+    harbour = tmp_path / "harbour"
+    harbour.mkdir()
+    (harbour / "moorings.md").write_text(
+        "---\nid: moorings\ntitle: Moorings\n---\nEvery mooring needs an amber permit from the port office.\n"
+    )
+    other = built_settings.override(corpus_dir=harbour)
+    assert other.data_dir == built_settings.data_dir and other.index_dir != built_settings.index_dir
+    with pytest.raises(IndexMissingError, match=f"policyqa index build --corpus {harbour}"):
+        Assistant(other, load_generator=False)
+    harbour_qa = Assistant.build(other)
+    assert [p.doc_id for p in harbour_qa.retrieve("Who issues mooring permits?")] == ["moorings"]
+    assert len(Assistant(built_settings, load_generator=False).snapshot.documents) == 5
 
 
 def test_new_index_generation_is_picked_up(tmp_path, built_settings):

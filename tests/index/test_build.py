@@ -163,11 +163,11 @@ def test_cli_build_and_status(corpus_dir, settings_for, capsys):
     captured = capsys.readouterr()
     assert "5 documents" in captured.out and "added 5, updated 0, removed 0" in captured.out
     assert "embedding" in captured.err  # the progress bar
-    assert main([*args, "index", "status", "--json"]) == 0
+    assert main([*args, "index", "status", "--corpus", str(corpus_dir), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["documents"] == 5 and info["generation"] == 1
     assert info["chunks"] == sum(d["chunks"] for d in info["document_list"])
-    assert main([*args, "index", "status"]) == 0
+    assert main([*args, "index", "status", "--corpus", str(corpus_dir)]) == 0
     assert "gt-miit-pilot-approvals" in capsys.readouterr().out
 
 
@@ -240,9 +240,9 @@ def test_status_names_the_english_model_of_a_mixed_collection(mixed_corpus, sett
     args = ["--data-dir", str(settings.data_dir)]
     assert main([*args, "index", "build", "--corpus", str(mixed_corpus)]) == 0
     capsys.readouterr()
-    assert main([*args, "index", "status", "--json"]) == 0
+    assert main([*args, "index", "status", "--corpus", str(mixed_corpus), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    snap = open_snapshot(settings.override(corpus_dir=mixed_corpus))
+    snap = open_snapshot(settings)
     english = sum(snap.documents[c.doc_id].language == "en" for c in snap.chunks)
     assert info["embed_model"] == "multilingual-e5-small" and english < info["chunks"]
     assert info["english_model"] == f"all-MiniLM-L6-v2 ({english} en chunks)"

@@ -126,6 +126,19 @@ def test_incremental_builds_on_the_server(chroma, small_corpus, tmp_path, make_d
     assert_consistent(settings, exact=True)
 
 
+def test_two_corpora_share_a_server_and_a_prefix(chroma, small_corpus, corpus_dir, tmp_path, assert_consistent):
+    """Each corpus folder has its own index, and on a server its own collection: building
+    one never deletes the other's vectors."""
+    small = server_settings(tmp_path, small_corpus, chroma.url)
+    seed = small.override(corpus_dir=corpus_dir)
+    build_index(small)
+    build_index(seed)
+    assert open_snapshot(small).collection != open_snapshot(seed).collection
+    assert_consistent(small, exact=True)
+    assert_consistent(seed, exact=True)
+    assert not build_index(small).changed
+
+
 def test_same_index_as_the_embedded_store(chroma, small_corpus, tmp_path, settings_for):
     embedded = settings_for(small_corpus, "embedded")
     served = server_settings(tmp_path, small_corpus, chroma.url)

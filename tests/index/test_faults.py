@@ -229,7 +229,7 @@ def test_rebuild_repairs_a_corrupt_index(built, assert_consistent, capsys):
 
     before = open_snapshot(built)
     (snapshot_dir(built) / "snapshot.json").write_text("{broken")
-    assert main(["--data-dir", str(built.data_dir), "index", "status"]) == 2
+    assert main(["--data-dir", str(built.data_dir), "index", "status", "--corpus", str(built.corpus_dir)]) == 2
     assert REBUILD in capsys.readouterr().err
     report = build_index(built, rebuild=True)
     assert report.changed and report.embedded_chunks == report.chunks
@@ -243,7 +243,9 @@ def test_missing_index_says_to_build(tmp_path):
     from policyqa.errors import IndexMissingError
     from policyqa.settings import Settings
 
-    with pytest.raises(IndexMissingError, match="run `policyqa index build` first"):
+    with pytest.raises(
+        IndexMissingError, match=f"is not indexed yet .* run `policyqa index build --corpus {tmp_path}` first"
+    ):
         open_(Settings(data_dir=tmp_path / "nothing", corpus_dir=tmp_path))
 
 
@@ -278,7 +280,8 @@ def tmpfs(tmp_path):
     from index.store import _forget_cached_system
 
     for point in mounts:
-        _forget_cached_system(str(point / "index" / "chroma"))  # let go of files on the mount
+        for chroma in point.glob("corpora/*/index/chroma"):
+            _forget_cached_system(str(chroma))  # let go of files on the mount
     gc.collect()
     for point in mounts:
         subprocess.run(["umount", "-l", str(point)], check=False)
@@ -371,16 +374,19 @@ def test_bad_files_are_reported_and_the_build_goes_on(corpus_dir, settings_for, 
     assert "7 documents" in out
 
 
-def test_a_corpus_with_nothing_loadable_leaves_the_index_alone(built, tmp_path):
-    before = open_snapshot(built)
-    junk = tmp_path / "junk"
-    junk.mkdir()
-    (junk / "empty.md").write_bytes(b"")
-    with pytest.raises(PolicyQAError, match="no documents could be loaded .* left as it was\n  skipped: empty.md"):
-        build_index(built, corpus_dir=junk)
+def test_a_corpus_with_nothing_loadable_leaves_the_index_alone(settings_for, tmp_path):
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "leave.md").write_text("# Leave\n\nStaff get 25 days of annual leave a year.\n", encoding="utf-8")
+    settings = settings_for(folder)
+    build_index(settings)
+    before = open_snapshot(settings)
+    (folder / "leave.md").write_bytes(b"")
+    with pytest.raises(PolicyQAError, match="no documents could be loaded .* left as it was\n  skipped: leave.md"):
+        build_index(settings)
+    assert open_snapshot(settings).chunk_ids() == before.chunk_ids()
     with pytest.raises(PolicyQAError, match="does not exist"):
-        build_index(built, corpus_dir=tmp_path / "typo")
-    assert open_snapshot(built).chunk_ids() == before.chunk_ids()
+        build_index(settings.override(corpus_dir=tmp_path / "typo"))
 
 
 def test_a_store_opened_again_sees_what_another_process_built(zygote, small_corpus, settings_for, make_doc, text_for):
