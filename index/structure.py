@@ -110,13 +110,94 @@ def assemble(
     return "\n".join(parts), tuple(blocks)
 
 
+# Plain text shows its structure by layout alone. A line that stands apart and reads as a
+# heading (at most this many words, no sentence end but a section number's own period) is
+# one; so is a line underlined with = or - (setext, as many plain-text documents write).
+HEADING_WORDS = 10
+_UNDERLINE = re.compile(r"^(?:=+|-+)$")
+_SECTION_NUMBER = re.compile(
+    r"^(?:(?:section|article|chapter|part|§)\s*)?(\d+(?:\.\d+)*[.)]?|(?:[IVXLC]+|[A-Za-z])[.)])\s+(?=\S)", re.I
+)
+_WEB_ADDRESS = re.compile(r"\w://|www\.")
+_RUN_IN = re.compile(r"^(.+?[.:])\s+(?=\S)")
+
+
+def _heading_level(line: str) -> int:
+    """The level of a line that reads as a heading, else 0: 1 for a named heading, 2 and
+    deeper for a numbered one ("3." 2, "3.1" 3). A short line that ends no sentence and
+    starts in upper case is a heading in any plain-text document: prose lines end their
+    sentences or run on to the next line, and list items start in lower case as often."""
+    words = line.split()
+    if not words or len(words) > HEADING_WORDS or _WEB_ADDRESS.search(line):
+        return 0
+    number = _SECTION_NUMBER.match(line)
+    name = line[number.end() :] if number else line
+    if name[:1].islower() or _SENTENCE_END.search(line[:-1] if number and line.endswith(".") else line):
+        return 0
+    return 2 + number.group(1).rstrip(".)").count(".") if number else 1
+
+
+def _short_line(line: str) -> bool:
+    """A line of a title block (a version, a date, an address): short, ending no sentence."""
+    return len(line.split()) <= HEADING_WORDS and not _SENTENCE_END.search(line)
+
+
+def _section_number(line: str) -> tuple[int, ...] | None:
+    number = _SECTION_NUMBER.match(line)
+    label = number.group(1).rstrip(".)") if number else ""
+    return tuple(int(part) for part in label.split(".")) if label[:1].isdigit() else None
+
+
+def _follows(number: tuple[int, ...], last: tuple[int, ...]) -> bool:
+    """Whether a section number comes next after another: 2 after 1, 1.1 after 1, 3 after 2.4."""
+    if number == (*last, 1):
+        return True
+    return any(number == (*last[:depth], last[depth] + 1) for depth in range(len(last)))
+
+
 def plain_pieces(text: str) -> list[Piece]:
-    """Plain text: paragraphs are separated by blank lines; single line breaks are soft."""
+    """Plain text: paragraphs are separated by blank lines; single line breaks are soft.
+
+    Headings as layout shows them: a line underlined with = (level 1) or - (level 2); a
+    paragraph of one heading-like line followed by text or by a deeper heading (a list of
+    short items is followed by more of the same); the first line of a first paragraph made
+    of short lines (a title block: title, version, date, address), as the document's
+    title; and a paragraph opening with the section number that comes next after the last
+    numbered heading and a short name ("2. Grant of Licence. Subject to ..."), its name as
+    a heading of its own (numbered sections are written run-in as often as apart)."""
     text = _printable(text)
-    pieces = []
+    paragraphs = []
     for para in re.split(r"\n[ \t]*\n", text):
         lines = [line.strip() for line in para.split("\n")]
-        lines = [line for line in lines if line]
+        if lines := [line for line in lines if line]:
+            paragraphs.append(lines)
+    pieces: list[Piece] = []
+    last: tuple[int, ...] | None = None  # the last numbered heading's number
+
+    def heading(line: str, level: int) -> None:
+        nonlocal last
+        pieces.append(Piece("heading", line, level))
+        last = _section_number(line) or last
+
+    for i, lines in enumerate(paragraphs):
+        if len(lines) == 2 and _UNDERLINE.match(lines[1]) and _heading_level(lines[0]):
+            heading(lines[0], 1 if lines[1][0] == "=" else 2)
+            continue
+        if not pieces and _heading_level(lines[0]) and all(_short_line(line) for line in lines[1:]):
+            heading(lines[0], 1)
+            lines = lines[1:]
+        elif len(lines) == 1 and (level := _heading_level(lines[0])) and i + 1 < len(paragraphs):
+            after = paragraphs[i + 1]
+            after_level = _heading_level(after[0]) if len(after) == 1 else 0
+            if not after_level or after_level > level:
+                heading(lines[0], level)
+                continue
+        elif last and (number := _section_number(lines[0])) and _follows(number, last):
+            run_in = _RUN_IN.match(lines[0][_SECTION_NUMBER.match(lines[0]).end() :])
+            name = lines[0][: _SECTION_NUMBER.match(lines[0]).end() + run_in.end(1)] if run_in else ""
+            if run_in and _heading_level(name):
+                heading(name, _heading_level(name))
+                lines = [lines[0][len(name) :].strip(), *lines[1:]]
         if lines:
             pieces.append(Piece("paragraph", SOFT_BREAK.join(lines)))
     return pieces

@@ -180,3 +180,72 @@ def test_strong_emphasis_beside_chinese_text_loses_its_markers():
         "__30 天退款政策。__在您第一次订阅时。\n\n**重要：**请注意。\n\nKeep a__b__c and **bold**."
     )
     assert [p.text for p in pieces] == ["30 天退款政策。在您第一次订阅时。", "重要：请注意。", "Keep a__b__c and bold."]
+
+
+PLAIN = """                    HARBOUR USE LICENCE
+                       Version 2, 3 May 2021
+                  https://harbour.example/licence
+
+                            Preamble
+
+  This licence says how boats may use the harbour and what the
+port office may charge for it.
+
+  TERMS AND CONDITIONS
+
+  1. Definitions.
+
+  "Boat" means any vessel moored in the harbour.
+
+  2. Mooring Permits. Every boat needs an amber permit from the port
+office before it moors.
+
+  3. Fees. The port office may charge a fee of at most 40 euros a night.
+
+  4. Termination.
+
+  A permit ends when the boat leaves the harbour.
+
+Steps to follow
+---------------
+
+1. Call the port office.
+
+2. Pay the fee.
+"""
+
+
+def test_plain_text_headings_come_from_layout(tmp_path):
+    """A title block, standalone and underlined headings, and numbered sections written
+    run-in; short numbered steps stay items of text, not headings."""
+    (tmp_path / "licence.txt").write_text(PLAIN, encoding="utf-8")
+    doc, _ = load_file(tmp_path / "licence.txt", tmp_path, 1_000_000)
+    headings = [(b.level, doc.text[b.start : b.end]) for b in doc.blocks if b.kind == "heading"]
+    assert doc.title == "HARBOUR USE LICENCE"
+    assert headings == [
+        (1, "HARBOUR USE LICENCE"),
+        (1, "Preamble"),
+        (1, "TERMS AND CONDITIONS"),
+        (2, "1. Definitions."),
+        (2, "2. Mooring Permits."),
+        (2, "3. Fees."),
+        (2, "4. Termination."),
+        (2, "Steps to follow"),
+    ]
+    assert "1. Call the port office.\n2. Pay the fee." in doc.text
+    chunks = chunk_document(doc, chunk_words=100)
+    fees = next(c for c in chunks if "40 euros" in doc.text[c.start : c.end])
+    assert fees.section.endswith(SECTION_SEPARATOR.join(["TERMS AND CONDITIONS", "3. Fees."]))
+    assert doc.text[fees.start : fees.end].startswith("3. Fees.")
+
+
+def test_plain_prose_gets_no_headings(tmp_path):
+    """Hard-wrapped prose and a one-paragraph-per-line note: no line becomes a heading."""
+    (tmp_path / "note.txt").write_text(
+        "Staff may carry over up to five days of leave into the next\nyear, with their manager's "
+        "approval.\n\nRequests go to the office\nby email.\n\nd) make other arrangements with the office.\n\n"
+        "Thanks.\n",
+        encoding="utf-8",
+    )
+    doc, _ = load_file(tmp_path / "note.txt", tmp_path, 1_000_000)
+    assert doc.title == "" and not [b for b in doc.blocks if b.kind == "heading"]
