@@ -267,6 +267,8 @@ def _write_generation(settings, current, docs, hashes, config, english_model, re
     report.timings["embed"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     (settings.index_dir / GC_PENDING).write_text(store.name + "\n")
+    if progress:
+        progress("storing", 0, len(pending_ids))
     store.upsert(
         pending_ids, vectors, pending_texts, pending_meta, progress=_counter(progress, "storing", len(pending_ids))
     )

@@ -15,7 +15,8 @@ def progress_bar():
         if total <= 0:
             return
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="chunk", leave=True)
+            unit = "sentence" if "sentence" in stage else "chunk"
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit=unit, leave=True)
         bar.total = total
         bar.n = done
         bar.refresh()
