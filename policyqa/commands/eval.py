@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from policyqa.commands import add_corpus_option
 from policyqa.settings import Settings
 
 BACKENDS = ["local", "openai", "ollama", "extractive"]
@@ -37,6 +38,7 @@ def register(sub) -> None:
 
     run = ev.add_parser("run", help="answer a test set and score it (full run = the release command)")
     run.add_argument("--testset", default="gold", help="name under eval/testsets/ or a .jsonl path (default: gold)")
+    add_corpus_option(run)
     run.add_argument("--backend", choices=BACKENDS, help="answer generator (default: POLICYQA_BACKEND)")
     run.add_argument(
         "--quick",
@@ -84,6 +86,7 @@ def register(sub) -> None:
 
     gen = ev.add_parser("generate", help="generate a synthetic test set with ragas's TestsetGenerator")
     gen.add_argument("--size", type=int, default=24, help="questions to ask ragas for (default 24)")
+    add_corpus_option(gen)
     gen.add_argument("--name", default="synthetic", help="output name under eval/testsets/ (default: synthetic)")
     judge_options(gen)
     gen.add_argument("--seed", type=int, default=7)
@@ -101,6 +104,7 @@ def register(sub) -> None:
         help="review thumbs-down answers from the app into release tests (eval/testsets/feedback.jsonl)",
     )
     fb.add_argument("--list", action="store_true", help="only list the thumbs-down answers and whether each is tested")
+    add_corpus_option(fb)
     fb.add_argument("--select", help="only these ratings: id prefixes from --list, comma separated")
     fb.add_argument(
         "--testset", default="feedback", help="name under eval/testsets/ or a .jsonl path (default: feedback)"

@@ -171,6 +171,26 @@ def test_cli_build_and_status(corpus_dir, settings_for, capsys):
     assert "gt-miit-pilot-approvals" in capsys.readouterr().out
 
 
+def test_cli_commands_read_the_index_of_the_folder_given(corpus_dir, small_corpus, settings_for, capsys):
+    """Two folders, one data directory: each command reads the index of the folder it is
+    given, and a folder not indexed yet says how to index it."""
+    from policyqa.cli import main
+
+    args = ["--data-dir", str(settings_for(corpus_dir).data_dir)]
+    assert main([*args, "index", "build", "--corpus", str(corpus_dir)]) == 0
+    capsys.readouterr()
+    question = ["--backend", "extractive", "What is the foreign ownership cap on domestic VPN services?"]
+    assert main([*args, "retrieve", "--corpus", str(small_corpus), *question[2:]]) == 2
+    assert f"run `policyqa index build --corpus {small_corpus}` first" in capsys.readouterr().err
+    assert main([*args, "index", "build", "--corpus", str(small_corpus)]) == 0
+    assert main([*args, "ask", "--corpus", str(corpus_dir), "--json", *question]) == 0
+    out = capsys.readouterr().out
+    answer = json.loads(out[out.index("{") :])
+    assert answer["citations"] and {c["passage"]["doc_id"] for c in answer["citations"]} <= {
+        d.id for d in open_snapshot(settings_for(corpus_dir)).documents.values()
+    }
+
+
 def test_empty_corpus_folder_is_an_error(tmp_path, settings_for):
     from policyqa.errors import PolicyQAError
 
