@@ -746,13 +746,17 @@ def server_app(assistant: Assistant, settings: Settings, api_only: bool = False)
 
 def ensure_index(settings: Settings) -> None:
     """Build the index if there is none yet (first run), or if another version of
-    PolicyQA wrote it (an upgrade)."""
+    PolicyQA wrote it (an upgrade). An index that exists is brought up to date with its
+    folder in the background instead (files added, changed or removed while nothing was
+    serving): serving starts at once on the index as it is, and the assistant switches
+    to the new generation whole when the build commits."""
     from index import build_index
     from index.snapshot import read_current
     from policyqa.errors import IndexFormatError
 
     try:
         if read_current(settings.index_dir) is not None:
+            threading.Thread(target=_catch_up, args=(settings,), name="policyqa-catch-up", daemon=True).start()
             return
         why = "no index yet"
     except IndexFormatError:
@@ -761,6 +765,22 @@ def ensure_index(settings: Settings) -> None:
 
     print(f"{why}: indexing {settings.corpus_dir} (once)", flush=True)
     print(build_index(settings, progress=progress_bar()).summary(), flush=True)
+
+
+def _catch_up(settings: Settings) -> None:
+    """An incremental build of the served folder; a no-op, after one read of the folder,
+    when nothing changed. It speaks on stderr: over MCP's stdio, stdout is the protocol."""
+    import sys
+
+    from index import build_index
+
+    try:
+        report = build_index(settings)
+    except PolicyQAError as exc:
+        print(f"warning: the index was not brought up to date with {settings.corpus_dir}: {exc}", file=sys.stderr)
+        return
+    if report.changed:
+        print(f"{settings.corpus_dir} changed since the last build: {report.summary()}", file=sys.stderr)
 
 
 def serve(settings: Settings, api_only: bool = False) -> None:

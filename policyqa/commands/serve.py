@@ -12,7 +12,8 @@ BACKENDS = ["local", "openai", "ollama", "extractive"]
 def register(sub) -> None:
     serve = sub.add_parser(
         "serve",
-        help="start the chat app and the HTTP APIs (indexes the corpus first if there is no index)",
+        help="start the chat app and the HTTP APIs (indexes the corpus first if there is no index, "
+        "else brings it up to date in the background)",
         description="Start the Gradio chat app at / and the HTTP APIs at /v1 (OpenAI-compatible chat, REST; "
         "docs at /docs) on one server. The page answers evidence-only while the generator model loads in the "
         "background. Login to the page: POLICYQA_AUTH=user:password[,user2:password2]; API keys: "

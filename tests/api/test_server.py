@@ -61,6 +61,44 @@ def test_serve_api_only_from_the_command_line(built_settings):
         process.wait(timeout=30)
 
 
+def test_serve_brings_the_index_up_to_date_with_its_folder(built_settings, tmp_path):
+    """A file added while nothing was serving is indexed once serving has started, and
+    the running server answers from it without a restart."""
+    import shutil
+
+    from index import build_index
+    from policyqa.settings import PROJECT_ROOT
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(PROJECT_ROOT / "corpus", corpus)
+    settings = built_settings.override(data_dir=tmp_path / "data", corpus_dir=corpus)
+    build_index(settings)
+    (corpus / "moorings.md").write_text(
+        "---\nid: moorings\ntitle: Moorings\n---\nEvery mooring needs an amber permit from the port office.\n"
+    )
+    port = free_port()
+    command = [sys.executable, "-m", "policyqa.cli", "serve", "--api-only", "--backend", "extractive"]
+    process = subprocess.Popen(
+        [*command, "--port", str(port)], env=cli_env(settings), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 180
+        while True:
+            assert process.poll() is None, process.stdout.read().decode()
+            try:
+                if httpx.get(f"{url}/v1/documents").json().get("count") == 6:
+                    break
+            except (httpx.TransportError, ValueError):
+                pass
+            assert time.monotonic() < deadline, "the new file was not indexed"
+            time.sleep(0.5)
+        r = httpx.post(f"{url}/v1/retrieve", json={"question": "Who issues mooring permits?", "top_k": 1})
+        assert r.json()["passages"][0]["doc_id"] == "moorings"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def test_serve_refuses_to_listen_beyond_loopback_without_a_key(built_settings):
     env = cli_env(built_settings, POLICYQA_HOST="0.0.0.0")
     done = subprocess.run(
