@@ -193,10 +193,11 @@ def plain_pieces(text: str) -> list[Piece]:
                 heading(lines[0], level)
                 continue
         elif last and (number := _section_number(lines[0])) and _follows(number, last):
-            run_in = _RUN_IN.match(lines[0][_SECTION_NUMBER.match(lines[0]).end() :])
-            name = lines[0][: _SECTION_NUMBER.match(lines[0]).end() + run_in.end(1)] if run_in else ""
-            if run_in and _heading_level(name):
-                heading(name, _heading_level(name))
+            label_end = _SECTION_NUMBER.match(lines[0]).end()
+            run_in = _RUN_IN.match(lines[0][label_end:])
+            name = lines[0][: label_end + run_in.end(1)] if run_in else ""
+            if name and (level := _heading_level(name)):
+                heading(name, level)
                 lines = [lines[0][len(name) :].strip(), *lines[1:]]
         if lines:
             pieces.append(Piece("paragraph", SOFT_BREAK.join(lines)))

@@ -63,6 +63,7 @@ def run_status(args, settings: Settings) -> int:
 
     snap = open_snapshot(settings)
     info = {
+        "corpus": str(settings.corpus_dir),
         "index": str(settings.index_dir),
         "vectors": describe(settings),
         "generation": snap.generation,
