@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.catalog import record_folder
 from index.chunking import chunk_config, chunk_document, indexed_text
 from index.companion import LANGUAGE as COMPANION_LANGUAGE
 from index.companion import CompanionVectors, companion_model
@@ -146,6 +147,7 @@ def build_index(
         raise PolicyQAError(f"the corpus folder {corpus} does not exist; pass --corpus DIR or set POLICYQA_CORPUS_DIR")
     check_writable(index_dir)
     with build_lock(index_dir):
+        record_folder(index_dir, corpus)
         try:
             current = None if rebuild else read_current(index_dir)
         except IndexFormatError:

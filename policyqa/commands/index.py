@@ -20,6 +20,11 @@ def register(sub) -> None:
     status.add_argument("--json", action="store_true")
     add_corpus_option(status)
     status.set_defaults(handler=run_status)
+    listing = index.add_parser(
+        "list", help="every index in the data directory: its folder, its size, and whether the folder is still there"
+    )
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=run_list)
     add = index.add_parser("add", help="store files in the corpus folder (under uploads/) and index them")
     add.add_argument("files", nargs="+", type=Path)
     add_corpus_option(add)
@@ -87,4 +92,41 @@ def run_status(args, settings: Settings) -> int:
     for doc in snap.documents.values():
         n = sum(c.doc_id == doc.id for c in snap.chunks)
         print(f"  - {doc.id} ({n} chunks) {doc.title or '(untitled)'} | {doc.publisher or '-'} | {doc.date or '-'}")
+    return 0
+
+
+def run_list(args, settings: Settings) -> int:
+    from index.catalog import list_indexes
+
+    entries = list_indexes(settings)
+    if args.json:
+        rows = [
+            {
+                "index": str(e.index_dir),
+                "folder": str(e.folder) if e.folder else None,
+                "folder_missing": e.folder_missing,
+                "documents": e.documents,
+                "chunks": e.chunks,
+                "built_at": e.built_at,
+                "size_bytes": e.size_bytes,
+                "current": e.current,
+                "earlier_layout": e.earlier_layout,
+            }
+            for e in entries
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    if not entries:
+        print(f"no index under {settings.data_dir} yet")
+    for e in entries:
+        counts = f"{e.documents} documents, {e.chunks} chunks" if e.documents is not None else "unreadable"
+        where = str(e.folder) if e.folder else "(folder not recorded)"
+        if e.earlier_layout:
+            where = "written by an earlier version of PolicyQA, not read any more: delete it to free the space"
+        elif e.folder_missing:
+            where += " (the folder is gone: delete this index to free the space)"
+        mark = "*" if e.current else " "
+        print(f"{mark} {e.index_dir}")
+        print(f"    {where}")
+        print(f"    {counts}, {e.size_bytes / 1e6:.1f} MB, built {e.built_at or '?'}")
     return 0
