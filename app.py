@@ -807,7 +807,8 @@ def serve(settings: Settings, api_only: bool = False) -> None:
     page = "" if api_only else f"PolicyQA on {url} ({'login required' if settings.auth else 'no login'}); "
     print(
         f"{page}API at {url}/v1 (OpenAI-compatible; docs at {url}/docs; "
-        f"{'key required' if settings.api_key else 'no key'}); answer generator: {settings.backend}{loading}. "
+        f"{'key required' if settings.api_key else 'no key'}); documents from {settings.corpus_dir}; "
+        f"answer generator: {settings.backend}{loading}. "
         "Ctrl-C stops.",
         flush=True,
     )
