@@ -17,6 +17,7 @@ from assistant.analysis import QueryAnalysis
 from assistant.prompts import MAX_SENTENCES
 from assistant.values import states_kind
 from assistant.verification import EvidenceIndex, VerifiedClaim, content_tokens
+from index.chunking import SECTION_SEPARATOR
 from index.language import word_count
 
 MIN_WORDS = 4
@@ -27,7 +28,9 @@ W_SIMILARITY, W_LEXICAL, W_SPECIFIC, W_RANK = 0.5, 0.5, 0.15, 0.1
 def unit_scores(query: str, specific: set[str], index: EvidenceIndex) -> np.ndarray:
     """How well each sentence of the evidence matches the query: embedding similarity,
     query-term coverage, the question's names and numbers, and the passage's rank. Lines
-    without end punctuation (headings, datelines) count less than sentences."""
+    without end punctuation (headings, datelines) and the passage's own headings (its
+    section path names them, "8. Termination." too) count less than sentences: a heading
+    names a topic, it states nothing."""
     sims = index.similarities(query)
     scores = np.zeros(len(index.units), dtype=np.float32)
     count = max(len(index.passages), 1)
@@ -37,7 +40,10 @@ def unit_scores(query: str, specific: set[str], index: EvidenceIndex) -> np.ndar
         lexical = len(query_tokens & tokens) / len(query_tokens) if query_tokens else 0.0
         bonus = W_SPECIFIC if specific & tokens else 0.0
         rank = W_RANK * (1 - (unit.passage - 1) / count)
-        headline = 0.7 if unit.text.rstrip()[-1:] not in ".!?:;”\"')。！？：；" else 1.0
+        text = unit.text.strip()
+        section = index.passages[unit.passage - 1].section
+        heading = bool(text) and any(part.endswith(text) for part in section.split(SECTION_SEPARATOR))
+        headline = 0.7 if heading or text[-1:] not in ".!?:;”\"')。！？：；" else 1.0
         scores[i] = (W_SIMILARITY * float(sims[i]) + W_LEXICAL * lexical + bonus + rank) * headline
     return scores
 
