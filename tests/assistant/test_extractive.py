@@ -93,3 +93,26 @@ def test_focused_excerpts_keep_every_passage_and_the_deciding_sentences(assistan
             assert " ".join(piece.split()) in flat  # excerpts are verbatim (sentences joined by spaces)
     if budget >= 120:
         assert "Wuhan" in joined
+
+
+def test_a_passage_heading_is_not_quoted_as_the_answer(assistant):
+    """A numbered heading ending in a period reads like a sentence; it names a topic and
+    states nothing, so the sentence under it answers."""
+    from assistant.types import Passage
+
+    heading = "3. Fees for Mooring Boats in the Harbour."
+    text = f"{heading}\nThe port office may charge a fee of at most 40 euros a night for each boat."
+    passage = Passage(
+        chunk_id="harbour:0",
+        doc_id="harbour",
+        title="Harbour Use Licence",
+        section=f"Harbour Use Licence > TERMS AND CONDITIONS > {heading}",
+        text=text,
+        start=0,
+        end=len(text),
+        score=0.5,
+    )
+    question = "What fees for mooring boats in the harbour may the port office charge?"
+    claims = extract(analyze(question), EvidenceIndex([passage], analyze(question), assistant.embedder))
+    assert claims[0].text.startswith("The port office may charge")
+    assert not any(c.text.endswith("Harbour.") for c in claims)
