@@ -34,6 +34,7 @@ def unit_scores(query: str, specific: set[str], index: EvidenceIndex) -> np.ndar
     sims = index.similarities(query)
     scores = np.zeros(len(index.units), dtype=np.float32)
     count = max(len(index.passages), 1)
+    headings = [p.section.split(SECTION_SEPARATOR) for p in index.passages]  # once per passage
     for i, unit in enumerate(index.units):
         tokens = index.unit_tokens[i]
         query_tokens = index.tokens_as(query, unit.passage)
@@ -41,8 +42,7 @@ def unit_scores(query: str, specific: set[str], index: EvidenceIndex) -> np.ndar
         bonus = W_SPECIFIC if specific & tokens else 0.0
         rank = W_RANK * (1 - (unit.passage - 1) / count)
         text = unit.text.strip()
-        section = index.passages[unit.passage - 1].section
-        heading = bool(text) and any(part.endswith(text) for part in section.split(SECTION_SEPARATOR))
+        heading = bool(text) and any(part.endswith(text) for part in headings[unit.passage - 1])
         headline = 0.7 if heading or text[-1:] not in ".!?:;”\"')。！？：；" else 1.0
         scores[i] = (W_SIMILARITY * float(sims[i]) + W_LEXICAL * lexical + bonus + rank) * headline
     return scores
