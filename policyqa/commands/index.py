@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 from index.progress import progress_bar
@@ -100,21 +101,8 @@ def run_list(args, settings: Settings) -> int:
 
     entries = list_indexes(settings)
     if args.json:
-        rows = [
-            {
-                "index": str(e.index_dir),
-                "folder": str(e.folder) if e.folder else None,
-                "folder_missing": e.folder_missing,
-                "documents": e.documents,
-                "chunks": e.chunks,
-                "built_at": e.built_at,
-                "size_bytes": e.size_bytes,
-                "current": e.current,
-                "earlier_layout": e.earlier_layout,
-            }
-            for e in entries
-        ]
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        rows = [asdict(e) | {"folder_missing": e.folder_missing} for e in entries]
+        print(json.dumps(rows, indent=2, ensure_ascii=False, default=str))
         return 0
     if not entries:
         print(f"no index under {settings.data_dir} yet")
