@@ -352,7 +352,7 @@ def names_in(text: str) -> tuple[str, ...]:
 def clause_words(clause: str) -> tuple[str, ...]:
     """A clause's words in lower case, in order, without its names (a capitalised word
     past the first)."""
-    first = clause.split()[0] if clause.split() else ""
+    first = next(iter(clause.split()), "")
     return tuple(w.lower() for w in _WORD.findall(clause) if not (w[:1].isupper() and w != first))
 
 
