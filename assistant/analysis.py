@@ -208,6 +208,10 @@ class QueryAnalysis:
     # (language, terms, focus) for each other language of the collection: a chunk's words
     # are stemmed its language's way, so it is matched with the question stemmed that way.
     by_language: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
+    # The search text in the language of the documents searched, when none of them is in
+    # the asker's (assistant/translation.py); its language's terms come from it.
+    translation: str = ""
+    translated_to: str | None = None
 
     def terms_for(self, language: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(terms, focus terms) as chunks of this language are tokenised."""
@@ -218,13 +222,25 @@ class QueryAnalysis:
 
     @property
     def search_text(self) -> str:
-        """What retrieval searches for: the standalone question and its context."""
+        """The question in the asker's words: standalone, with its context."""
         return f"{self.standalone} {self.context}".strip()
 
     @property
+    def query_text(self) -> str:
+        """What retrieval searches for: the search text, or its translation."""
+        return self.translation or self.search_text
+
+    @property
+    def query_language(self) -> str:
+        """The language of `query_text`."""
+        return self.translated_to or self.language
+
+    @property
     def lexical_text(self) -> str:
-        """What BM25 searches for: the search text with the main clause once more, when
+        """What BM25 searches for: the query text, with the main clause once more when
         context sentences or a conversation surround it (what is asked weighs most)."""
+        if self.translation:
+            return self.translation
         if self.main_clause != self.standalone and len(self.focus) >= MIN_FOCUS_TERMS:
             return f"{self.search_text} {self.main_clause}"
         return self.search_text
@@ -385,12 +401,17 @@ def analyze(
     max_chars: int = 2000,
     rewrite: Callable[[str], str] | None = None,
     languages: Sequence[str] = (),
+    translate: Callable[[str, str], tuple[str, str] | None] | None = None,
 ) -> QueryAnalysis:
     """The QueryAnalysis of a question (and its conversation, for a follow-up); `languages`
-    are the collection's, for terms stemmed each one's way."""
+    are the collection's, for terms stemmed each one's way. `translate(text, language)`
+    gives the search text in the language of the documents searched, and that language,
+    where none of them is in the asker's (assistant/translation.py)."""
     asked = normalize_question(question, max_chars)
     language = question_language(asked, history, languages)
     standalone, context = condense(asked, list(history), rewrite)
+    focus = f"{standalone} {context}".strip()
+    translation, translated_to = (translate(focus, language) if translate else None) or ("", None)
     followup = standalone != asked or bool(context)
     parts = question_sentences(standalone)
     clauses = [main_clause(p) for p in parts] or [standalone]
@@ -410,7 +431,16 @@ def analyze(
         yes_no = any(is_yes_no(c) for c in clauses)
         open_kinds = [answer_kind(c) for c in clauses if not is_yes_no(c)]
         kind = next((k for k in open_kinds if k != "fact"), open_kinds[0] if open_kinds else "fact")
-    focus = f"{standalone} {context}".strip()
+    by_language = [
+        (code, content_terms(focus, code), content_terms(clause, code))
+        for code in languages
+        if code not in (DEFAULT_LANGUAGE, translated_to)
+    ]
+    if translated_to:
+        # The translation is matched with its language's chunks; its main clause is not
+        # read (that reading is English grammar), so all its terms are what it asks.
+        translated = content_terms(translation, translated_to)
+        by_language.insert(0, (translated_to, translated, translated))
     return QueryAnalysis(
         asked=asked,
         language=language,
@@ -432,9 +462,7 @@ def analyze(
         stated_months=frozenset(months_in(focus)),
         clause_words=clause_words(clause),
         parts=tuple(parts),
-        by_language=tuple(
-            (code, content_terms(focus, code), content_terms(clause, code))
-            for code in languages
-            if code != DEFAULT_LANGUAGE
-        ),
+        by_language=tuple(by_language),
+        translation=translation,
+        translated_to=translated_to,
     )

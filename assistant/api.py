@@ -19,8 +19,10 @@ from collections.abc import Iterator
 from assistant import answering, policy
 from assistant.analysis import QueryAnalysis, analyze
 from assistant.condense import trim_history
+from assistant.filters import allowed_documents
 from assistant.generation import start_answer
 from assistant.retrieval import HybridRetriever, Retrieval
+from assistant.translation import translator
 from assistant.types import Answer, Evidence, Filters, Passage, StreamEvent, Turn
 from index.embedding import AUTO, Embedder, load_embedder
 from index.snapshot import current_marker, open_snapshot
@@ -192,13 +194,20 @@ class Assistant:
         return getattr(gen, "name", backend) if gen is not None else f"{backend}: not loaded"
 
     # -- the API ----------------------------------------------------------------------
-    def analyze(self, question: str, history=None, backend: str | None = None) -> QueryAnalysis:
-        """The question analysed once: standalone form, context, yes/no, kind of answer."""
+    def analyze(self, question: str, history=None, backend: str | None = None, filters=None) -> QueryAnalysis:
+        """The question analysed once: standalone form, context, yes/no, kind of answer, and
+        its translation where the documents searched (`filters`) are all in another language."""
+        backend = backend or self.settings.backend
         turns = trim_history(_turns(history), self.settings.history_token_budget)
-        gen = self._generator(backend or self.settings.backend) if turns and self.settings.condense_with_llm else None
+        gen = self._generator(backend) if turns and self.settings.condense_with_llm else None
         rewrite = (lambda prompt: gen.complete(prompt, max_tokens=64)) if gen is not None else None
-        languages = self.snapshot.lexical.languages if self.snapshot.lexical is not None else ()
-        return analyze(question, turns, self.settings.max_question_chars, rewrite, languages)
+        snapshot = self.snapshot
+        languages = snapshot.lexical.languages if snapshot.lexical is not None else ()
+        translate = None
+        if self.settings.translate_questions and backend != "extractive":
+            allowed = allowed_documents(snapshot, _filters(filters))
+            translate = translator(snapshot, allowed, lambda: self._generator(backend))
+        return analyze(question, turns, self.settings.max_question_chars, rewrite, languages, translate)
 
     def standalone_query(self, question: str, history=None, backend: str | None = None) -> str:
         """What retrieval searches for: the standalone question and any context."""
@@ -208,7 +217,7 @@ class Assistant:
         self, question: str, history=None, filters=None, top_k: int | None = None
     ) -> tuple[QueryAnalysis, Retrieval]:
         """The question's analysis and its retrieval result."""
-        analysis = self.analyze(question, history)
+        analysis = self.analyze(question, history, filters=filters)
         return analysis, self.retriever.retrieve(analysis, _filters(filters), top_k)
 
     def retrieve(self, question: str, history=None, filters=None, top_k: int | None = None) -> list[Passage]:
@@ -232,7 +241,7 @@ class Assistant:
         backend = backend or self.settings.backend
         turns = trim_history(_turns(history), self.settings.history_token_budget)
         t0 = time.perf_counter()
-        analysis = self.analyze(question, turns, backend)
+        analysis = self.analyze(question, turns, backend, filters)
         timings = {"analyze": time.perf_counter() - t0}
         t0 = time.perf_counter()
         found = self.retriever.retrieve(analysis, _filters(filters), top_k)
@@ -260,11 +269,16 @@ class Assistant:
                     scores["relevance"] = round(decision.relevance, 4)
         if not decision.answer:
             timings["total"] = time.perf_counter() - started
-            yield answering.refusal(analysis, found.passages, "policy", decision.reason, timings=timings, scores=scores)
+            refusal = answering.refusal(
+                analysis, found.passages, "policy", decision.reason, timings=timings, scores=scores
+            )
+            _note_translation(refusal, analysis)
+            yield refusal
             return
         for event in answering.answer_stream(ready, self.settings, generator, started):
             if isinstance(event, Answer):
                 event.scores = {**scores, **event.scores}
+                _note_translation(event, analysis)
                 if backend != "extractive" and generator is None and not event.fallback_reason:
                     event.fallback_reason = f"generator not available: {self.generator_status(backend)}"
                     event.generator_failed = True
@@ -360,6 +374,12 @@ class Chat:
         self.history.clear()
         self.answers.clear()
         self.conversation_id = None
+
+
+def _note_translation(answer: Answer, analysis: QueryAnalysis) -> None:
+    """Say what was searched for when it was the question's translation."""
+    if analysis.translation:
+        answer.notes.insert(0, f"searched in {analysis.translated_to} as: {analysis.translation}")
 
 
 def _turns(history) -> list[Turn]:

@@ -56,7 +56,7 @@ def extract(analysis: QueryAnalysis, index: EvidenceIndex, within: set[int] | No
     """The evidence's best sentences for the question (`within`: only these passages)."""
     if not index.units:
         return []
-    query = analysis.search_text
+    query = analysis.query_text
     scores = unit_scores(query, _specific(analysis), index)
     order = sorted(range(len(index.units)), key=lambda i: -scores[i])
     if within is not None:
@@ -109,7 +109,7 @@ def focus_texts(analysis: QueryAnalysis, index: EvidenceIndex, budget_words: int
     """
     if not index.units:
         return [p.text for p in index.passages]
-    scores = unit_scores(analysis.search_text, _specific(analysis), index)
+    scores = unit_scores(analysis.query_text, _specific(analysis), index)
     order = sorted(range(len(index.units)), key=lambda i: -scores[i])
     keep: set[int] = set()
     used = 0

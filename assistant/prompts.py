@@ -70,6 +70,7 @@ VERDICT_TASK = (
     "Given these statements, is the answer to the question yes? Reply Yes or No."
 )
 
+TRANSLATE_SYSTEM = "Translate the user's question into {language}. Reply with the translation only."
 _FENCE = re.compile(r"</?(?:passages?|question|history)[^>]*>", re.I)
 
 
@@ -182,6 +183,14 @@ def support_messages(answer_messages: list[dict], draft: str, sentence: str, mar
             "role": "user",
             "content": f'Does passage [{marker}] state what this sentence says: "{defang(sentence)}"? Reply Yes or No.',
         },
+    ]
+
+
+def translation_messages(text: str, language: str) -> list[dict]:
+    """Translate a question into `language` (an English name, "German") for searching."""
+    return [
+        {"role": "system", "content": TRANSLATE_SYSTEM.format(language=language)},
+        {"role": "user", "content": defang(text)},
     ]
 
 

@@ -130,13 +130,13 @@ def evaluate(assistant, samples: list[Sample], methods=METHODS, peers: Peers | N
         allowed = allowed_documents(snapshot, sample.filters)
         for method in methods:
             if method == "dense":
-                ranked = peers.ranked(peers.dense_within(allowed).retrieve(analysis.search_text))
+                ranked = peers.ranked(peers.dense_within(allowed).retrieve(analysis.query_text))
             elif method == "llamaindex-hybrid":
                 if allowed is not None:
                     continue  # llama-index's BM25Retriever takes no filters: scored unfiltered only
-                ranked = peers.ranked(peers.hybrid.retrieve(analysis.search_text))
+                ranked = peers.ranked(peers.hybrid.retrieve(analysis.query_text))
             elif method == "bm25":
-                ranked = [(c.doc_id, c.start, c.end) for c, _ in retriever.lexical(analysis.search_text, allowed, k)]
+                ranked = [(c.doc_id, c.start, c.end) for c, _ in retriever.lexical(analysis.query_text, allowed, k)]
             else:
                 found = full if method == "full" else retriever.retrieve(analysis, sample.filters, rerank_enabled=False)
                 ranked = [(p.doc_id, p.start, p.end) for p in found.passages]
@@ -233,8 +233,9 @@ def run(settings: Settings, args) -> dict:
 
     testset = getattr(args, "testset", None) or "gold"
     samples = load_testset(testset)
-    settings = corpus_settings(settings, getattr(args, "corpus", None)).override(backend="extractive")
+    settings = corpus_settings(settings, getattr(args, "corpus", None))
     ensure_index(settings)
+    # The generator is loaded only if a question needs translating (assistant/translation.py).
     assistant = Assistant(settings, load_generator=False)
     settings = settings.override(embed_model=assistant.snapshot.embed_model)  # what `auto` picked
     result = evaluate(assistant, samples)

@@ -154,6 +154,13 @@ class Settings(BaseSettings):
         description="Let a loaded generator rewrite follow-ups; off: the rule-based rewrite was as good "
         "on the gold follow-ups and 3 s faster to evidence (README, benchmarks/results/answers-followups-*).",
     )
+    translate_questions: bool = Field(
+        True,
+        description="Search a question in the language of the documents searched when none of them is in the "
+        "asker's (a collection in one language, or a language filter): the generator translates it, so that "
+        "lexical search and the comparisons within that language match their words. Off, or without a "
+        "generator: the multilingual embeddings alone bridge the languages.",
+    )
     context_token_budget: int = Field(
         900, ge=100, description="Passage text handed to the answer step (approximate tokens)."
     )
