@@ -4,10 +4,10 @@
 conversation's context apart, never inside the query text), and reads off what kind of
 answer it asks for. Nothing after this module parses the question again.
 
-The question's language is detected among the collection's languages and English (the
-answer is written in it). German and Chinese questions are read as yes/no by their own
-grammar (assistant/locales.py); the rest of the reading is English grammar, which holds
-for any collection's questions:
+The question's language is detected among the collection's languages and those answers
+have wording for (the answer is written in it). Other languages' questions are read as
+yes/no by their own grammar (assistant/locales.py); the rest of the reading is English
+grammar, which holds for any collection's questions:
 - A question may open with context ("I pay monthly for an add-on. Do I get ...?", "If a
   prosecutor serves a subpoena, will they ...?"): its main clause is the last question
   sentence, after any leading subordinate clause.
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.condense import condense
-from assistant.locales import locale_for
+from assistant.locales import LOCALES, locale_for
 from assistant.types import Turn
 from assistant.values import months_in, numbers_in, quantities_in
 from index.language import SPACED_LETTER, detect_among
@@ -383,11 +383,12 @@ def content_terms(text: str, language: str | None = None) -> tuple[str, ...]:
 
 
 def question_language(asked: str, history: Sequence[Turn], languages: Sequence[str]) -> str:
-    """The asker's language among the collection's and English: the question's, else (a
-    name alone, "Firefox Sync?") the conversation's last question's, else English."""
-    candidates = {*languages, DEFAULT_LANGUAGE}
-    if len(candidates) == 1:
-        return DEFAULT_LANGUAGE
+    """The asker's language among the collection's and those an answer has wording for
+    (locales.py; an asker may read another language than the documents'): the question's,
+    else (a name alone, "Firefox Sync?") the conversation's last question's, else English.
+    Detection needs high confidence, so a short English question is not taken for another
+    language (none of the benchmark sets' English questions is)."""
+    candidates = {*languages, *LOCALES, DEFAULT_LANGUAGE}
     found = detect_among(asked, candidates)
     if found is None:
         earlier = [t.content for t in history if t.role == "user"]

@@ -2,7 +2,7 @@
 answer is written with (its verdict, its refusal, its punctuation, its negations).
 
 An answer is written in the language of its question (assistant/analysis.py detects it
-among the collection's languages and English). Reading a question as yes/no is grammar,
+among the collection's languages and those below). Reading a question as yes/no is grammar,
 not the vocabulary of any subject, so each reader holds for any collection in its language:
 
 - English: assistant/analysis.py (an auxiliary verb first, "whether").

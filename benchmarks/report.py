@@ -21,6 +21,12 @@ CORPORA = [
     ("Seed articles (5 news articles)", "retrieval", "answers", "gold (dev: tuned on)"),
     ("Seed articles, new questions", "retrieval-seed-heldout", "answers-seed-heldout", "seed-heldout"),
     ("18F handbook (238 documents)", "retrieval-18f", "answers-18f", "18f"),
+    (
+        "18F handbook, questions asked in German (238 documents)",
+        "retrieval-18f-german",
+        "answers-18f-german",
+        "18f-german",
+    ),
     ("Mozilla legal documents (101 documents, 3 languages)", "retrieval-mozilla", "answers-mozilla", "mozilla"),
     (
         "Mozilla, German, Chinese and cross-language questions (101 documents, 3 languages)",

@@ -231,8 +231,25 @@ def test_a_question_is_read_in_its_own_language(question, language, yes_no, kind
     assert (analysis.language, analysis.yes_no, analysis.kind) == (language, yes_no, kind)
 
 
-def test_an_english_collection_reads_every_question_as_english():
-    assert analyze("Darf ich das Abo kündigen?").language == "en"
+def test_a_question_in_another_language_than_the_collections_is_read_in_its_own():
+    """An asker may read another language than the documents': the answer is owed in theirs."""
+    analysis = analyze("Darf ich das Abo jederzeit kündigen?")  # an English-only collection
+    assert (analysis.language, analysis.yes_no) == ("de", True)
+    assert analyze("Combien de jours de congé puis-je reporter ?").language == "fr"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Firefox Sync?",
+        "Can I telework from Portugal?",
+        "What is the MFA policy for GitHub?",
+        "and in Suzhou?",
+        "Is Google Analytics used on MDN?",
+    ],
+)
+def test_short_english_questions_with_names_stay_english(question):
+    assert analyze(question).language == "en"
 
 
 def test_a_question_that_is_only_a_name_keeps_the_conversation_language():

@@ -84,3 +84,19 @@ def test_an_answer_searched_in_german_is_written_in_english_and_says_so(legal_as
     assert answer.grounded, (answer.text, answer.notes)
     assert {c.passage.language for c in answer.citations} == {"de"}
     assert detect(answer.text) == "en", answer.text
+
+
+@pytest.mark.llm
+def test_a_german_question_to_an_english_handbook_is_searched_in_english_and_answered_in_german(handbook_assistant):
+    from assistant import Assistant
+    from index.language import detect
+
+    helper = Assistant(handbook_assistant.settings.override(backend="local", llm_timeout=600))
+    question = "Wie viele Wochen bezahlten Elternurlaub bekomme ich nach der Geburt meines Kindes?"
+    analysis, found = helper.search(question)
+    assert (analysis.language, analysis.translated_to) == ("de", "en")
+    assert detect(analysis.translation) == "en", analysis.translation
+    assert "12 weeks of paid time off" in " ".join(p.text for p in found.passages), analysis.translation
+    answer = helper.ask(question)
+    assert answer.grounded and "12" in answer.text, (answer.text, answer.notes)
+    assert detect(answer.text) == "de", answer.text

@@ -14,7 +14,12 @@ from index.loading import load_corpus
 from policyqa.settings import PROJECT_ROOT
 
 # The collection of ../shared/corpora/ each test set asks about; the rest ask about corpus/.
-COLLECTIONS = {"18f": "18f-handbook", "mozilla": "mozilla-legal", "mozilla-multilingual": "mozilla-legal"}
+COLLECTIONS = {
+    "18f": "18f-handbook",
+    "18f-german": "18f-handbook",
+    "mozilla": "mozilla-legal",
+    "mozilla-multilingual": "mozilla-legal",
+}
 
 
 def documents_of(name: str, shared_corpora):
