@@ -80,7 +80,11 @@ class Prepared:
 def base(analysis: QueryAnalysis, passages: Sequence[Passage]) -> dict:
     """The fields every Answer to this question carries."""
     return dict(
-        question=analysis.asked, standalone_query=analysis.standalone, context=analysis.context, passages=list(passages)
+        question=analysis.asked,
+        standalone_query=analysis.standalone,
+        context=analysis.context,
+        searched_as=analysis.translation,
+        passages=list(passages),
     )
 
 

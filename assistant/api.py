@@ -210,7 +210,8 @@ class Assistant:
         return analyze(question, turns, self.settings.max_question_chars, rewrite, languages, translate)
 
     def standalone_query(self, question: str, history=None, backend: str | None = None) -> str:
-        """What retrieval searches for: the standalone question and any context."""
+        """The question made standalone, with any context, in the asker's words (retrieval
+        searches its translation where the documents searched are in another language)."""
         return self.analyze(question, history, backend).search_text
 
     def search(
@@ -269,16 +270,11 @@ class Assistant:
                     scores["relevance"] = round(decision.relevance, 4)
         if not decision.answer:
             timings["total"] = time.perf_counter() - started
-            refusal = answering.refusal(
-                analysis, found.passages, "policy", decision.reason, timings=timings, scores=scores
-            )
-            _note_translation(refusal, analysis)
-            yield refusal
+            yield answering.refusal(analysis, found.passages, "policy", decision.reason, timings=timings, scores=scores)
             return
         for event in answering.answer_stream(ready, self.settings, generator, started):
             if isinstance(event, Answer):
                 event.scores = {**scores, **event.scores}
-                _note_translation(event, analysis)
                 if backend != "extractive" and generator is None and not event.fallback_reason:
                     event.fallback_reason = f"generator not available: {self.generator_status(backend)}"
                     event.generator_failed = True
@@ -374,12 +370,6 @@ class Chat:
         self.history.clear()
         self.answers.clear()
         self.conversation_id = None
-
-
-def _note_translation(answer: Answer, analysis: QueryAnalysis) -> None:
-    """Say what was searched for when it was the question's translation."""
-    if analysis.translation:
-        answer.notes.insert(0, f"searched in {analysis.translated_to} as: {analysis.translation}")
 
 
 def _turns(history) -> list[Turn]:

@@ -14,8 +14,10 @@ separately, as a yes/no judgement whose probability the policy weighs
 cites (`support_messages`); and a yes/no question's verdict is asked again once the
 answer's sentences are verified (`statements_messages`): the grammar makes the model
 commit to Yes or No before it has written a word of evidence; so is whether those
-sentences answer the question at all. All share the answer prompt's
-prefix (system prompt, passages, question), so llama.cpp evaluates the passages once.
+sentences answer the question at all. A question searched in documents of another
+language is translated first (`translation_messages`). All the judgements share the
+answer prompt's prefix (system prompt, passages, question), so llama.cpp evaluates the
+passages once.
 
 The system prompt is fixed (the same bytes every call, so llama.cpp reuses its KV cache
 as a prompt prefix). Passages and question are fenced as data; whatever the model

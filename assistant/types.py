@@ -120,6 +120,11 @@ class Answer(BaseModel):
     question: str
     standalone_query: str
     context: str = Field("", description="What the conversation added to a follow-up that could not be rewritten.")
+    searched_as: str = Field(
+        "",
+        description="The question translated into the language of the documents searched, when none of them is "
+        "in the asker's: what retrieval searched for (empty: the question as asked).",
+    )
     text: str  # with inline [n] markers, n matching citations[].marker
     status: Status
     verdict: Literal["yes", "no"] | None = None

@@ -22,7 +22,7 @@ CORPORA = [
     ("Seed articles, new questions", "retrieval-seed-heldout", "answers-seed-heldout", "seed-heldout"),
     ("18F handbook (238 documents)", "retrieval-18f", "answers-18f", "18f"),
     (
-        "18F handbook, questions asked in German (238 documents)",
+        "18F handbook, questions asked in German (238 documents; a search includes its translation)",
         "retrieval-18f-german",
         "answers-18f-german",
         "18f-german",

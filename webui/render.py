@@ -150,6 +150,14 @@ def question_html(question: str) -> str:
     return f'<div class="pqa-question">{esc(question)}</div>'
 
 
+def _searched_as(answer: Answer) -> str:
+    """What was searched for, when it was the question's translation: a mistranslation
+    explains sources that miss the point."""
+    if not answer.searched_as:
+        return ""
+    return f'<div class="pqa-note">Searched in the documents\' language as: {esc(answer.searched_as)}</div>'
+
+
 def answer_html(answer: Answer, uid: str | None = None) -> str:
     """The final message: answer with linked markers, then its sources."""
     uid = uid or new_uid()
@@ -162,9 +170,9 @@ def answer_html(answer: Answer, uid: str | None = None) -> str:
         badges.append(f'<span class="pqa-badge pqa-verdict-{answer.verdict}">{answer.verdict.capitalize()}</span>')
     n = len(answer.citations)
     badges.append(f'<span class="pqa-badge pqa-grounded">Grounded · {n} source{"s" if n != 1 else ""}</span>')
-    note = ""
+    note = _searched_as(answer)
     if answer.fallback_reason:
-        note = f'<div class="pqa-note">Evidence-only answer: {esc(answer.fallback_reason)}</div>'
+        note += f'<div class="pqa-note">Evidence-only answer: {esc(answer.fallback_reason)}</div>'
     sources = "".join(source_html(c, uid) for c in sorted(answer.citations, key=lambda c: c.marker))
     foot = " · ".join(b for b in (esc(answer.backend), _seconds(answer)) if b)
     return (
@@ -178,7 +186,9 @@ def answer_html(answer: Answer, uid: str | None = None) -> str:
 
 def refused_html(answer: Answer) -> str:
     """'Not in the corpus' looks different: a muted box, no sources, what was found."""
-    reason = f'<div class="pqa-note">{esc(answer.fallback_reason)}</div>' if answer.fallback_reason else ""
+    reason = _searched_as(answer)
+    if answer.fallback_reason:
+        reason += f'<div class="pqa-note">{esc(answer.fallback_reason)}</div>'
     nearby = ""
     if answer.passages:
         nearby = (

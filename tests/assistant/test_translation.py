@@ -74,13 +74,13 @@ def test_an_english_question_is_searched_in_german_among_german_documents(local_
 @pytest.mark.llm
 def test_an_answer_searched_in_german_is_written_in_english_and_says_so(legal_assistant):
     """End to end through the public API: the German passage is cited, the answer is in
-    the asker's language, and its notes show what was searched for."""
+    the asker's language, and it says what was searched for."""
     from assistant import Assistant
     from index.language import detect
 
     helper = Assistant(legal_assistant.settings.override(backend="local", llm_timeout=600))
     answer = helper.ask(QUESTION, filters={"languages": ["de"]})
-    assert answer.notes and answer.notes[0].startswith("searched in de as: "), answer.notes
+    assert answer.searched_as and detect(answer.searched_as) == "de", answer.searched_as
     assert answer.grounded, (answer.text, answer.notes)
     assert {c.passage.language for c in answer.citations} == {"de"}
     assert detect(answer.text) == "en", answer.text

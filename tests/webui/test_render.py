@@ -117,6 +117,19 @@ def test_refused_answer_looks_different_and_lists_what_was_found():
     assert "Closest passages found (1)" in out and "evidence 0.1 below 0.3" in out
 
 
+def test_a_question_searched_in_translation_says_what_was_searched():
+    p = passage("Sie können innerhalb der ersten 30 Tage eine Rückerstattung beantragen.")
+    common = dict(question="Can I get a refund?", standalone_query="Can I get a refund?", passages=[p])
+    searched = "Kann ich eine <Rückerstattung> bekommen?"
+    grounded = Answer(**common, text="Yes [1].", status="grounded", searched_as=searched)
+    refused = Answer(**common, text="The documents do not say.", status="refused", searched_as=searched)
+    for answer in (grounded, refused):
+        out = render.answer_html(answer)
+        assert "Searched in the documents' language as: Kann ich eine &lt;Rückerstattung&gt; bekommen?" in out
+    plain = Answer(**common, text="Yes [1].", status="grounded")
+    assert "Searched in" not in render.answer_html(plain)
+
+
 @pytest.mark.parametrize("field", ["text", "title", "publisher", "doc_id", "url"])
 def test_corpus_markup_is_never_markup(field):
     p = passage(f"Before {PAYLOAD} after.", **({field: PAYLOAD} if field != "text" else {}))
