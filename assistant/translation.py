@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from assistant.prompts import translation_messages
-from index.language import language_name, normalise
+from index.language import language_name
 from index.snapshot import Snapshot
 from policyqa.errors import BackendError
 
@@ -30,9 +30,7 @@ def searched_languages(snapshot: Snapshot, allowed: set[str] | None) -> tuple[st
     """The languages of the documents a question is searched in (`allowed`: those the
     filters leave; None: all), the most documents first."""
     counts = Counter(
-        code
-        for doc_id, doc in snapshot.documents.items()
-        if (allowed is None or doc_id in allowed) and (code := normalise(doc.language))
+        code for doc_id, code in snapshot.document_languages.items() if allowed is None or doc_id in allowed
     )
     return tuple(code for code, _ in counts.most_common())
 
@@ -48,8 +46,6 @@ def translator(snapshot: Snapshot, allowed: set[str] | None, generator_for: Call
     is loaded only then."""
 
     def translate(text: str, language: str) -> tuple[str, str] | None:
-        if allowed is None and snapshot.lexical is not None and language in snapshot.lexical.languages:
-            return None  # the whole collection is searched, and some of it is in the asker's language
         searched = searched_languages(snapshot, allowed)
         if not searched or language in searched:
             return None

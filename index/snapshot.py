@@ -20,6 +20,7 @@ from pathlib import Path
 
 from index.companion import CompanionVectors
 from index.documents import Document
+from index.language import normalise
 from index.lexical import LexicalIndex
 from index.sentences import SentenceVectors
 from policyqa.errors import IndexCorruptError, IndexFormatError, IndexMissingError
@@ -67,6 +68,11 @@ class Snapshot:
 
     def text_span(self, doc_id: str, start: int, end: int) -> str:
         return self.documents[doc_id].text[start:end]
+
+    @cached_property
+    def document_languages(self) -> dict[str, str]:
+        """Each document's language code ("zh" for "zh-CN"), where it is known."""
+        return {doc_id: code for doc_id, doc in self.documents.items() if (code := normalise(doc.language))}
 
     @cached_property
     def contextual(self) -> bool:
