@@ -38,6 +38,7 @@ from assistant.locales import Locale, leading_verdict, locale_for, written_witho
 from assistant.types import Answer, Citation, Delta, Passage, SentenceCheck, Turn
 from assistant.values import numbers_in
 from assistant.verification import (
+    ECHO,
     EvidenceIndex,
     SupportPolicy,
     TextEmbedder,
@@ -297,8 +298,11 @@ def _from_draft(raw: str, ready: Prepared, settings: Settings, generator) -> tup
         draft.claims, ready.index, support_policy(settings), _support_judge(ready, raw, settings, generator)
     )
     if not kept and max((c.support for c in checks), default=0.0) < ON_TOPIC:
-        # Nothing the draft says is near the passages: a broken generator, not an attempt
-        # at an answer (which, unsupported, would be a refusal).
+        # Nothing the draft says is near the passages, or it only gives the question back:
+        # a generator that failed, not an attempt at an answer (which, unsupported, would
+        # be a refusal).
+        if checks and all(c.reason == ECHO for c in checks):
+            return None, f"{name} only repeated the question"
         return None, f"{name} returned text unrelated to the passages"
     kept = [_without_verdict(c, language) for c in kept]  # a claim's own "Yes," must not sway the judgement
     kept = with_best_quote(kept, ready)

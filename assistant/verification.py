@@ -88,6 +88,7 @@ NEAR_COPY = 0.8  # content words shared with one sentence (of the larger of the 
 # test; "fee" against passages about licences scores under it, "maximum" against "limited" over).
 MIN_WORD_SIMILARITY = 0.40
 MIN_CLAIM_TERMS = 2  # fewer content words ("Therefore, the answer is no.") state nothing to check
+ECHO = "only repeats the question"  # the reason of a drop by `EvidenceIndex.echoes`
 BINDING = 0.34  # share of a claim's words a sentence stating its number (or a neighbour) must hold
 _POSSESSIVE = re.compile(r"[’']s$")
 
@@ -218,6 +219,29 @@ class EvidenceIndex:
     def tokens_as(self, text: str, n: int) -> set[str]:
         """The content words of a text tokenised as passage n's language is."""
         return self._tokenised(text, self.passage_languages[n - 1])
+
+    @cached_property
+    def question_tokens(self) -> set[str]:
+        """The content words of the question as asked and made standalone (not of its
+        conversation context, which an answer may rightly repeat)."""
+        if self.analysis is None:
+            return set()
+        return self.tokens(self.analysis.asked) | self.tokens(self.analysis.standalone)
+
+    def echoes(self, claim: str) -> bool:
+        """Whether a claim only gives the question back: it is itself a question, or, for
+        a question that is not yes/no, it uses no content word the question does not
+        ("TTS recommends a password manager, such as [1]." to "Which password manager does
+        TTS recommend?"). Such a sentence holds in any language and any collection: it
+        adds nothing a passage could support, though its words are all in the passages.
+        A yes/no question is answered by restating it ("You can carry over 240 hours"),
+        so there only a question sentence counts."""
+        if claim.rstrip().endswith(("?", "？")):
+            return True
+        if self.analysis is None or self.analysis.yes_no:
+            return False
+        tokens = self.tokens(claim)
+        return bool(tokens) and tokens <= self.question_tokens
 
     def language_of(self, unit: Unit) -> str:
         """The language a sentence is written in: its passage's."""
@@ -471,6 +495,9 @@ def verify_claims(
 
         if len(index.tokens(text)) < MIN_CLAIM_TERMS:
             drop("says nothing a passage could state")
+            continue
+        if index.echoes(text):
+            drop(ECHO)
             continue
         borrowed = index.tokens(text) & index.unmentioned
         if borrowed:

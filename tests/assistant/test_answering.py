@@ -492,23 +492,26 @@ def test_a_verdict_written_before_the_evidence_is_decided_again_from_it(local_as
     assert any("re-decided" in note for note in answer.notes)
 
 
-class UnrelatedDraft:
-    """The real local model, but a draft unrelated to the passages (as a small model
-    sometimes writes): its judgements are the model's own."""
+class ScriptedDraft:
+    """A generator that writes a given draft (as a small model sometimes does), with the
+    real local model's judgements when one is given."""
 
-    name, backend, supports_grammar = "unrelated", "local", True
+    name, backend, supports_grammar = "scripted", "local", True
 
-    def __init__(self, model):
-        self.judge = model.judge
+    def __init__(self, draft: str, model=None):
+        self.draft = draft
+        self.judge = model.judge if model is not None else None
 
     def stream_chat(self, *a, **k):
-        yield from re.findall(r"\S+\s*", "Bananas ripen faster beside apples in a paper bag [1].")
+        yield from re.findall(r"\S+\s*", self.draft)
 
 
 def test_the_extract_replacing_an_unusable_draft_gets_its_verdict_from_the_model(local_assistant, legal_assistant):
     """A yes/no question whose draft fell back to the extract still gets the verdict the
     quoted evidence decides, judged by the generator that wrote the draft."""
-    generator = UnrelatedDraft(local_assistant._generator("local"))
+    generator = ScriptedDraft(
+        "Bananas ripen faster beside apples in a paper bag [1].", local_assistant._generator("local")
+    )
     question = "I subscribed to Mozilla VPN for the first time two weeks ago and want to cancel. Can I get a refund?"
     analysis, found = legal_assistant.search(question)
     ready = answering.prepare(
@@ -519,6 +522,19 @@ def test_the_extract_replacing_an_unusable_draft_gets_its_verdict_from_the_model
     assert "within the first 30 days" in answer.text
     assert answer.verdict == "yes" and answer.scores["verdict_yes"] >= 0.5, answer.scores
     assert answer.text.startswith("Yes.")
+    assert_trustworthy(answer)
+
+
+def test_a_draft_that_only_gives_the_question_back_is_replaced_by_the_extract(legal_assistant):
+    """An answer sentence with no word the question lacks says nothing: the extract
+    answers instead, and says why."""
+    question = "Within how many days of first subscribing can I still get a Mozilla VPN refund?"
+    generator = ScriptedDraft("You can get a Mozilla VPN refund within days of first subscribing [1].")
+    analysis, found = legal_assistant.search(question)
+    ready = answering.prepare(analysis, found.passages, [], legal_assistant.settings, generator, None)
+    answer = list(answering.answer_stream(ready, legal_assistant.settings, generator))[-1]
+    assert answer.grounded and answer.fallback_reason == "scripted only repeated the question", answer.notes
+    assert "30" in answer.text
     assert_trustworthy(answer)
 
 

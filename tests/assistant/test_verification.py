@@ -10,7 +10,15 @@ import pytest
 from assistant import prompts
 from assistant.analysis import analyze
 from assistant.types import Passage
-from assistant.verification import Claim, EvidenceIndex, SupportPolicy, clean_claim, content_tokens, verify_claims
+from assistant.verification import (
+    ECHO,
+    Claim,
+    EvidenceIndex,
+    SupportPolicy,
+    clean_claim,
+    content_tokens,
+    verify_claims,
+)
 
 POLICY = SupportPolicy(judge_threshold=0.5, lexical_threshold=0.55)
 
@@ -153,6 +161,34 @@ def test_polarity_is_read_from_the_clauses_a_claim_restates():
     index = EvidenceIndex([passage], analyze("How soon is a decision due on a request?"), embedder=None)
     assert index.flipped(sentence, [1]) is None
     assert index.flipped(sentence.replace("does not require", "does require"), [1]) is not None
+
+
+def test_a_sentence_that_only_gives_the_question_back_is_dropped(handbook_index):
+    claim, check = verify(handbook_index, "You can carry over leave [1].", [1])
+    assert claim is None and check.reason == ECHO, check
+    claim, check = verify(handbook_index, "You can carry over a maximum of 240 annual leave hours [1].", [1])
+    assert claim is not None, check
+
+
+@pytest.mark.parametrize(
+    "question, sentence, echoes",
+    [
+        ("Welchen Passwort-Manager empfiehlt TTS?", "TTS empfiehlt einen Passwort-Manager, wie [1].", True),
+        ("Welchen Passwort-Manager empfiehlt TTS?", "TTS empfiehlt 1Password als Passwort-Manager [1].", False),
+        ("Wie lange dauert eine Sicherheitsüberprüfung?", "Wie lange dauert eine Sicherheitsüberprüfung [1]?", True),
+        # A yes/no question is answered by restating it; a question sentence still states nothing.
+        ("Can I own 100% of a VPN service in Wuhan?", "You cannot own 100% of a VPN service in Wuhan [1].", False),
+        ("Can I own 100% of a VPN service in Wuhan?", "Can you own 100% of a VPN service in Wuhan?", True),
+        (
+            "Thunderbird 对 13 岁以下孩子的个人信息有什么规定？",
+            "Thunderbird对13岁以下孩子的个人信息有以下规定：[1]。",
+            True,
+        ),
+    ],
+)
+def test_an_echo_of_the_question_is_told_in_any_language(question, sentence, echoes):
+    index = EvidenceIndex([], analyze(question, languages=("en", "de", "zh")))
+    assert index.echoes(clean_claim(sentence)[0]) is echoes
 
 
 def test_markers_to_passages_that_do_not_exist_are_repaired(seed_index):
