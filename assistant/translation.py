@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from assistant.prompts import translation_messages
-from index.language import language_name
+from index.language import detect_among, language_name
 from index.snapshot import Snapshot
 from policyqa.errors import BackendError
 
@@ -41,9 +41,11 @@ Translate = Callable[[str, str], "tuple[str, str] | None"]
 def translator(snapshot: Snapshot, allowed: set[str] | None, generator_for: Callable[[], object | None]) -> Translate:
     """translate(text, asker's language) -> (the text in the language most of the
     documents searched are in, that language), or None when some of them are in the
-    asker's language, or there is no generator, or it fails: the question is then searched
-    as asked. `generator_for` is called only when a translation is needed, so a generator
-    is loaded only then."""
+    asker's language, or there is no generator, or it fails (an error, or a reply still in
+    the asker's language: a small model at times rewrites the question instead): the
+    question is then searched as asked, which the multilingual embeddings still match
+    across languages. `generator_for` is called only when a translation is needed, so a
+    generator is loaded only then."""
 
     def translate(text: str, language: str) -> tuple[str, str] | None:
         searched = searched_languages(snapshot, allowed)
@@ -60,7 +62,12 @@ def translator(snapshot: Snapshot, allowed: set[str] | None, generator_for: Call
         except BackendError as exc:
             log.warning("question not translated into %s: %s", target, exc)
             return None
-        return (translation, target) if translation else None
+        if translation is None:
+            return None
+        if detect_among(translation, (target, language)) == language:
+            log.info("question not translated into %s: the reply is in the asker's language", target)
+            return None
+        return translation, target
 
     return translate
 

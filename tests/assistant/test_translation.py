@@ -46,6 +46,25 @@ def test_without_a_generator_the_question_is_searched_as_asked(legal_assistant):
     assert found.passages and {p.language for p in found.passages} == {"de"}
 
 
+class Replying:
+    """A generator that replies with a given text (a small model's slip, scripted)."""
+
+    def __init__(self, reply: str):
+        self.reply = reply
+
+    def stream_chat(self, messages, max_tokens):
+        yield self.reply
+
+
+def test_a_reply_still_in_the_askers_language_is_no_translation(legal_assistant):
+    snapshot = legal_assistant.snapshot
+    german = allowed_documents(snapshot, Filters(languages=["de"]))
+    rewritten = "Can I get my money back within the first 30 days of my subscription?"
+    assert translator(snapshot, german, lambda: Replying(rewritten))(QUESTION, "en") is None
+    german_reply = "Kann ich innerhalb der ersten 30 Tage eine Rückerstattung bekommen?"
+    assert translator(snapshot, german, lambda: Replying(german_reply))(QUESTION, "en") == (german_reply, "de")
+
+
 def test_a_reply_is_cleaned_to_the_translation():
     assert clean('"Kann ich eine Rückerstattung bekommen?"\n') == "Kann ich eine Rückerstattung bekommen?"
     assert clean("Bekomme ich\ndas Geld zurück?") == "Bekomme ich das Geld zurück?"
