@@ -231,11 +231,11 @@ class EvidenceIndex:
     def echoes(self, claim: str) -> bool:
         """Whether a claim only gives the question back: it is itself a question, or, for
         a question that is not yes/no, it uses no content word the question does not
-        ("TTS recommends a password manager, such as [1]." to "Which password manager does
-        TTS recommend?"). Such a sentence holds in any language and any collection: it
-        adds nothing a passage could support, though its words are all in the passages.
-        A yes/no question is answered by restating it ("You can carry over 240 hours"),
-        so there only a question sentence counts."""
+        ("The policy recommends a tool, such as [1]." to "Which tool does the policy
+        recommend?"). Such a sentence holds in any language and any collection: it adds
+        nothing a passage could support, though its words are all in the passages. A
+        yes/no question is answered by restating it ("You may transfer the licence."), so
+        there only a question sentence counts."""
         if claim.rstrip().endswith(("?", "？")):
             return True
         if self.analysis is None or self.analysis.yes_no:
