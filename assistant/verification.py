@@ -19,8 +19,11 @@ A sentence that fails on its own citations is re-attributed to the passage that 
 supports it, or dropped. A citation that adds nothing (no word, number or name of the
 sentence the others lack) is removed.
 
-Answer sentences are in the asker's language, passages in their own. Words are compared
-only within one language (each text tokenised its language's way): across languages the
+Answer sentences are in the asker's language, passages in their own; a sentence a small
+model copied from a passage in another language (or wrote in English into a German
+answer) is in that language, so each sentence is read in the language it is written in,
+detected among the answer's and the passages'. Words are compared only within one
+language (each text tokenised its language's way): across languages the
 number and name checks still hold (digits and names are written alike), the word checks
 (a restated negation, a number bound to the claim's words, question words the passages
 never use) do not apply, and the support score is the generator's judgement where one is
@@ -42,7 +45,7 @@ from assistant.locales import locale_for
 from assistant.types import Passage, Quote, SentenceCheck
 from assistant.values import months_in, names_in, number_stated, numbers_in
 from index.chunking import split_sentences
-from index.language import word_count
+from index.language import detect_among, word_count
 from index.lexical import DEFAULT_LANGUAGE, tokenize
 
 
@@ -183,7 +186,6 @@ class EvidenceIndex:
         self.analysis = analysis
         self.embedder = embedder
         self.language = analysis.language if analysis else DEFAULT_LANGUAGE  # the answer's
-        self.wording = locale_for(self.language)
         self.passage_languages = [p.language or DEFAULT_LANGUAGE for p in self.passages]
         self.units: list[Unit] = []
         for n, p in enumerate(self.passages, 1):
@@ -203,6 +205,7 @@ class EvidenceIndex:
         self._unit_vectors: np.ndarray | None = None
         self._unmentioned: set[str] | None = None
         self._tokens: dict[tuple[str, str], set[str]] = {}
+        self._languages: dict[str, str] = {}
 
     def _tokenised(self, text: str, language: str) -> set[str]:
         """Content words of a text in a language, computed once per answer: every check
@@ -212,9 +215,19 @@ class EvidenceIndex:
             self._tokens[key] = content_tokens(text, language)
         return self._tokens[key]
 
+    def language_in(self, text: str) -> str:
+        """The language an answer sentence is written in: the answer's, unless it is
+        detected, among the answer's and its passages' languages, to be another. Where every
+        passage is in the answer's language nothing is detected."""
+        if text not in self._languages:
+            others = set(self.passage_languages) - {self.language}
+            found = detect_among(text, (self.language, *others)) if others else None
+            self._languages[text] = found or self.language
+        return self._languages[text]
+
     def tokens(self, text: str) -> set[str]:
-        """The content words of an answer sentence (or the question): the asker's language."""
-        return self._tokenised(text, self.language)
+        """The content words of an answer sentence, in the language it is written in."""
+        return self._tokenised(text, self.language_in(text))
 
     def tokens_as(self, text: str, n: int) -> set[str]:
         """The content words of a text tokenised as passage n's language is."""
@@ -226,7 +239,8 @@ class EvidenceIndex:
         conversation context, which an answer may rightly repeat)."""
         if self.analysis is None:
             return set()
-        return self.tokens(self.analysis.asked) | self.tokens(self.analysis.standalone)
+        asked = (self.analysis.asked, self.analysis.standalone)
+        return set().union(*(self._tokenised(text, self.language) for text in asked))
 
     def echoes(self, claim: str) -> bool:
         """Whether a claim only gives the question back: it is itself a question, or, for
@@ -247,9 +261,9 @@ class EvidenceIndex:
         """The language a sentence is written in: its passage's."""
         return self.passage_languages[unit.passage - 1]
 
-    def foreign(self, n: int) -> bool:
-        """Whether passage n is in another language than the answer."""
-        return self.passage_languages[n - 1] != self.language
+    def foreign(self, n: int, claim: str | None = None) -> bool:
+        """Whether passage n is in another language than the claim (or the answer)."""
+        return self.passage_languages[n - 1] != (self.language_in(claim) if claim else self.language)
 
     @cached_property
     def unit_numbers(self) -> list[set[str]]:
@@ -324,11 +338,11 @@ class EvidenceIndex:
         months = set().union(*(self.passage_months[n - 1] for n in passages)) if passages else set()
         missing = [
             x
-            for x in sorted(numbers_in(claim, self.language))
+            for x in sorted(numbers_in(claim, self.language_in(claim)))
             if not number_stated(x, numbers) and not number_stated(x, self.question_numbers)
         ]
         missing += [m for m in sorted(months_in(claim)) if m not in months and m not in self.question_months]
-        for name in sorted(names_in(claim, self.wording.capitals_are_names)):
+        for name in sorted(names_in(claim, locale_for(self.language_in(claim)).capitals_are_names)):
             bare = _POSSESSIVE.sub("", name).casefold()
             if bare in self.question_lower or any(bare in self.passage_lower[n - 1] for n in passages):
                 continue
@@ -344,7 +358,7 @@ class EvidenceIndex:
         best = max((float(sims[i]) for i, u in enumerate(self.units) if u.passage == n), default=0.0)
         if self.unit_vectors is None:
             return lexical
-        if self.foreign(n):  # no words in common across languages: the embedding alone
+        if self.foreign(n, claim):  # no words in common across languages: the embedding alone
             return max(best, 0.0)
         return 0.5 * lexical + 0.5 * max(best, 0.0)
 
@@ -376,13 +390,13 @@ class EvidenceIndex:
         if not words:
             return []
         out = []
-        for number in numbers_in(claim, self.language):
+        for number in numbers_in(claim, self.language_in(claim)):
             if number_stated(number, self.question_numbers):
                 continue
             best = 0.0
             for i, unit in enumerate(self.units):
                 if unit.passage in passages and number_stated(number, self.unit_numbers[i]):
-                    if self.foreign(unit.passage):
+                    if self.foreign(unit.passage, claim):
                         best = 1.0
                         break
                     near = set().union(
@@ -407,9 +421,9 @@ class EvidenceIndex:
         tokens = self.tokens(claim)
         if not tokens:
             return None
-        polarity = len(self.wording.negation.findall(claim)) % 2
+        polarity = len(locale_for(self.language_in(claim)).negation.findall(claim)) % 2
         for unit, clauses in zip(self.units, self.unit_clauses):
-            if unit.passage not in passages or self.foreign(unit.passage):
+            if unit.passage not in passages or self.foreign(unit.passage, claim):
                 continue
             best, flips = 0.0, False
             for i in range(len(clauses)):
@@ -436,7 +450,7 @@ class EvidenceIndex:
 class SupportPolicy:
     """Thresholds of the support score (settings: min_support_judge, min_support_lexical),
     and whether the generator judges every sentence (settings: verify_with_generator) or
-    only those citing a passage in another language than the answer."""
+    only those citing a passage in another language than their own."""
 
     judge_threshold: float
     lexical_threshold: float
@@ -477,7 +491,7 @@ def verify_claims(
 
         def score(n: int) -> float:
             if n not in scores:
-                asked = judge is not None and (policy.judge_all or index.foreign(n))
+                asked = judge is not None and (policy.judge_all or index.foreign(n, text))
                 value = judge(text, n) if asked else None
                 if value is not None:
                     judged.add(n)

@@ -264,6 +264,21 @@ def test_a_negation_flipped_in_another_language_is_caught(language, sentence, fl
     assert index.flipped(flipped, [1]) is not None
 
 
+def test_a_sentence_is_read_in_the_language_it_is_written_in(german_index):
+    """A German answer may hold English sentences (copied from an English passage, or the
+    small model's own): each is tokenised and checked as English."""
+    copied = "If you cancel your account within the first 30 days, you may request a refund."
+    assert german_index.language_in(copied) == "en"
+    assert german_index.language_in("Sie können eine Rückerstattung anfordern.") == "de"
+    assert not german_index.foreign(2, copied) and german_index.foreign(2)
+    claim, check = verify(german_index, copied, [2])
+    assert claim is not None, check
+    flipped = "If you cancel your account within the first 30 days, you may not request a refund."
+    assert german_index.flipped(flipped, [2]) is not None
+    claim, check = verify(german_index, "Therefore, the answer is no.", [2])
+    assert claim is None and check.reason == "says nothing a passage could state"
+
+
 def test_german_nouns_are_not_taken_for_names(german_index):
     assert german_index.unstated("Die Rückerstattung gilt nur für das erstmalige Abonnieren.", [1]) == []
     assert german_index.unstated("Die Rückerstattung erfolgt über NordVPN.", [1]) == ["NordVPN"]
