@@ -116,9 +116,9 @@ def assert_consistent():
         # asks for dozens of candidates, and HNSW explores at least as many as it is asked
         # for): asked for 1 and then 5 results, HNSW's default breadth of 10 missed 1 of 40
         # chunks among a killed build's leftovers in two fresh-clone runs. Searched 50 deep,
-        # one chunk of 40 is still missed now and then (2 runs in 8, measured) while a
-        # killed build's leftovers are in the collection (`exact=False`): the kill can
-        # leave the graph with a node that search does not reach. A consistent store
+        # one chunk of 40 was still missed in a fresh-clone run while a killed build's
+        # leftovers were in the collection (`exact=False`): the kill can leave the graph
+        # with a node that search does not reach. A consistent store
         # (`exact=True`, every build that completed) is held to 0.98 (no miss of 40).
         vectors = np.asarray([by_id[c.id][2] for c in snap.chunks], dtype=np.float32)
         got = store.collection.query(query_embeddings=vectors, n_results=min(50, store.count()), include=["distances"])
