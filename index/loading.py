@@ -11,6 +11,7 @@ a front-matter `id` wins.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import re
@@ -21,6 +22,7 @@ import yaml
 from index.cleaning import clean_pieces
 from index.copies import find_copies, format_rank
 from index.documents import Document, LoadIssue, LoadResult
+from index.encoding import NotText, decode_text, describe
 from index.language import document_language
 from index.structure import Piece, assemble, plain_pieces, strip_templates
 
@@ -73,13 +75,13 @@ def normalize_date(value: object) -> str | None:
         raise BadFile(f"date {text!r} is not an ISO date (yyyy-mm-dd)") from None
 
 
-def _decode(data: bytes) -> str:
-    if b"\x00" in data[:8192]:
-        raise BadFile("looks like a binary file (NUL bytes), not text")
+def _decode(data: bytes, declared: str | None = None) -> tuple[str, list[str]]:
+    """The file's text and, where its encoding was detected, a warning naming it."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadFile(f"not valid UTF-8 (bad byte at offset {exc.start}); save it as UTF-8") from None
+        decoded = decode_text(data, declared)
+    except NotText as exc:
+        raise BadFile(str(exc)) from None
+    return decoded.text, [describe(decoded)] if decoded.guessed else []
 
 
 def split_front_matter(text: str) -> tuple[dict, str, list[str]]:
@@ -119,7 +121,9 @@ def _not_a_document(path: Path, meta: dict) -> None:
 def _parse_markdown(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
     from index.markdown import attribute_date, markdown_pieces
 
-    meta, body, warnings = split_front_matter(_decode(data))
+    text, read_as = _decode(data)
+    meta, body, warnings = split_front_matter(text)
+    warnings = [*read_as, *warnings]
     _not_a_document(path, meta)
     if not meta.get("date") and (stated := attribute_date(body)):
         meta["date"] = stated
@@ -127,18 +131,25 @@ def _parse_markdown(path: Path, data: bytes) -> tuple[dict, list[Piece], list[st
 
 
 def _parse_text(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
-    meta, body, warnings = split_front_matter(_decode(data))
+    text, read_as = _decode(data)
+    meta, body, warnings = split_front_matter(text)
     _not_a_document(path, meta)
-    return meta, plain_pieces(body), warnings
+    return meta, plain_pieces(body), [*read_as, *warnings]
 
 
 def _parse_html(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
+    from bs4.dammit import EncodingDetector
+
     from index.html import _soup, body_pieces, html_meta
 
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise BadFile("looks like a binary file (NUL bytes), not HTML")
-    text = data.decode("utf-8-sig", errors="replace")
+    try:
+        text, read_as = _decode(data, EncodingDetector.find_declared_encoding(data, is_html=True))
+    except BadFile as exc:  # a page loses its undecodable bytes, not its text
+        text, read_as = data.decode("utf-8", errors="replace"), [f"{exc}; undecodable bytes replaced"]
     front, body, warnings = split_front_matter(text)
+    warnings = [*read_as, *warnings]
     _not_a_document(path, front)
     soup = _soup(strip_templates(body))
     meta = html_meta(soup)

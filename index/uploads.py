@@ -1,10 +1,10 @@
 """Store uploaded documents in the corpus folder, safely.
 
 A file is accepted only if its extension is one the index can read AND its bytes look
-like that type (PDF magic, a ZIP archive for .docx, or UTF-8 text without NUL bytes), and
-it is within the size limit. Names are reduced to a whitelist of characters (no
-directories, no hidden files), and a name that is taken gets a numeric suffix: an upload
-never overwrites anything.
+like that type (PDF magic, a ZIP archive for .docx, or text in an encoding that
+index/encoding.py reads), and it is within the size limit. Names are reduced to a
+whitelist of characters (no directories, no hidden files), and a name that is taken gets
+a numeric suffix: an upload never overwrites anything.
 Bytes go to a hidden temporary file first (the index build skips hidden files) and are
 then hard-linked into place, which fails instead of replacing if the name appeared
 meanwhile, so two uploads at once cannot clobber each other either.
@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.encoding import NotText, decode_text
 from index.loading import HTML_SUFFIXES, PDF_SUFFIXES, SUPPORTED_SUFFIXES, WORD_SUFFIXES
 
 UPLOADS_SUBDIR = "uploads"
@@ -76,13 +77,13 @@ def check_content(name: str, data: bytes, max_bytes: int) -> str | None:
         return None if data.startswith(b"%PDF-") else "the file is named .pdf but is not a PDF"
     if suffix in WORD_SUFFIXES:  # Office Open XML is a ZIP archive; an old binary .doc is not
         return None if data.startswith(b"PK\x03\x04") else f"the file is named {suffix} but is not a Word .docx file"
-    if data.startswith(_BINARY_MAGIC) or b"\x00" in data[:8192]:
+    if data.startswith(_BINARY_MAGIC):
         return f"the file is named {suffix} but contains binary data, not text"
     try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return f"not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"
-    if suffix in HTML_SUFFIXES and not re.search(rb"<\s*[a-zA-Z!]", data[:65536]):
+        text = decode_text(data).text
+    except NotText as exc:
+        return f"the file is named {suffix} but is not text: {exc}"
+    if suffix in HTML_SUFFIXES and not re.search(r"<\s*[a-zA-Z!]", text[:65536]):
         return "the file is named .html but contains no HTML markup"
     return None
 

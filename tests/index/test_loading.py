@@ -99,6 +99,30 @@ def test_txt(tmp_path):
     assert docs["notes.txt"].text == "Plain text, UTF-8 with BOM: café.\nSecond line."
 
 
+def test_text_in_other_encodings_loads_with_its_encoding_reported(tmp_path):
+    german = "Die Kündigung ist jederzeit möglich – die Gebühr von 5 € wird „anteilig“ erstattet."
+    chinese = "如果测试结束后您没有创建帐户，我们会在两周内删除您的电子邮件地址。"
+    (tmp_path / "windows.txt").write_bytes(german.encode("cp1252"))
+    (tmp_path / "latin1.md").write_bytes("# Café\n\nCrème brûlée, encoded as Latin-1.\n".encode("latin-1"))
+    (tmp_path / "gb.txt").write_bytes(chinese.encode("gb18030"))
+    notepad = "Rückfragen beantwortet das Büro."
+    (tmp_path / "notepad.txt").write_bytes(notepad.encode("utf-16"))  # Notepad's "Unicode": a BOM
+    page = "Gebühren: 5 € „pro Monat“ – zahlbar im Voraus."
+    declared = f'<html><head><meta charset="iso-8859-1"><title>Gebühren</title></head><body><p>{page}</p>'
+    (tmp_path / "page.html").write_bytes(declared.encode("cp1252"))  # labelled Latin-1, as pages are
+    docs, issues = load(tmp_path)
+
+    assert docs["windows.txt"].text == german
+    assert docs["latin1.md"].text == "Café\nCrème brûlée, encoded as Latin-1." and docs["latin1.md"].title == "Café"
+    assert docs["gb.txt"].text == chinese
+    assert docs["notepad.txt"].text == notepad
+    assert docs["page.html"].text == page and docs["page.html"].title == "Gebühren"
+    # A detected encoding is reported (the document still loads); a BOM or a declaration is not.
+    assert sorted(issues) == ["gb.txt", "latin1.md", "windows.txt"]
+    for path, codec in {"windows.txt": "cp1252", "latin1.md": "cp1252", "gb.txt": "gb18030"}.items():
+        assert not issues[path].skipped and f"read as {codec}" in issues[path].problem
+
+
 def test_html_title_meta_and_body(tmp_path):
     (tmp_path / "notice.html").write_text(HTML, encoding="utf-8")
     docs, issues = load(tmp_path)
@@ -284,7 +308,7 @@ def test_bad_files_are_reported_and_skipped(tmp_path):
     (tmp_path / "empty.md").write_bytes(b"")
     (tmp_path / "blank.txt").write_text(" \n\t\n", encoding="utf-8")
     (tmp_path / "binary.txt").write_bytes(os.urandom(2048) + b"\x00" * 16)
-    (tmp_path / "latin1.md").write_bytes("Caf\xe9 cr\xe8me, encoded as Latin-1.".encode("latin-1"))
+    (tmp_path / "noise.md").write_bytes(bytes(range(128, 256)) * 8)
     (tmp_path / "huge.txt").write_bytes(b"word " * 4_000_000)  # 20 MB
     (tmp_path / "z-duplicate.md").write_text("---\nid: good-copy\n---\nA good document.\n", encoding="utf-8")
     (tmp_path / "same-id.md").write_text("---\nid: good\n---\nDifferent text, same id.\n", encoding="utf-8")
@@ -301,7 +325,7 @@ def test_bad_files_are_reported_and_skipped(tmp_path):
         "empty.md": "empty file",
         "blank.txt": "no text left after cleaning",
         "binary.txt": "binary",
-        "latin1.md": "not valid UTF-8",
+        "noise.md": "no other text encoding fits",
         "huge.txt": "over the 10 MB limit",
         "z-duplicate.md": "same text as good.md",
         "same-id.md": "already used by good.md",

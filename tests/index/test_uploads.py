@@ -42,7 +42,9 @@ def test_content_checks():
     assert "not a PDF" in check_content("a.pdf", b"hello", MB)
     assert "binary" in check_content("a.txt", b"%PDF-1.4 renamed", MB)
     assert "binary" in check_content("a.md", b"abc\x00def", MB)
-    assert "UTF-8" in check_content("a.txt", "café".encode("latin-1"), MB)
+    assert check_content("a.txt", "café crème".encode("latin-1"), MB) is None  # read as Windows-1252
+    assert check_content("a.html", "<p>Gebühr</p>".encode("utf-16"), MB) is None  # a byte-order mark
+    assert "not text" in check_content("a.txt", bytes(range(128, 256)) * 8, MB)
     assert "no HTML" in check_content("a.html", b"just words", MB)
     assert check_content("a.docx", b"PK\x03\x04 ...", MB) is None  # Office Open XML is a ZIP archive
     assert "not a Word .docx" in check_content("a.docx", b"\xd0\xcf\x11\xe0 an old binary .doc", MB)
