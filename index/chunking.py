@@ -18,6 +18,7 @@ exactly the passage it rests on. Chunks hold for any document:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from index.documents import Block, Chunk, Document
@@ -176,15 +177,26 @@ def sections(text: str, blocks: tuple[Block, ...], title: str = "") -> list[_Sec
 def _units(text: str, section: _Section, chunk_words: int) -> list[_Unit]:
     units: list[_Unit] = []
     blocks = section.blocks
+    group_end, word_starts = 0, []  # the current list or table: its end (block index), its words
     i = 0
     while i < len(blocks):
         block = blocks[i]
         if block.group >= 0:
-            j = i
-            while j < len(blocks) and blocks[j].group == block.group:
-                j += 1
+            if i >= group_end or blocks[group_end - 1].group != block.group:
+                group_end = i
+                while group_end < len(blocks) and blocks[group_end].group == block.group:
+                    group_end += 1
+                span = Span(block.start, blocks[group_end - 1].end)
+                word_starts = [m.start() for m in _WORD.finditer(text, span.start, span.end)]
+            j = group_end
             whole = Span(block.start, blocks[j - 1].end)
-            words = _words(text, whole)
+            # The words from this block to the group's end, read off the group's words once:
+            # a long table is not re-counted from each of its rows.
+            first = bisect_left(word_starts, block.start)
+            words = len(word_starts) - first
+            starts_a_word = first < len(word_starts) and word_starts[first] == block.start
+            if not starts_a_word and block.start > 0 and not text[block.start - 1].isspace():
+                words += 1  # a word running into this block counts from where the block starts
             if words <= chunk_words:
                 units.append(_Unit(whole.start, whole.end, words, sentence=False))
                 i = j

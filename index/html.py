@@ -103,21 +103,34 @@ def _has_block(node) -> bool:
 
 
 def _text(node) -> str:
+    """A node's text as a reader sees it: comments and images left out, a line break for
+    `<br>`. Read off its descendants in document order, so text nested however deep (a
+    legacy page's unclosed tags) is read without recursion."""
     from bs4 import NavigableString
     from bs4.element import Comment
 
-    if isinstance(node, Comment):
-        return ""
     if isinstance(node, NavigableString):
-        return str(node)
+        return "" if isinstance(node, Comment) else str(node)
     if node.name == "br":
         return "\n"
-    if node.name == "img":
-        return ""
-    return "".join(_text(c) for c in node.children)
+    out = []
+    for child in node.descendants:
+        if isinstance(child, NavigableString):
+            if not isinstance(child, Comment):
+                out.append(str(child))
+        elif child.name == "br":
+            out.append("\n")
+    return "".join(out)
+
+
+_END = object()  # no more children
 
 
 class _Walker:
+    """The page's blocks in document order, walked with a stack of its open blocks rather
+    than by recursion: a legacy page that never closes its `<p>` or `<div>` tags nests
+    them as deep as it is long."""
+
     def __init__(self) -> None:
         self.pieces: list[Piece] = []
         self.groups = 0
@@ -130,11 +143,17 @@ class _Walker:
         if text:
             self.pieces.append(Piece(kind, text, group=group))  # type: ignore[arg-type]
 
-    def walk(self, node, kind: str = "paragraph", group: int = -1) -> None:
+    def walk(self, root, kind: str = "paragraph", group: int = -1) -> None:
         from bs4.element import Comment
 
-        buffer: list[str] = []
-        for child in node.children:
+        stack = [(iter(root.children), kind, group, [])]
+        while stack:
+            children, kind, group, buffer = stack[-1]
+            child = next(children, _END)
+            if child is _END:
+                self.flush(buffer, kind, group)
+                stack.pop()
+                continue
             if isinstance(child, Comment):
                 continue
             name = getattr(child, "name", None)
@@ -142,10 +161,13 @@ class _Walker:
                 buffer.append(_text(child))
                 continue
             self.flush(buffer, kind, group)
-            self.block(child, kind, group)
-        self.flush(buffer, kind, group)
+            inside = self.block(child, kind, group)
+            if inside is not None:
+                stack.append((iter(child.children), *inside, []))
 
-    def block(self, node, kind: str, group: int) -> None:
+    def block(self, node, kind: str, group: int) -> tuple[str, int] | None:
+        """Record a block that is read whole (a heading, a table, code); for one whose
+        children are blocks of their own, the (kind, group) to walk them with."""
         name = node.name
         if name in _HEADINGS:
             text = _WS.sub(" ", _text(node)).strip()
@@ -155,9 +177,9 @@ class _Walker:
             if group < 0:
                 self.groups += 1
                 group = self.groups
-            self.walk(node, "item", group)
+            return "item", group
         elif name in ("li", "dt", "dd"):
-            self.walk(node, "item", group)
+            return "item", group
         elif name == "table":
             self.groups += 1
             for row in node.find_all("tr"):
@@ -170,11 +192,10 @@ class _Walker:
             if text.strip():
                 self.pieces.append(Piece("code", text))
         elif name == "blockquote":
-            self.walk(node, "quote", group)
-        elif name == "hr":
-            return
-        else:
-            self.walk(node, kind, group)
+            return "quote", group
+        elif name != "hr":
+            return kind, group
+        return None
 
 
 def html_pieces(data: bytes | str, fragment: bool = False) -> list[Piece]:

@@ -25,11 +25,16 @@ _BLOCK_OPENERS = {
 }
 
 
+MAX_NESTING = 200  # block levels parsed (a nested list takes two per level)
+
+
 @lru_cache(maxsize=1)
 def _parser():
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": True}).enable("table")
+    # CommonMark's preset stops parsing 20 levels of blocks deep (10 of nested lists) and
+    # drops what is deeper; legal text numbers clauses (a)(i)(A)(1)... further than that.
+    return MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING}).enable("table")
 
 
 def attribute_date(source: str) -> str | None:

@@ -148,6 +148,33 @@ def test_big_document_does_not_hang():
     assert text[spans[-1].start : spans[-1].end].endswith("He said no.")
 
 
+def test_a_table_too_long_to_keep_whole_is_read_once_not_once_per_row(tmp_path, monkeypatch):
+    """A long table is cut row by row; counting the words left from every row read the
+    table again per row, which made chunking a long table quadratic."""
+    import index.chunking as chunking
+    from index.loading import load_file
+
+    rows = "\n".join(f"| {i} | item {i} | a fee of {i} euros |" for i in range(3000))
+    (tmp_path / "fees.md").write_text(f"# Fees\n\n| n | item | fee |\n|---|---|---|\n{rows}\n", encoding="utf-8")
+    doc, _ = load_file(tmp_path / "fees.md", tmp_path, 10**8)
+
+    class Counting:
+        scanned = 0
+
+        def findall(self, text, pos=0, endpos=None):
+            Counting.scanned += (len(text) if endpos is None else endpos) - pos
+            return WORD.findall(text, pos, len(text) if endpos is None else endpos)
+
+        def finditer(self, text, pos=0, endpos=None):
+            Counting.scanned += (len(text) if endpos is None else endpos) - pos
+            return WORD.finditer(text, pos, len(text) if endpos is None else endpos)
+
+    monkeypatch.setattr(chunking, "_WORD", Counting())
+    chunks = chunk_document(doc, 100, 1)
+    assert len(chunks) > 100 and doc.text[chunks[-1].start : chunks[-1].end].endswith("a fee of 2999 euros")
+    assert Counting.scanned <= 5 * len(doc.text)
+
+
 sentence_text = st.lists(
     st.one_of(
         st.text(alphabet=st.characters(codec="utf-8"), min_size=0, max_size=60),

@@ -249,3 +249,23 @@ def test_plain_prose_gets_no_headings(tmp_path):
     )
     doc, _ = load_file(tmp_path / "note.txt", tmp_path, 1_000_000)
     assert doc.title == "" and not [b for b in doc.blocks if b.kind == "heading"]
+
+
+def test_a_legacy_page_that_never_closes_its_paragraphs_loads_whole(tmp_path):
+    """Unclosed `<p>` tags nest each paragraph in the one before: a thousand of them is a
+    thousand levels deep, and every paragraph is still read, in order."""
+    body = "".join(f"<p>Rule {n} of the policy applies.\n" for n in range(1000))
+    (tmp_path / "old.html").write_text(f"<html><body><h1>Old rules</h1>{body}</body></html>", encoding="utf-8")
+    doc, issues = load_file(tmp_path / "old.html", tmp_path, 10**8)
+    assert doc is not None, issues
+    lines = doc.text.split("\n")
+    assert lines[0] == "Old rules" and lines[1:] == [f"Rule {n} of the policy applies." for n in range(1000)]
+
+
+def test_every_level_of_a_deeply_nested_list_is_kept(tmp_path):
+    """Legal text nests clauses (a)(i)(A)(1)... deeper than CommonMark's default limit of
+    ten list levels, past which a parser drops the text."""
+    items = "".join("  " * n + f"- clause at level {n}\n" for n in range(30))
+    (tmp_path / "deep.md").write_text(f"# Clauses\n\n{items}", encoding="utf-8")
+    doc, _ = load_file(tmp_path / "deep.md", tmp_path, 10**8)
+    assert doc.text.split("\n")[1:] == [f"clause at level {n}" for n in range(30)]
