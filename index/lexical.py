@@ -20,15 +20,20 @@ import logging
 import math
 import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
+import regex
 
-from index.language import language_name
+from index.language import UNSPACED_SCRIPTS, language_name
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*%?|[\u4e00-\u9fff]")
+# A run of letters and digits of any script but Chinese characters (each of those a term
+# of its own), with a number's decimals and "%".
+_TOKEN = regex.compile(r"(?:(?!\p{Han})[\p{L}\p{N}])(?:(?!\p{Han})[\p{L}\p{M}\p{N}])*(?:[.,][0-9]+)*%?|\p{Han}")
+_LATIN_MARKS = regex.compile(r"(?<=[a-z])\p{M}+")
 _STOPWORDS = frozenset(
     "a an and are as at be but by can could did do does for from had has have how i if in into "
     "is it its me my of on or so such than that the their them then there these they this to "
@@ -44,9 +49,19 @@ _IRREGULAR_NOT = {"can": "can", "won": "will", "shan": "shall"}
 
 # Bumped whenever tokenisation changes: an index built with another version has its BM25
 # rebuilt (its vectors are kept).
-TOKENIZER_VERSION = 3
+TOKENIZER_VERSION = 4
 DEFAULT_LANGUAGE = "en"
 _WORD = re.compile(r"[^\W\d_]+|[0-9]+(?:[.,][0-9]+)*%?")
+# Scripts written without spaces between words (Japanese; Chinese characters in a document
+# of another language; Thai, Lao, Khmer, Myanmar) and Korean, whose words carry their
+# particles ("처리방침에"): with no segmenter for the language at hand, a run of them is
+# indexed as overlapping pairs of characters, as Lucene's CJK analyser does, so a question's
+# pair matches wherever a passage has the same two characters. Chinese documents are
+# segmented into words by jieba instead.
+_PAIRED = f"{UNSPACED_SCRIPTS}\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+_PAIRED_RUN = regex.compile(rf"[{_PAIRED}]")
+_GRAPHEME = regex.compile(r"\X")
+_LETTERS = regex.compile(rf"[{_PAIRED}]+|(?:(?![{_PAIRED}])[\p{{L}}\p{{M}}\p{{Nl}}\p{{No}}])+|[0-9]+(?:[.,][0-9]+)*%?")
 
 
 def tokenize(text: str, language: str | None = None) -> list[str]:
@@ -62,18 +77,36 @@ def tokenize(text: str, language: str | None = None) -> list[str]:
 def _english(text: str) -> list[str]:
     """Numbers keep their % so "50%" matches "50%". Clitics go ("Mozilla's" is "mozilla",
     "it's" is "it", "can't" is "can not"): a possessive's "s" would otherwise be a term of
-    its own."""
-    lowered = re.sub(r"\b(can|won|shan)[’']t\b", lambda m: f"{_IRREGULAR_NOT[m.group(1)]} not", text.lower())
+    its own. Compatibility forms are unified (a PDF's "ﬁ" ligature is "fi") and Latin
+    letters lose their accents, as English writers drop them ("résumé" is "resume")."""
+    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).lower())
+    folded = unicodedata.normalize("NFC", _LATIN_MARKS.sub("", decomposed))
+    lowered = re.sub(r"\b(can|won|shan)[’']t\b", lambda m: f"{_IRREGULAR_NOT[m.group(1)]} not", folded)
     lowered = _CLITIC.sub("", _NOT.sub(" not", lowered))
     words = [w for w in _TOKEN.findall(lowered) if w not in _STOPWORDS]
     return _stem(words, "english")
 
 
 def _words(text: str, language: str) -> list[str]:
+    """Words with their combining marks (Devanagari's vowel signs, Thai's tone marks: a
+    word is not cut at them), stop words dropped and stemmed where the language has a
+    stemmer; a run of a script written without spaces becomes overlapping character
+    pairs (`_PAIRED`)."""
     name = language_name(language)
     stop = _stopwords(name)
-    words = [w for w in _WORD.findall(text.casefold()) if w not in stop]
-    return _stem(words, name) if name in _stemmer_names() else words
+    tokens: list[str] = []
+    words: list[int] = []  # positions in `tokens` of the words to stem
+    for word in _LETTERS.findall(unicodedata.normalize("NFKC", text).casefold()):
+        if _PAIRED_RUN.match(word):
+            chars = _GRAPHEME.findall(word)  # a letter with its marks is one character
+            tokens += chars if len(chars) == 1 else ["".join(chars[i : i + 2]) for i in range(len(chars) - 1)]
+        elif word not in stop:
+            words.append(len(tokens))
+            tokens.append(word)
+    if words and name in _stemmer_names():
+        for position, stem in zip(words, _stem([tokens[i] for i in words], name)):
+            tokens[position] = stem
+    return tokens
 
 
 def _chinese(text: str) -> list[str]:

@@ -13,6 +13,13 @@ def test_english_keeps_numbers_with_percent_and_drops_clitics():
     assert tokenize("same text", None) == tokenize("same text", "en")
 
 
+def test_english_text_folds_accents_and_compatibility_forms_and_keeps_other_scripts_whole():
+    assert tokenize("Submit your résumé", "en") == tokenize("Submit your resume", "en")
+    assert tokenize("the \ufb01nancial year", "en") == tokenize("the financial year", "en")  # a PDF's "fi" ligature
+    assert "espanol" in tokenize("Available in Español", "en")
+    assert "москва" in tokenize("Offices in Москва", "en")
+
+
 def test_german_words_keep_their_letters_and_are_stemmed_as_german():
     tokens = tokenize("Wir verkaufen Ihre personenbezogenen Daten nicht, für 2,5 Jahre.", "de")
     assert "verkauf" in tokens and "dat" in tokens and "2,5" in tokens
@@ -27,7 +34,34 @@ def test_chinese_is_segmented_into_words():
 
 
 def test_a_language_without_a_stemmer_is_split_into_words():
-    assert tokenize("なにか テスト", "ja") == ["なにか", "テスト"]
+    assert tokenize("Kebijakan privasi ini berlaku", "id") == tokenize("kebijakan privasi ini berlaku", "id")
+    assert tokenize("Ang patakaran sa privacy", "tl") == ["ang", "patakaran", "sa", "privacy"]
+
+
+def test_text_written_without_spaces_is_indexed_as_character_pairs():
+    # Japanese (no spaces), Korean (particles on the word), Thai (no spaces, marks on letters)
+    assert tokenize("個人情報の取り扱い", "ja") == ["個人", "人情", "情報", "報の", "の取", "取り", "り扱", "扱い"]
+    assert {"처리", "방침"} <= set(tokenize("처리방침에 따라", "ko"))
+    assert tokenize("ข้อมูล", "th") == ["ข้อ", "อมู", "มูล"]  # a letter keeps its marks
+    assert tokenize("情", "ja") == ["情"]
+
+
+def test_a_word_is_not_cut_at_its_combining_marks():
+    assert tokenize("व्यक्तिगत जानकारी", "hi")[0] == "व्यक्तिगत"  # Devanagari vowel signs and virama
+    assert tokenize("Gebu\u0308hr", "de") == tokenize("Gebühr", "de")  # decomposed and composed
+
+
+def test_a_question_finds_a_passage_in_a_language_written_without_spaces():
+    index = LexicalIndex.build(
+        [
+            "当社は、お客様の個人情報を25か月間保存します。",
+            "サービスの利用料金は毎月請求されます。",
+            "アカウントはいつでも削除できます。",
+        ],
+        ["ja", "ja", "ja"],
+    )
+    assert int(np.argmax(index.scores("個人情報はどのくらい保存されますか"))) == 0
+    assert int(np.argmax(index.scores("アカウントを削除できますか"))) == 2
 
 
 def test_a_question_finds_chunks_in_each_language_tokenised_their_way():
