@@ -18,6 +18,9 @@ not the vocabulary of any subject, so each reader holds for any collection in it
 - Chinese: a question ending in the particle 吗 (么, 嘛), or holding the A-not-A form (a
   character, 不 or 没, the same character: 能不能, 是不是, 有没有) or 是否/能否/可否, and no
   question word (什么, 哪, 谁, 多少, 几, 怎么, 如何, 为什么, ...). Alternatives (还是) do not.
+- Japanese: a question ending in the particle か (ですか, ますか, でしょうか) or asked with
+  a question mark, and no question word (何, いつ, どこ, 誰, どう, なぜ, どの, いくら, いくつ,
+  ...). Alternatives (それとも) do not.
 
 A draft's talk about its passages ("Es gibt keine Informationen über ...", "文中未提及",
 "les passages ne précisent pas ...") is no claim about the documents, in any language:
@@ -204,6 +207,19 @@ def _chinese_yes_no(sentence: str) -> bool:
     return bool(_CHINESE_ASKING_PARTICLE.search(sentence) or _CHINESE_A_NOT_A.search(sentence))
 
 
+# Japanese (see the module docstring); "か、...か？" also offers alternatives.
+_JAPANESE_QUESTION_WORD = re.compile(
+    r"何|なに|なん[でだのにと]|いつ|どこ|どちら|どっち|誰|だれ|どう|なぜ|なんで|どの|どれ|どんな|いくら|いくつ|幾"
+)
+_JAPANESE_ALTERNATIVES = re.compile(r"それとも|か[、,]\s*[^か？?]+か[？?]")
+
+
+def _japanese_yes_no(sentence: str) -> bool:
+    if _JAPANESE_ALTERNATIVES.search(sentence) or _JAPANESE_QUESTION_WORD.search(sentence):
+        return False
+    return sentence.rstrip().endswith(("?", "？")) or bool(re.search(r"(?:か|でしょうか)[。\s]*$", sentence))
+
+
 @dataclass(frozen=True)
 class Locale:
     """The words and forms of one answer language."""
@@ -281,6 +297,12 @@ _CHINESE_ABSENCE = re.compile(
     r"|(?:无法|不能)(?:确定|回答|判断|得知|得出)"
     r"|并?未(?:明确|具体)?(?:提及|提到)"
 )
+_JAPANESE_ABSENCE = re.compile(
+    r"(?:記載|言及|明記|説明|記述|指定)(?:が|は)?(?:されて|して)?(?:いません|いない|ありません|ない)"
+    r"|(?:情報|記載|言及|説明)(?:が|は)(?:ありません|ない|見当たりません)"
+    r"|(?:判断|回答|特定|確認)(?:することが|は)?でき(?:ません|ない)"
+    r"|(?:文書|文章|本文|資料|パッセージ)(?:に|で|には|では)[^。！？]{0,20}?(?:触れられて|述べられて|書かれて)(?:いません|いない)"
+)
 _FRENCH_ABSENCE = _absence(
     r"passages?|extraits?|textes?|documents?|sources?|contexte|informations?",
     r"\b(?:ne|n['’])\s*(?:\w+\s+)?(?:mentionn|précis|indiqu|donn|parl|abord|évoqu|spécifi)(?:e|ent)\b"
@@ -353,6 +375,12 @@ CHINESE_KINDS = _kinds(
     amount=r"多少钱|(?:费用|价格|金额|收费)(?:是)?多少|(?:支付|付|花|收取|退还|赔偿|赔|承担)多少",
     number=r"多少|几(?!乎)",
 )
+JAPANESE_KINDS = _kinds(
+    duration=r"どの(?:くらい|ぐらい)の(?:期間|間|時間)|どれ(?:くらい|ぐらい)の(?:期間|間|時間)|何(?:日|か月|ヶ月|カ月|年|週間|時間|分)"
+    r"|いつまで|どの(?:くらい|ぐらい)(?:保存|保管|保持|かか|待)",
+    amount=r"いくら|(?:料金|費用|金額|価格|手数料|返金額)(?:は|が)(?:いくら|どの(?:くらい|ぐらい))",
+    number=r"何(?:人|個|件|回|歳|台|つ|パーセント|%)|いくつ|どの(?:くらい|ぐらい)",
+)
 FRENCH_KINDS = _kinds(
     duration=r"\bcombien\s+de\s+(?:temps|jours|semaines|mois|ans|années|heures|minutes)\b|\bpendant\s+combien\b"
     r"|\bdans\s+quel\s+délai\b|\bquel\s+(?:est\s+le\s+)?délai\b",
@@ -413,6 +441,19 @@ LOCALES = {
         yes_no=_chinese_yes_no,
         absence=_CHINESE_ABSENCE,
         kinds=CHINESE_KINDS,
+    ),
+    "ja": Locale(
+        "ja",
+        yes="はい",
+        no="いいえ",
+        refusal="文書には記載がありません。",
+        unanswered="文書は「{part}」に答えていません。",
+        stop="。",
+        joiner="",
+        negation=re.compile(r"ない|ません|無い|なし|無し"),  # a negated verb or adjective; "none"
+        yes_no=_japanese_yes_no,
+        absence=_JAPANESE_ABSENCE,
+        kinds=JAPANESE_KINDS,
     ),
     "fr": Locale(
         "fr",

@@ -85,6 +85,9 @@ def test_yes_no_questions_are_read_by_each_languages_question_words(language, se
         ("it", "Non conserviamo mai i dati.", 1),
         ("pt", "Não guardamos nenhum dado.", 1),
         ("nl", "Wij bewaren geen gegevens.", 1),
+        ("ja", "解約した場合、当月分の料金は返金されません。", 1),
+        ("ja", "月額プランはいつでも解約できます。", 0),
+        ("ja", "保護者の同意がない場合は利用できない。", 2),
     ],
 )
 def test_a_negation_is_counted_once_however_many_words_it_takes(language, sentence, negations):
@@ -94,7 +97,7 @@ def test_a_negation_is_counted_once_however_many_words_it_takes(language, senten
 def test_each_language_answers_with_its_own_words():
     assert locale_for("fr").verdict_text("no") == "Non." and locale_for("es").verdict_text("yes") == "Sí."
     assert locale_for("fr").refusal == "Les documents ne le disent pas."
-    assert {locale_for(c).refusal for c in ("en", "de", "zh", "fr", "es", "it", "pt", "nl")}.__len__() == 8
+    assert {locale_for(c).refusal for c in ("en", "de", "zh", "ja", "fr", "es", "it", "pt", "nl")}.__len__() == 9
 
 
 @pytest.mark.parametrize(
@@ -116,6 +119,24 @@ def test_chinese_yes_no_questions_are_read_by_chinese_grammar(sentence, yes_no):
 
 
 @pytest.mark.parametrize(
+    "sentence, yes_no",
+    [
+        ("15歳の子供はアカウントを作れますか？", True),
+        ("月額プランを途中で解約したら、残りの日数分は返金されますか。", True),
+        ("アカウントを作ってもいいですか", True),
+        ("データは第三者に提供されるのでしょうか？", True),
+        ("個人情報はいつ消されますか？", False),
+        ("配送料はいくらですか？", False),
+        ("どのくらい保存されますか？", False),
+        ("月額と年額、どちらが安いですか？", False),
+        ("メールで連絡しますか、それとも電話ですか？", False),
+    ],
+)
+def test_japanese_yes_no_questions_are_read_by_japanese_grammar(sentence, yes_no):
+    assert locale_for("ja").yes_no(sentence) is yes_no
+
+
+@pytest.mark.parametrize(
     "text, verdict, rest",
     [
         ("Yes, you can.", "yes", "you can."),
@@ -127,6 +148,7 @@ def test_chinese_yes_no_questions_are_read_by_chinese_grammar(sentence, yes_no):
         ("Non. Aucun remboursement n'est accordé.", "no", "Aucun remboursement n'est accordé."),
         ("Non-members pay a fee.", None, "Non-members pay a fee."),
         ("Sí, puede cancelar.", "yes", "puede cancelar."),
+        ("いいえ。返金されません。", "no", "返金されません。"),
     ],
 )
 def test_a_leading_verdict_is_read_in_any_answer_language(text, verdict, rest):
@@ -157,6 +179,9 @@ def test_a_language_without_wording_is_still_named_for_the_prompt():
         ("zh", "文中没有提到设备数量的上限。"),
         ("zh", "段落并未说明审核需要多长时间。"),
         ("zh", "因此无法确定具体天数。"),
+        ("ja", "文書には保存期間の記載がありません。"),
+        ("ja", "返金額については言及されていません。"),
+        ("ja", "したがって、判断することができません。"),
         ("fr", "Les passages ne précisent pas le délai de remboursement."),
         ("fr", "Le montant n'est pas mentionné dans les documents."),
         ("fr", "Il n'y a aucune information sur les frais."),
@@ -183,6 +208,8 @@ def test_talk_about_the_passages_is_recognised_in_each_language(language, senten
         ("zh", "我们不会出售您的个人信息。"),
         ("zh", "您的信息并未提供给第三方广告商。"),
         ("zh", "如果我们无法确认您的身份，我们将拒绝该请求。"),
+        ("ja", "当社はお客様の個人情報を販売しません。"),
+        ("ja", "16歳未満の方はアカウントを作成できません。"),
         ("fr", "Mozilla ne vend pas vos informations personnelles."),
         ("es", "Los datos no se conservan más de 30 días."),
         ("it", "I dati non vengono conservati oltre 30 giorni."),
@@ -206,6 +233,11 @@ def test_a_document_stating_what_is_not_done_is_a_claim_not_talk_about_the_passa
         ("zh", "订阅价格是多少？", "amount"),
         ("zh", "最多能连接多少台设备？", "number"),
         ("zh", "这几乎是免费的吗？", "fact"),
+        ("ja", "個人情報はどのくらいの期間保存されますか？", "duration"),
+        ("ja", "返金まで何日かかりますか？", "duration"),
+        ("ja", "年額プランの料金はいくらですか？", "amount"),
+        ("ja", "何台まで接続できますか？", "number"),
+        ("ja", "どのような情報が収集されますか？", "fact"),
         ("fr", "Combien de temps mes données sont-elles conservées ?", "duration"),
         ("fr", "Combien coûte l'abonnement ?", "amount"),
         ("fr", "Combien d'appareils puis-je connecter ?", "number"),

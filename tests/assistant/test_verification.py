@@ -252,6 +252,11 @@ def test_a_german_sentence_is_checked_against_a_german_passage(german_index):
             "您可以在订阅后三十天内申请退款，费用将全额退还。",
             "您不可以在订阅后三十天内申请退款，费用将全额退还。",
         ),
+        (
+            "ja",
+            "解約した場合、当月分の料金は日割りで返金されません。",
+            "解約した場合、当月分の料金は日割りで返金されます。",
+        ),
     ],
 )
 def test_a_negation_flipped_in_another_language_is_caught(language, sentence, flipped):
