@@ -21,6 +21,8 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
+import regex
+
 from index.documents import Block, Chunk, Document
 
 _ABBREVIATIONS = {
@@ -61,10 +63,13 @@ _ABBREVIATIONS = {
     "fig",
     "approx",
 }
-# End punctuation, optional closing quotes/brackets, whitespace, then a likely sentence
-# start; after full-width CJK punctuation no space is needed (none is written).
-_BOUNDARY = re.compile(
-    r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9\u4e00-\u9fff])"
+# End punctuation (a danda, an Arabic question mark too), optional closing quotes or
+# brackets, whitespace, then a likely sentence start: a capital of any alphabet ("Über",
+# "Вы"), a letter of a script without case (Korean, Arabic, Devanagari, Chinese, ...) or a
+# digit, not a lower-case letter ("e.g. the"); after full-width CJK punctuation no space
+# is needed (none is written).
+_BOUNDARY = regex.compile(
+    r"(?<=[.!?।॥؟۔])[\"'”’)\]]*\s+(?=[\"'“‘(\[¿¡«„]?[\p{Lu}\p{Lt}\p{Lo}\p{Nd}])"
     r"|(?<=[。！？])[”’」』）]*\s*(?=\S)"
 )
 _WORD = re.compile(r"\S+")

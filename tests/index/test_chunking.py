@@ -105,6 +105,12 @@ def test_overlap_repeats_at_most_the_asked_sentences():
         ("他说：“好。”然后走了。", ["他说：“好。”", "然后走了。"]),
         ("Line one\nLine two without stop\n\nLine three.", ["Line one", "Line two without stop", "Line three."]),
         ("lower case after stop. stays together.", ["lower case after stop. stays together."]),
+        # any alphabet's capitals, scripts without case, and their own end marks
+        ("Die Daten werden gelöscht. Über uns.", ["Die Daten werden gelöscht.", "Über uns."]),
+        ("Мы храним данные. Вы можете удалить их.", ["Мы храним данные.", "Вы можете удалить их."]),
+        ("회사는 보관합니다. 계정을 삭제하면 파기됩니다.", ["회사는 보관합니다.", "계정을 삭제하면 파기됩니다."]),
+        ("आप यहाँ हैं। हम यहाँ हैं।", ["आप यहाँ हैं।", "हम यहाँ हैं।"]),
+        ("Vale. ¿Cómo funciona?", ["Vale.", "¿Cómo funciona?"]),
     ],
 )
 def test_sentence_split(text, expected):
