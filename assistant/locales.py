@@ -21,6 +21,9 @@ not the vocabulary of any subject, so each reader holds for any collection in it
 - Japanese: a question ending in the particle か (ですか, ますか, でしょうか) or asked with
   a question mark, and no question word (何, いつ, どこ, 誰, どう, なぜ, どの, いくら, いくつ,
   ...). Alternatives (それとも) do not.
+- Korean: a question asked with a question mark or an asking ending (-까, -나요), and no
+  question word (무엇, 언제, 어디, 누구, 어떻게, 왜, 얼마, 몇, 어느). Alternatives (아니면) do
+  not.
 
 A draft's talk about its passages ("Es gibt keine Informationen über ...", "文中未提及",
 "les passages ne précisent pas ...") is no claim about the documents, in any language:
@@ -220,6 +223,17 @@ def _japanese_yes_no(sentence: str) -> bool:
     return sentence.rstrip().endswith(("?", "？")) or bool(re.search(r"(?:か|でしょうか)[。\s]*$", sentence))
 
 
+# Korean (see the module docstring): the question mark or an asking ending (-까, -나요).
+_KOREAN_QUESTION_WORD = re.compile(r"무엇|뭐|무슨|언제|어디|누구|누가|어떻게|어떤|어떠|왜|얼마|몇|어느")
+_KOREAN_ALTERNATIVES = re.compile(r"아니면|[을를]\s*또는")
+
+
+def _korean_yes_no(sentence: str) -> bool:
+    if _KOREAN_ALTERNATIVES.search(sentence) or _KOREAN_QUESTION_WORD.search(sentence):
+        return False
+    return sentence.rstrip().endswith(("?", "？")) or bool(re.search(r"(?:까|나요)[.\s]*$", sentence))
+
+
 @dataclass(frozen=True)
 class Locale:
     """The words and forms of one answer language."""
@@ -303,6 +317,11 @@ _JAPANESE_ABSENCE = re.compile(
     r"|(?:判断|回答|特定|確認)(?:することが|は)?でき(?:ません|ない)"
     r"|(?:文書|文章|本文|資料|パッセージ)(?:に|で|には|では)[^。！？]{0,20}?(?:触れられて|述べられて|書かれて)(?:いません|いない)"
 )
+_KOREAN_ABSENCE = re.compile(
+    r"(?:언급|명시|기재|설명|기술)(?:되어\s*있지\s*않|되지\s*않|이\s*없|하지\s*않)"
+    r"|(?:정보|내용|언급)(?:가|는|이|은)\s*없"
+    r"|(?:알|판단할|확인할|답할|결정할)\s*수\s*없"
+)
 _FRENCH_ABSENCE = _absence(
     r"passages?|extraits?|textes?|documents?|sources?|contexte|informations?",
     r"\b(?:ne|n['’])\s*(?:\w+\s+)?(?:mentionn|précis|indiqu|donn|parl|abord|évoqu|spécifi)(?:e|ent)\b"
@@ -381,6 +400,11 @@ JAPANESE_KINDS = _kinds(
     amount=r"いくら|(?:料金|費用|金額|価格|手数料|返金額)(?:は|が)(?:いくら|どの(?:くらい|ぐらい))",
     number=r"何(?:人|個|件|回|歳|台|つ|パーセント|%)|いくつ|どの(?:くらい|ぐらい)",
 )
+KOREAN_KINDS = _kinds(
+    duration=r"얼마나\s*오래|얼마\s*동안|며칠|몇\s*(?:일|개월|달|년|주|시간|분)|기간[은이]\s*얼마|언제까지",
+    amount=r"(?:비용|요금|가격|금액|수수료|환불액)[은는이가]?\s*얼마|얼마(?:예요|에요|입니까|인가요|죠)",
+    number=r"몇\s*(?:명|개|대|번|살|세|건|퍼센트)|몇|얼마나\s*많",
+)
 FRENCH_KINDS = _kinds(
     duration=r"\bcombien\s+de\s+(?:temps|jours|semaines|mois|ans|années|heures|minutes)\b|\bpendant\s+combien\b"
     r"|\bdans\s+quel\s+délai\b|\bquel\s+(?:est\s+le\s+)?délai\b",
@@ -454,6 +478,18 @@ LOCALES = {
         yes_no=_japanese_yes_no,
         absence=_JAPANESE_ABSENCE,
         kinds=JAPANESE_KINDS,
+    ),
+    "ko": Locale(
+        "ko",
+        yes="예",
+        no="아니요",
+        refusal="문서에 관련 내용이 없습니다.",
+        unanswered="문서는 “{part}”에 답하지 않습니다.",
+        # 않/없/못/아니 negate a verb or adjective; 안 before one; 불가 "not possible".
+        negation=re.compile(r"않|없|못|아니|(?<!\S)안(?=\s)|불가"),
+        yes_no=_korean_yes_no,
+        absence=_KOREAN_ABSENCE,
+        kinds=KOREAN_KINDS,
     ),
     "fr": Locale(
         "fr",

@@ -88,6 +88,8 @@ def test_yes_no_questions_are_read_by_each_languages_question_words(language, se
         ("ja", "解約した場合、当月分の料金は返金されません。", 1),
         ("ja", "月額プランはいつでも解約できます。", 0),
         ("ja", "保護者の同意がない場合は利用できない。", 2),
+        ("ko", "해지한 경우 당월 요금은 환불되지 않습니다.", 1),
+        ("ko", "월간 요금제는 언제든지 해지할 수 있습니다.", 0),
     ],
 )
 def test_a_negation_is_counted_once_however_many_words_it_takes(language, sentence, negations):
@@ -97,7 +99,8 @@ def test_a_negation_is_counted_once_however_many_words_it_takes(language, senten
 def test_each_language_answers_with_its_own_words():
     assert locale_for("fr").verdict_text("no") == "Non." and locale_for("es").verdict_text("yes") == "Sí."
     assert locale_for("fr").refusal == "Les documents ne le disent pas."
-    assert {locale_for(c).refusal for c in ("en", "de", "zh", "ja", "fr", "es", "it", "pt", "nl")}.__len__() == 9
+    refusals = {locale_for(c).refusal for c in ("en", "de", "zh", "ja", "ko", "fr", "es", "it", "pt", "nl")}
+    assert len(refusals) == 10
 
 
 @pytest.mark.parametrize(
@@ -137,6 +140,21 @@ def test_japanese_yes_no_questions_are_read_by_japanese_grammar(sentence, yes_no
 
 
 @pytest.mark.parametrize(
+    "sentence, yes_no",
+    [
+        ("15살 아이도 계정을 만들 수 있나요?", True),
+        ("월 중간에 해지하면 남은 기간은 환불됩니까?", True),
+        ("개인정보는 언제 삭제되나요?", False),
+        ("요금은 얼마예요?", False),
+        ("월간 요금제와 연간 요금제 중 어느 것이 더 싼가요?", False),
+        ("이메일로 연락하나요, 아니면 전화로 하나요?", False),
+    ],
+)
+def test_korean_yes_no_questions_are_read_by_korean_grammar(sentence, yes_no):
+    assert locale_for("ko").yes_no(sentence) is yes_no
+
+
+@pytest.mark.parametrize(
     "text, verdict, rest",
     [
         ("Yes, you can.", "yes", "you can."),
@@ -149,6 +167,7 @@ def test_japanese_yes_no_questions_are_read_by_japanese_grammar(sentence, yes_no
         ("Non-members pay a fee.", None, "Non-members pay a fee."),
         ("Sí, puede cancelar.", "yes", "puede cancelar."),
         ("いいえ。返金されません。", "no", "返金されません。"),
+        ("아니요. 환불되지 않습니다.", "no", "환불되지 않습니다."),
     ],
 )
 def test_a_leading_verdict_is_read_in_any_answer_language(text, verdict, rest):
@@ -182,6 +201,8 @@ def test_a_language_without_wording_is_still_named_for_the_prompt():
         ("ja", "文書には保存期間の記載がありません。"),
         ("ja", "返金額については言及されていません。"),
         ("ja", "したがって、判断することができません。"),
+        ("ko", "문서에는 보관 기간이 명시되어 있지 않습니다."),
+        ("ko", "따라서 알 수 없습니다."),
         ("fr", "Les passages ne précisent pas le délai de remboursement."),
         ("fr", "Le montant n'est pas mentionné dans les documents."),
         ("fr", "Il n'y a aucune information sur les frais."),
@@ -210,6 +231,8 @@ def test_talk_about_the_passages_is_recognised_in_each_language(language, senten
         ("zh", "如果我们无法确认您的身份，我们将拒绝该请求。"),
         ("ja", "当社はお客様の個人情報を販売しません。"),
         ("ja", "16歳未満の方はアカウントを作成できません。"),
+        ("ko", "당사는 고객의 개인정보를 판매하지 않습니다."),
+        ("ko", "16세 미만은 계정을 만들 수 없습니다."),
         ("fr", "Mozilla ne vend pas vos informations personnelles."),
         ("es", "Los datos no se conservan más de 30 días."),
         ("it", "I dati non vengono conservati oltre 30 giorni."),
@@ -238,6 +261,10 @@ def test_a_document_stating_what_is_not_done_is_a_claim_not_talk_about_the_passa
         ("ja", "年額プランの料金はいくらですか？", "amount"),
         ("ja", "何台まで接続できますか？", "number"),
         ("ja", "どのような情報が収集されますか？", "fact"),
+        ("ko", "개인정보는 얼마 동안 보관되나요?", "duration"),
+        ("ko", "연간 요금제 가격은 얼마예요?", "amount"),
+        ("ko", "기기를 몇 대까지 연결할 수 있나요?", "number"),
+        ("ko", "어떤 정보가 수집되나요?", "fact"),
         ("fr", "Combien de temps mes données sont-elles conservées ?", "duration"),
         ("fr", "Combien coûte l'abonnement ?", "amount"),
         ("fr", "Combien d'appareils puis-je connecter ?", "number"),

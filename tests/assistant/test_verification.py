@@ -257,6 +257,11 @@ def test_a_german_sentence_is_checked_against_a_german_passage(german_index):
             "解約した場合、当月分の料金は日割りで返金されません。",
             "解約した場合、当月分の料金は日割りで返金されます。",
         ),
+        (
+            "ko",
+            "월간 요금제를 해지한 경우 해당 월의 남은 기간에 대한 요금은 일할 계산으로 환불되지 않습니다.",
+            "월간 요금제를 해지한 경우 해당 월의 남은 기간에 대한 요금은 일할 계산으로 환불됩니다.",
+        ),
     ],
 )
 def test_a_negation_flipped_in_another_language_is_caught(language, sentence, flipped):
