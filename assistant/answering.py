@@ -413,6 +413,7 @@ def _without_verdict(claim: VerifiedClaim, language: str | None) -> VerifiedClai
 
 
 _CLOSING_MARKS = '"”’»）)」』'
+_FULL_WIDTH_STOPS = "。！？"
 _QUOTED_STOP = re.compile(f"[.!?…。！？][{_CLOSING_MARKS}]+$")
 
 
@@ -441,8 +442,12 @@ def render(
         parts.append(wording.unanswered.format(part=part.rstrip("?？").strip()))
     text = parts[0] if parts else ""
     for before, part in zip(parts, parts[1:]):
-        # Sentences of a language written without spaces follow each other without one.
-        text += ("" if written_without_spaces(before[-1:]) and written_without_spaces(part[:1]) else " ") + part
+        # Sentences of a language written without spaces follow each other without one, and
+        # nothing follows its full-width stop with a space ("否。Klar ...", "いいえ。15歳 ...").
+        unspaced = before[-1:] in _FULL_WIDTH_STOPS or (
+            written_without_spaces(before[-1:]) and written_without_spaces(part[:1])
+        )
+        text += ("" if unspaced else " ") + part
     return text
 
 

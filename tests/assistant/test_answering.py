@@ -11,6 +11,7 @@ import pytest
 from assistant import answering, policy
 from assistant.analysis import analyze
 from assistant.drafts import parse_draft
+from assistant.locales import locale_for
 from assistant.types import Answer, Delta, Evidence, Passage
 from assistant.values import states_kind
 from assistant.verification import VerifiedClaim
@@ -150,6 +151,18 @@ def test_render_puts_the_verdict_first_and_markers_before_the_full_stop():
     )
     quoted = [VerifiedClaim('The terms say "you must be 18."', [2], {}), VerifiedClaim("“满 18 岁。”", [1], {})]
     assert answering.render(None, quoted) == 'The terms say "you must be 18." [2] “满 18 岁。”[1]'
+
+
+def test_nothing_follows_a_full_width_stop_with_a_space():
+    claims = [
+        VerifiedClaim("15歳の子供はアカウントを作成できません。", [1], {}),
+        VerifiedClaim("Klar 不会收集数据", [2], {}),
+    ]
+    assert answering.render("no", claims, (), locale_for("ja")) == (
+        "いいえ。15歳の子供はアカウントを作成できません[1]。Klar 不会收集数据[2]。"
+    )
+    korean = [VerifiedClaim("환불되지 않습니다.", [1], {})]
+    assert answering.render("no", korean, (), locale_for("ko")) == "아니요. 환불되지 않습니다[1]."
 
 
 # -- the answer step over real passages, with written drafts ------------------------------
