@@ -6,13 +6,14 @@ among the collection's languages and those below). Reading a question as yes/no 
 not the vocabulary of any subject, so each reader holds for any collection in its language:
 
 - English: assistant/analysis.py (an auxiliary verb first, "whether").
-- German, French, Spanish, Italian, Portuguese, Dutch (`QuestionForms`): these languages
-  open an open question with a question word (wer, was, wann, wie, welche; qui, quand,
-  combien, quel; qué, cuándo, cuánto; ...), also after a preposition ("Bis wann", "À
-  quelle date"), so a question sentence without one asks yes or no: its verb comes first
-  ("Darf ich ...?", "Puis-je ...?"), also after a leading subordinate clause ("Wenn ich ...,
-  wird es ...?", "Si je résilie, serai-je ...?"), or it is a statement asked ("Das ist
-  erlaubt?", "¿Puedo cancelar?"); "whether" (ob, si, se, of) asks it inside a sentence.
+- German, French, Spanish, Italian, Portuguese, Dutch, Russian (`QuestionForms`): these
+  languages open an open question with a question word (wer, was, wann, wie, welche; qui,
+  quand, combien, quel; qué, cuándo, cuánto; что, когда, сколько; ...), also after a
+  preposition ("Bis wann", "À quelle date", "До какого"), so a question sentence without
+  one asks yes or no: its verb comes first ("Darf ich ...?", "Puis-je ...?"), also after a
+  leading subordinate clause ("Wenn ich ..., wird es ...?", "Si je résilie, serai-je
+  ...?"), or it is a statement asked ("Das ist erlaubt?", "¿Puedo cancelar?", "Можно
+  отменить подписку?"); "whether" (ob, si, se, of, ли) asks it inside a sentence.
   Alternatives ("... oder jährlich?") do not. Words that ask wherever they stand
   ("combien", Spanish question words, which carry an accent) make any sentence open.
 - Chinese: a question ending in the particle 吗 (么, 嘛), or holding the A-not-A form (a
@@ -187,6 +188,16 @@ DUTCH_FORMS = _forms(
     request=r"(?:kunt|kun|kan|zou)\s+(?:u|je|jij)\s+(?:mij\s+|me\s+)?(?:vertellen|zeggen|uitleggen|bevestigen)",
     alternative_words=2,  # "of" also means "whether": "Weet u of ik kan opzeggen?"
 )
+RUSSIAN_FORMS = _forms(
+    question_words=r"что|чем|чего|когда|где|куда|откуда|кто|кому|кого|как\w*|почему|зачем|сколько|чей|чья|чь[её]|котор\w+",
+    prepositions=r"в|во|на|до|с|со|по|за|для|к|от|из|о|об|при|через|после",
+    discourse=r"а|и|но|так|итак|здравствуйте|скажите|подскажите|вопрос",
+    subordinate=r"если|когда|хотя|после\s+того\s+как|пока",
+    whether=r"ли",
+    alternatives=r"или",
+    request=r"(?:скажите|подскажите|объясните|уточните)(?:,)?",
+    anywhere=r"сколько|почему|зачем",
+)
 
 _CJK = re.compile(f"[{UNSPACED_SCRIPTS}]")
 _CJK_PUNCTUATION = re.compile(f"[{UNSPACED_PUNCTUATION}]")
@@ -322,6 +333,13 @@ _KOREAN_ABSENCE = re.compile(
     r"|(?:정보|내용|언급)(?:가|는|이|은)\s*없"
     r"|(?:알|판단할|확인할|답할|결정할)\s*수\s*없"
 )
+_RUSSIAN_ABSENCE = _absence(
+    r"текст\w*|документ\w*|отрыв\w*|фрагмент\w*|источник\w*|контекст\w*|информаци\w*|сведени\w*",
+    r"\bне\s+(?:\w+\s+)?(?:упомина\w*|указ\w*|говорит\w*|сказано|уточня\w*|содерж\w*|привод\w*|описыва\w*)",
+    r"\bне\s+(?:упоминается|указано|указывается|уточняется|сказано|говорится)\b",
+    r"\bнет\s+(?:\w+\s+)?(?:информации|сведений|данных|упоминани\w*)\b",
+    r"\bневозможно\s+(?:определить|сказать|ответить|установить)\b",
+)
 _FRENCH_ABSENCE = _absence(
     r"passages?|extraits?|textes?|documents?|sources?|contexte|informations?",
     r"\b(?:ne|n['’])\s*(?:\w+\s+)?(?:mentionn|précis|indiqu|donn|parl|abord|évoqu|spécifi)(?:e|ent)\b"
@@ -404,6 +422,13 @@ KOREAN_KINDS = _kinds(
     duration=r"얼마나\s*오래|얼마\s*동안|며칠|몇\s*(?:일|개월|달|년|주|시간|분)|기간[은이]\s*얼마|언제까지",
     amount=r"(?:비용|요금|가격|금액|수수료|환불액)[은는이가]?\s*얼마|얼마(?:예요|에요|입니까|인가요|죠)",
     number=r"몇\s*(?:명|개|대|번|살|세|건|퍼센트)|몇|얼마나\s*많",
+)
+RUSSIAN_KINDS = _kinds(
+    duration=r"\bкак\s+долго\b|\bсколько\s+(?:времени|дней|недель|месяцев|лет|часов|минут)\b|\bв\s+какой\s+срок\b"
+    r"|\bкакой\s+срок\b|\bв\s+течение\s+какого\b",
+    amount=r"\bсколько\b.*\b(?:сто\w*|плат\w*|заплат\w*|денег|вернут\w*|возмест\w*)\b"
+    r"|\bкакова\s+(?:стоимость|цена|сумма)\b",
+    number=r"\bсколько\b|\bкакой\s+процент\b|\bс\s+какого\s+возраста\b",
 )
 FRENCH_KINDS = _kinds(
     duration=r"\bcombien\s+de\s+(?:temps|jours|semaines|mois|ans|années|heures|minutes)\b|\bpendant\s+combien\b"
@@ -490,6 +515,17 @@ LOCALES = {
         yes_no=_korean_yes_no,
         absence=_KOREAN_ABSENCE,
         kinds=KOREAN_KINDS,
+    ),
+    "ru": Locale(
+        "ru",
+        yes="Да",
+        no="Нет",
+        refusal="В документах об этом ничего не сказано.",
+        unanswered="Документы не отвечают на вопрос «{part}».",
+        negation=re.compile(r"\b(?:не|нет|ни|никогда|ничего|никто|никакой|нельзя|без)\b", re.I),
+        yes_no=RUSSIAN_FORMS.yes_no,
+        absence=_RUSSIAN_ABSENCE,
+        kinds=RUSSIAN_KINDS,
     ),
     "fr": Locale(
         "fr",

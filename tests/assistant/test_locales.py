@@ -67,6 +67,13 @@ def test_german_yes_no_questions_are_read_by_german_grammar(sentence, yes_no):
         ("nl", "Weet u of ik elk moment kan opzeggen?", True),
         ("nl", "Hoe lang bewaren jullie mijn gegevens?", False),
         ("nl", "Betaal ik per maand of per jaar?", False),
+        ("ru", "Могу ли я отменить подписку в любое время?", True),
+        ("ru", "Если я отменю подписку, вернут ли мне деньги?", True),
+        ("ru", "Можно вернуть деньги за неиспользованные дни?", True),
+        ("ru", "Как долго хранятся мои данные?", False),
+        ("ru", "До какого числа можно отменить?", False),
+        ("ru", "А почему данные хранятся так долго?", False),
+        ("ru", "Платить помесячно или ежегодно?", False),
     ],
 )
 def test_yes_no_questions_are_read_by_each_languages_question_words(language, sentence, yes_no):
@@ -90,6 +97,8 @@ def test_yes_no_questions_are_read_by_each_languages_question_words(language, se
         ("ja", "保護者の同意がない場合は利用できない。", 2),
         ("ko", "해지한 경우 당월 요금은 환불되지 않습니다.", 1),
         ("ko", "월간 요금제는 언제든지 해지할 수 있습니다.", 0),
+        ("ru", "Мы не продаём данные и никогда не передаём их без согласия.", 4),
+        ("ru", "Подписку можно отменить в любое время.", 0),
     ],
 )
 def test_a_negation_is_counted_once_however_many_words_it_takes(language, sentence, negations):
@@ -99,8 +108,8 @@ def test_a_negation_is_counted_once_however_many_words_it_takes(language, senten
 def test_each_language_answers_with_its_own_words():
     assert locale_for("fr").verdict_text("no") == "Non." and locale_for("es").verdict_text("yes") == "Sí."
     assert locale_for("fr").refusal == "Les documents ne le disent pas."
-    refusals = {locale_for(c).refusal for c in ("en", "de", "zh", "ja", "ko", "fr", "es", "it", "pt", "nl")}
-    assert len(refusals) == 10
+    refusals = {locale_for(c).refusal for c in ("en", "de", "zh", "ja", "ko", "ru", "fr", "es", "it", "pt", "nl")}
+    assert len(refusals) == 11
 
 
 @pytest.mark.parametrize(
@@ -203,6 +212,8 @@ def test_a_language_without_wording_is_still_named_for_the_prompt():
         ("ja", "したがって、判断することができません。"),
         ("ko", "문서에는 보관 기간이 명시되어 있지 않습니다."),
         ("ko", "따라서 알 수 없습니다."),
+        ("ru", "В документах не упоминается срок хранения."),
+        ("ru", "Нет информации о стоимости."),
         ("fr", "Les passages ne précisent pas le délai de remboursement."),
         ("fr", "Le montant n'est pas mentionné dans les documents."),
         ("fr", "Il n'y a aucune information sur les frais."),
@@ -233,6 +244,8 @@ def test_talk_about_the_passages_is_recognised_in_each_language(language, senten
         ("ja", "16歳未満の方はアカウントを作成できません。"),
         ("ko", "당사는 고객의 개인정보를 판매하지 않습니다."),
         ("ko", "16세 미만은 계정을 만들 수 없습니다."),
+        ("ru", "Мы не продаём ваши персональные данные."),
+        ("ru", "Данные не хранятся дольше 25 месяцев."),
         ("fr", "Mozilla ne vend pas vos informations personnelles."),
         ("es", "Los datos no se conservan más de 30 días."),
         ("it", "I dati non vengono conservati oltre 30 giorni."),
@@ -265,6 +278,10 @@ def test_a_document_stating_what_is_not_done_is_a_claim_not_talk_about_the_passa
         ("ko", "연간 요금제 가격은 얼마예요?", "amount"),
         ("ko", "기기를 몇 대까지 연결할 수 있나요?", "number"),
         ("ko", "어떤 정보가 수집되나요?", "fact"),
+        ("ru", "Как долго хранятся мои данные?", "duration"),
+        ("ru", "Сколько стоит годовая подписка?", "amount"),
+        ("ru", "Сколько устройств можно подключить?", "number"),
+        ("ru", "Какие данные собираются?", "fact"),
         ("fr", "Combien de temps mes données sont-elles conservées ?", "duration"),
         ("fr", "Combien coûte l'abonnement ?", "amount"),
         ("fr", "Combien d'appareils puis-je connecter ?", "number"),

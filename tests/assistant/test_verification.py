@@ -262,6 +262,11 @@ def test_a_german_sentence_is_checked_against_a_german_passage(german_index):
             "월간 요금제를 해지한 경우 해당 월의 남은 기간에 대한 요금은 일할 계산으로 환불되지 않습니다.",
             "월간 요금제를 해지한 경우 해당 월의 남은 기간에 대한 요금은 일할 계산으로 환불됩니다.",
         ),
+        (
+            "ru",
+            "При отмене подписки плата за оставшиеся дни месяца не возвращается.",
+            "При отмене подписки плата за оставшиеся дни месяца возвращается.",
+        ),
     ],
 )
 def test_a_negation_flipped_in_another_language_is_caught(language, sentence, flipped):
