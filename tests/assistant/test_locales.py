@@ -246,6 +246,8 @@ def test_talk_about_the_passages_is_recognised_in_each_language(language, senten
         ("ko", "16세 미만은 계정을 만들 수 없습니다."),
         ("ru", "Мы не продаём ваши персональные данные."),
         ("ru", "Данные не хранятся дольше 25 месяцев."),
+        ("ru", "Информация о платеже не содержит номера карты."),
+        ("ru", "У нас нет данных о вашем местоположении."),
         ("fr", "Mozilla ne vend pas vos informations personnelles."),
         ("es", "Los datos no se conservan más de 30 días."),
         ("it", "I dati non vengono conservati oltre 30 giorni."),
