@@ -17,7 +17,7 @@ import re
 from collections import Counter
 
 from assistant.locales import LOCALES
-from index.language import SPACED_LETTER, UNSPACED_SCRIPTS
+from index.language import SPACED_LETTER, UNSEGMENTED_SCRIPTS, UNSPACED_SCRIPTS
 from index.lexical import tokenize
 
 # From two: "one" is mostly a pronoun ("Suzhou is one of the 20 cities"), not a count.
@@ -106,12 +106,15 @@ _NUMBER_DECIMAL_COMMA = re.compile(
 )
 
 
+_UNSPACED = re.compile(f"[{UNSEGMENTED_SCRIPTS}]")
+# Languages that write numbers in Chinese numerals too (Japanese: 三十日, 二万円).
+KANJI_NUMERAL_LANGUAGES = frozenset({"zh", "ja"})
 # A run of Chinese numeral characters, with the percentage prefix or the ordinal prefix.
-_ZH_NUMERAL_RUN = "[零〇一二两三四五六七八九十百千万亿]+"
+_ZH_NUMERAL_RUN = "[零〇一二两三四五六七八九十百千万萬亿億]+"
 _ZH_NUMERAL = re.compile(rf"(第)?(百分之)?({_ZH_NUMERAL_RUN})")
 _ZH_DIGIT = re.compile(r"[零〇一二两三四五六七八九]")
-_ZH_MULTIPLIED = re.compile(rf"(?<!{SPACED_LETTER})(?<!\.)(\d+(?:\.\d+)?)\s*([万亿])")
-_ZH_MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
+_ZH_MULTIPLIED = re.compile(rf"(?<!{SPACED_LETTER})(?<!\.)(\d+(?:\.\d+)?)\s*([万萬亿億])")
+_ZH_MULTIPLIERS = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 
 
 def _canonical(value: float) -> str:
@@ -148,12 +151,16 @@ def number_words(language: str | None) -> dict[str, int]:
     """A language's number words from two to a hundred, spelled by num2words ("zwei",
     "zehn", "vingt-deux"), as English's are above; none for English (its list is above) or
     a language num2words does not spell. From two, as in English: the word for one is
-    mostly an article or a pronoun ("ein", "un")."""
+    mostly an article or a pronoun ("ein", "un"). None written in a script without spaces:
+    there a numeral is also a syllable or part of a word (Korean 이 is a particle, 사 the
+    end of 회사 "company"; Japanese 三 in 三菱), and Japanese numerals are read by
+    `chinese_numbers`' rules instead."""
     from num2words import CONVERTER_CLASSES, num2words
 
     if not language or language == "en" or language not in CONVERTER_CLASSES:
         return {}
-    return {num2words(n, lang=language).lower(): n for n in range(2, 101)}
+    words = {num2words(n, lang=language).lower(): n for n in range(2, 101)}
+    return {} if any(_UNSPACED.search(word) for word in words) else words
 
 
 @functools.cache
@@ -200,7 +207,7 @@ def numbers_in(text: str, language: str | None = None) -> set[str]:
     small number words count ("four" is "4"). In a language with a decimal comma, "2,5 %"
     is "2.5%" and "1.000" is "1000"; in Chinese, numerals count too ("三十" is "30"); in
     another language, its number words ("zehn" is "10")."""
-    out = chinese_numbers(text) if language == "zh" else set()
+    out = chinese_numbers(text) if language in KANJI_NUMERAL_LANGUAGES else set()
     if (words := _number_word_pattern(language)) is not None:
         out |= {str(number_words(language)[m.group(1).lower()]) for m in words.finditer(text)}
     if language in DECIMAL_COMMA_LANGUAGES:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import regex
 
-from index.language import UNSPACED_SCRIPTS, language_name
+from index.language import UNSEGMENTED_SCRIPTS, language_name
 
 # A run of letters and digits of any script but Chinese characters (each of those a term
 # of its own), with a number's decimals and "%".
@@ -58,7 +58,7 @@ _WORD = re.compile(r"[^\W\d_]+|[0-9]+(?:[.,][0-9]+)*%?")
 # indexed as overlapping pairs of characters, as Lucene's CJK analyser does, so a question's
 # pair matches wherever a passage has the same two characters. Chinese documents are
 # segmented into words by jieba instead.
-_PAIRED = f"{UNSPACED_SCRIPTS}\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+_PAIRED = UNSEGMENTED_SCRIPTS
 _PAIRED_RUN = regex.compile(rf"[{_PAIRED}]")
 _GRAPHEME = regex.compile(r"\X")
 _LETTERS = regex.compile(rf"[{_PAIRED}]+|(?:(?![{_PAIRED}])[\p{{L}}\p{{M}}\p{{Nl}}\p{{No}}])+|[0-9]+(?:[.,][0-9]+)*%?")

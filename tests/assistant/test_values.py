@@ -91,6 +91,13 @@ def test_number_words_of_the_passage_language_are_numbers():
     assert numbers_in("zehn Jahre", "en") == set()
 
 
+def test_japanese_numerals_are_numbers_and_korean_syllables_are_not():
+    assert numbers_in("解約後三十日以内に二万円を返金します。", "ja") == {"30", "20000"}
+    assert numbers_in("第三者に提供することはありません。", "ja") == set()  # an ordinal, as in Chinese
+    # 이 is the subject particle, 사 ends 회사 ("company"): Sino-Korean numerals as syllables
+    assert numbers_in("회사가 이 정보를 30일 이내에 파기합니다.", "ko") == {"30"}
+
+
 def test_the_modal_may_is_no_month():
     assert months_in("You may cancel at any time.") == set()
     assert not states_kind("You may cancel at any time.", "date")
