@@ -209,40 +209,42 @@ def written_without_spaces(text: str) -> bool:
     return bool(text) and all(_CJK.match(ch) or _CJK_PUNCTUATION.match(ch) for ch in text)
 
 
-_CHINESE_ASKING_PARTICLE = re.compile(r"[吗么嘛][\s？?。！!]*$")
-_CHINESE_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1|是否|能否|可否|有无")
-_CHINESE_QUESTION_WORD = re.compile(r"什么|哪|谁|多少|几[个天年月周次种条项]|怎么|怎样|如何|为什么|为何|何时|多久|多长")
-_CHINESE_ALTERNATIVES = re.compile(r"还是")
+@dataclass(frozen=True)
+class MarkedQuestions:
+    """How a language that marks a yes/no question in the sentence itself (a particle, an
+    ending, a question mark) asks it: the mark (`asking`), and no question word or offered
+    alternatives anywhere in the sentence (such a language does not move them to the front)."""
+
+    asking: re.Pattern
+    question_word: re.Pattern
+    alternatives: re.Pattern
+
+    def yes_no(self, sentence: str) -> bool:
+        if self.alternatives.search(sentence) or self.question_word.search(sentence):
+            return False
+        return bool(self.asking.search(sentence))
 
 
-def _chinese_yes_no(sentence: str) -> bool:
-    if _CHINESE_ALTERNATIVES.search(sentence) or _CHINESE_QUESTION_WORD.search(sentence):
-        return False
-    return bool(_CHINESE_ASKING_PARTICLE.search(sentence) or _CHINESE_A_NOT_A.search(sentence))
-
-
-# Japanese (see the module docstring); "か、...か？" also offers alternatives.
-_JAPANESE_QUESTION_WORD = re.compile(
-    r"何|なに|なん[でだのにと]|いつ|どこ|どちら|どっち|誰|だれ|どう|なぜ|なんで|どの|どれ|どんな|いくら|いくつ|幾"
+# Chinese: the particle 吗 or the A-not-A form (see the module docstring).
+CHINESE_QUESTIONS = MarkedQuestions(
+    asking=re.compile(r"[吗么嘛][\s？?。！!]*$|([\u4e00-\u9fff])[不没]\1|是否|能否|可否|有无"),
+    question_word=re.compile(r"什么|哪|谁|多少|几[个天年月周次种条项]|怎么|怎样|如何|为什么|为何|何时|多久|多长"),
+    alternatives=re.compile(r"还是"),
 )
-_JAPANESE_ALTERNATIVES = re.compile(r"それとも|か[、,]\s*[^か？?]+か[？?]")
-
-
-def _japanese_yes_no(sentence: str) -> bool:
-    if _JAPANESE_ALTERNATIVES.search(sentence) or _JAPANESE_QUESTION_WORD.search(sentence):
-        return False
-    return sentence.rstrip().endswith(("?", "？")) or bool(re.search(r"(?:か|でしょうか)[。\s]*$", sentence))
-
-
-# Korean (see the module docstring): the question mark or an asking ending (-까, -나요).
-_KOREAN_QUESTION_WORD = re.compile(r"무엇|뭐|무슨|언제|어디|누구|누가|어떻게|어떤|어떠|왜|얼마|몇|어느")
-_KOREAN_ALTERNATIVES = re.compile(r"아니면|[을를]\s*또는")
-
-
-def _korean_yes_no(sentence: str) -> bool:
-    if _KOREAN_ALTERNATIVES.search(sentence) or _KOREAN_QUESTION_WORD.search(sentence):
-        return False
-    return sentence.rstrip().endswith(("?", "？")) or bool(re.search(r"(?:까|나요)[.\s]*$", sentence))
+# Japanese: "か、...か？" also offers alternatives.
+JAPANESE_QUESTIONS = MarkedQuestions(
+    asking=re.compile(r"[?？]\s*$|(?:か|でしょうか)[。\s]*$"),
+    question_word=re.compile(
+        r"何|なに|なん[でだのにと]|いつ|どこ|どちら|どっち|誰|だれ|どう|なぜ|なんで|どの|どれ|どんな|いくら|いくつ|幾"
+    ),
+    alternatives=re.compile(r"それとも|か[、,]\s*[^か？?]+か[？?]"),
+)
+# Korean: the question mark or an asking ending (-까, -나요).
+KOREAN_QUESTIONS = MarkedQuestions(
+    asking=re.compile(r"[?？]\s*$|(?:까|나요)[.\s]*$"),
+    question_word=re.compile(r"무엇|뭐|무슨|언제|어디|누구|누가|어떻게|어떤|어떠|왜|얼마|몇|어느"),
+    alternatives=re.compile(r"아니면|[을를]\s*또는"),
+)
 
 
 @dataclass(frozen=True)
@@ -487,7 +489,7 @@ LOCALES = {
         stop="。",
         joiner="",
         negation=re.compile(r"[不没未无]"),
-        yes_no=_chinese_yes_no,
+        yes_no=CHINESE_QUESTIONS.yes_no,
         absence=_CHINESE_ABSENCE,
         kinds=CHINESE_KINDS,
     ),
@@ -500,7 +502,7 @@ LOCALES = {
         stop="。",
         joiner="",
         negation=re.compile(r"ない|ません|無い|なし|無し"),  # a negated verb or adjective; "none"
-        yes_no=_japanese_yes_no,
+        yes_no=JAPANESE_QUESTIONS.yes_no,
         absence=_JAPANESE_ABSENCE,
         kinds=JAPANESE_KINDS,
     ),
@@ -512,7 +514,7 @@ LOCALES = {
         unanswered="문서는 “{part}”에 답하지 않습니다.",
         # 않/없/못/아니 negate a verb or adjective; 안 before one; 불가 "not possible".
         negation=re.compile(r"않|없|못|아니|(?<!\S)안(?=\s)|불가"),
-        yes_no=_korean_yes_no,
+        yes_no=KOREAN_QUESTIONS.yes_no,
         absence=_KOREAN_ABSENCE,
         kinds=KOREAN_KINDS,
     ),
