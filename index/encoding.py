@@ -44,6 +44,10 @@ class NotText(ValueError):
     """The bytes are not text in any encoding that could be told."""
 
 
+class BinaryData(NotText):
+    """The bytes hold NUL bytes without a byte-order mark that explains them."""
+
+
 @dataclass(frozen=True)
 class Decoded:
     text: str
@@ -61,7 +65,7 @@ def decode_text(data: bytes, declared: str | None = None) -> Decoded:
             except UnicodeDecodeError as exc:
                 raise NotText(f"starts with a {codec.upper()} byte-order mark but is not {codec.upper()}") from exc
     if b"\x00" in data[:_SNIFF_BYTES]:
-        raise NotText("looks like a binary file (NUL bytes), not text")
+        raise BinaryData("looks like a binary file (NUL bytes), not text")
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:

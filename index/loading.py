@@ -11,7 +11,6 @@ a front-matter `id` wins.
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import hashlib
 import re
@@ -22,7 +21,7 @@ import yaml
 from index.cleaning import clean_pieces
 from index.copies import find_copies, format_rank
 from index.documents import Document, LoadIssue, LoadResult
-from index.encoding import NotText, decode_text, describe
+from index.encoding import BinaryData, NotText, decode_text, describe
 from index.language import document_language
 from index.structure import Piece, assemble, plain_pieces, strip_templates
 
@@ -75,12 +74,17 @@ def normalize_date(value: object) -> str | None:
         raise BadFile(f"date {text!r} is not an ISO date (yyyy-mm-dd)") from None
 
 
-def _decode(data: bytes, declared: str | None = None) -> tuple[str, list[str]]:
-    """The file's text and, where its encoding was detected, a warning naming it."""
+def _decode(data: bytes, declared: str | None = None, kind: str = "text") -> tuple[str, list[str]]:
+    """The file's text and, where its encoding was detected, a warning naming it. A web
+    page that is text in no encoding that fits loses its undecodable bytes, not its text."""
     try:
         decoded = decode_text(data, declared)
+    except BinaryData:
+        raise BadFile(f"looks like a binary file (NUL bytes), not {kind}") from None
     except NotText as exc:
-        raise BadFile(str(exc)) from None
+        if kind != "HTML":
+            raise BadFile(str(exc)) from None
+        return data.decode("utf-8", errors="replace"), [f"{exc}; undecodable bytes replaced"]
     return decoded.text, [describe(decoded)] if decoded.guessed else []
 
 
@@ -142,12 +146,7 @@ def _parse_html(path: Path, data: bytes) -> tuple[dict, list[Piece], list[str]]:
 
     from index.html import _soup, body_pieces, html_meta
 
-    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise BadFile("looks like a binary file (NUL bytes), not HTML")
-    try:
-        text, read_as = _decode(data, EncodingDetector.find_declared_encoding(data, is_html=True))
-    except BadFile as exc:  # a page loses its undecodable bytes, not its text
-        text, read_as = data.decode("utf-8", errors="replace"), [f"{exc}; undecodable bytes replaced"]
+    text, read_as = _decode(data, EncodingDetector.find_declared_encoding(data, is_html=True), "HTML")
     front, body, warnings = split_front_matter(text)
     warnings = [*read_as, *warnings]
     _not_a_document(path, front)
