@@ -17,7 +17,7 @@ import re
 from collections import Counter
 
 from assistant.locales import LOCALES
-from index.language import SPACED_LETTER, UNSEGMENTED_SCRIPTS, UNSPACED_SCRIPTS
+from index.language import SPACED_LETTER, UNSEGMENTED_LETTER, UNSPACED_SCRIPTS
 from index.lexical import tokenize
 
 # From two: "one" is mostly a pronoun ("Suzhou is one of the 20 cities"), not a count.
@@ -106,7 +106,6 @@ _NUMBER_DECIMAL_COMMA = re.compile(
 )
 
 
-_UNSPACED = re.compile(f"[{UNSEGMENTED_SCRIPTS}]")
 # Languages that write numbers in Chinese numerals too (Japanese: 三十日, 二万円).
 KANJI_NUMERAL_LANGUAGES = frozenset({"zh", "ja"})
 # A run of Chinese numeral characters, with the percentage prefix or the ordinal prefix.
@@ -160,7 +159,7 @@ def number_words(language: str | None) -> dict[str, int]:
     if not language or language == "en" or language not in CONVERTER_CLASSES:
         return {}
     words = {num2words(n, lang=language).lower(): n for n in range(2, 101)}
-    return {} if any(_UNSPACED.search(word) for word in words) else words
+    return {} if any(UNSEGMENTED_LETTER.search(word) for word in words) else words
 
 
 @functools.cache

@@ -32,6 +32,7 @@ _CHARS_PER_WORD = 1.5
 # The unspaced scripts and Thai, Lao, Khmer and Myanmar, which put no spaces between words
 # either: a word cannot be found in them by its boundaries.
 UNSEGMENTED_SCRIPTS = f"{UNSPACED_SCRIPTS}\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+UNSEGMENTED_LETTER = re.compile(f"[{UNSEGMENTED_SCRIPTS}]")
 TOKENS_PER_WORD = 1.35  # prompt tokens a word takes, about (1.2-1.35 for English)
 SAMPLE_CHARS = 4000  # the opening of a document says what language it is in
 MIN_LETTERS = 40  # less text than this is not detected (too little evidence)

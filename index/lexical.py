@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import regex
 
-from index.language import UNSEGMENTED_SCRIPTS, language_name
+from index.language import UNSEGMENTED_LETTER, UNSEGMENTED_SCRIPTS, language_name
 
 # A run of letters and digits of any script but Chinese characters (each of those a term
 # of its own), with a number's decimals and "%".
@@ -58,10 +58,10 @@ _WORD = re.compile(r"[^\W\d_]+|[0-9]+(?:[.,][0-9]+)*%?")
 # indexed as overlapping pairs of characters, as Lucene's CJK analyser does, so a question's
 # pair matches wherever a passage has the same two characters. Chinese documents are
 # segmented into words by jieba instead.
-_PAIRED = UNSEGMENTED_SCRIPTS
-_PAIRED_RUN = regex.compile(rf"[{_PAIRED}]")
 _GRAPHEME = regex.compile(r"\X")
-_LETTERS = regex.compile(rf"[{_PAIRED}]+|(?:(?![{_PAIRED}])[\p{{L}}\p{{M}}\p{{Nl}}\p{{No}}])+|[0-9]+(?:[.,][0-9]+)*%?")
+_LETTERS = regex.compile(
+    rf"[{UNSEGMENTED_SCRIPTS}]+|(?:(?![{UNSEGMENTED_SCRIPTS}])[\p{{L}}\p{{M}}\p{{Nl}}\p{{No}}])+|[0-9]+(?:[.,][0-9]+)*%?"
+)
 
 
 def tokenize(text: str, language: str | None = None) -> list[str]:
@@ -91,13 +91,13 @@ def _words(text: str, language: str) -> list[str]:
     """Words with their combining marks (Devanagari's vowel signs, Thai's tone marks: a
     word is not cut at them), stop words dropped and stemmed where the language has a
     stemmer; a run of a script written without spaces becomes overlapping character
-    pairs (`_PAIRED`)."""
+    pairs (see `UNSEGMENTED_SCRIPTS` above)."""
     name = language_name(language)
     stop = _stopwords(name)
     tokens: list[str] = []
     words: list[int] = []  # positions in `tokens` of the words to stem
     for word in _LETTERS.findall(unicodedata.normalize("NFKC", text).casefold()):
-        if _PAIRED_RUN.match(word):
+        if UNSEGMENTED_LETTER.match(word):
             chars = _GRAPHEME.findall(word)  # a letter with its marks is one character
             tokens += chars if len(chars) == 1 else ["".join(chars[i : i + 2]) for i in range(len(chars) - 1)]
         elif word not in stop:
