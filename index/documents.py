@@ -43,11 +43,14 @@ class Document:
     source: str = ""  # path relative to the corpus folder
     keywords: str = ""  # from front matter or HTML meta, comma separated
     blocks: tuple[Block, ...] = field(default=(), compare=False, repr=False)
+    # Its language was detected from too little running text to be sure, and is told
+    # again among its collection's languages once the collection is loaded; not stored.
+    language_unsure: bool = field(default=False, compare=False, repr=False)
 
     def meta(self) -> dict:
         data = asdict(self)
-        data.pop("text")
-        data.pop("blocks")
+        for derived in ("text", "blocks", "language_unsure"):
+            data.pop(derived)
         return data
 
     def stored(self) -> dict:

@@ -20,6 +20,8 @@ import threading
 from collections.abc import Iterable
 from functools import cache, lru_cache
 
+import regex
+
 # Scripts written without spaces between words (kana, CJK ideographs, hangul; hangul is
 # spaced by words but not split further here) and their punctuation, as regex ranges.
 UNSPACED_SCRIPTS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff"
@@ -34,11 +36,17 @@ _CHARS_PER_WORD = 1.5
 UNSEGMENTED_SCRIPTS = f"{UNSPACED_SCRIPTS}\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
 UNSEGMENTED_LETTER = re.compile(f"[{UNSEGMENTED_SCRIPTS}]")
 TOKENS_PER_WORD = 1.35  # prompt tokens a word takes, about (1.2-1.35 for English)
-SAMPLE_CHARS = 4000  # the opening of a document says what language it is in
+SAMPLE_CHARS = 4000  # text enough to tell a document's language
 MIN_LETTERS = 40  # less text than this is not detected (too little evidence)
+PROSE_WINDOW = 20  # words judged together as running text or not (a long paragraph is many)
+PROSE_LETTERS = 200  # running text enough to detect from; else the document's opening is read
 
 _UNSPACED = re.compile(f"[{_CHARACTER_WORD_SCRIPTS}]")
 _UNSPACED_MARKS = re.compile(f"[{UNSPACED_PUNCTUATION}]")
+# A word in lower case or in a script without case (Arabic, Hebrew, Devanagari, ...), with
+# the quotes and punctuation around it; and what is no word of any language.
+_LOWER_WORD = regex.compile(r"^[\p{Ps}\p{Pi}\"']*[\p{Ll}\p{Lo}][\p{L}\p{M}'’-]*[\p{P}]*$")
+_NOT_A_WORD = regex.compile(r"[\d/@<>\\_=#|{}\[\]]|\w\.\w")
 _TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*$")
 _LOCK = threading.Lock()
 
@@ -93,9 +101,40 @@ def _detector():
     return LanguageDetectorBuilder.from_all_languages().with_low_accuracy_mode().build()
 
 
+def prose_sample(text: str) -> str:
+    """The document's running text, up to SAMPLE_CHARS: its runs of PROSE_WINDOW words in
+    which most words are written in lower case (or in a script without case), with the
+    tokens that are no words (addresses, paths, numbers) left out.
+
+    A policy may open with what is not prose in any language: a list of signatories,
+    contacts or copyright holders, a table of codes, file names. Trigram detection reads
+    names as whatever language they resemble (a list of names as Latin, Dutch or Yoruba),
+    while every language's running text is mostly lower-case words (German's capitalised
+    nouns too are a minority beside its articles, verbs and particles)."""
+    taken: list[str] = []
+    size = 0
+    for line in text.splitlines():
+        words = line.split()
+        for at in range(0, len(words), PROSE_WINDOW):
+            window = [w for w in words[at : at + PROSE_WINDOW] if not _NOT_A_WORD.search(w)]
+            if not window:
+                continue
+            lower = sum(1 for w in window if _LOWER_WORD.match(w))
+            if UNSEGMENTED_LETTER.search(" ".join(window)) or (lower >= 3 and 2 * lower >= len(window)):
+                taken.append(" ".join(window))
+                size += len(taken[-1]) + 1
+                if size >= SAMPLE_CHARS:
+                    return "\n".join(taken)[:SAMPLE_CHARS]
+    return "\n".join(taken)
+
+
 def detect(text: str) -> str | None:
-    """The language of a document's text, or None when there is too little text to say."""
-    sample = text[:SAMPLE_CHARS]
+    """The language of a document's text, or None when there is too little text to say.
+    Read from its running text (`prose_sample`) where it has PROSE_LETTERS of it, else from
+    its opening."""
+    sample = prose_sample(text)
+    if sum(ch.isalpha() for ch in sample) < PROSE_LETTERS:
+        sample = text[:SAMPLE_CHARS]
     if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
         return None
     with _LOCK:  # building the detector once; detection itself is cheap
@@ -131,3 +170,19 @@ def detect_among(text: str, candidates: Iterable[str], confidence: float = 0.9) 
 def document_language(declared: str | None, text: str) -> str | None:
     """The declared language (front matter, HTML `lang`, PDF metadata) wins; else detected."""
     return normalise(declared) or detect(text)
+
+
+def running_text_enough(text: str) -> bool:
+    """Whether a text holds running text enough (PROSE_LETTERS) for its language to be
+    detected among all languages; a shorter one is better told among its collection's
+    (`tell_among`)."""
+    return sum(ch.isalpha() for ch in prose_sample(text)) >= PROSE_LETTERS
+
+
+def tell_among(text: str, languages: Iterable[str]) -> str | None:
+    """The language of a text with little running text, among a collection's languages
+    (as a question's is: the only one, or one told with confidence), or None."""
+    sample = prose_sample(text)
+    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+        sample = text[:SAMPLE_CHARS]
+    return detect_among(sample, languages)

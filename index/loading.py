@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import yaml
@@ -22,7 +23,7 @@ from index.cleaning import clean_pieces
 from index.copies import find_copies, format_rank
 from index.documents import Document, LoadIssue, LoadResult
 from index.encoding import BinaryData, NotText, decode_text, describe
-from index.language import document_language
+from index.language import document_language, normalise, running_text_enough, tell_among
 from index.structure import Piece, assemble, plain_pieces, strip_templates
 
 TEXT_SUFFIXES = {".txt"}
@@ -272,6 +273,7 @@ def load_file(path: Path, root: Path, max_bytes: int) -> tuple[Document | None, 
         date=date,
         url=clean["url"] or None,
         language=document_language(clean["language"], text),
+        language_unsure=normalise(clean["language"]) is None and not running_text_enough(text),
         source=rel,
         keywords=clean["keywords"],
         blocks=blocks,
@@ -361,4 +363,18 @@ def load_corpus(folder: Path, max_document_mb: float = 10.0) -> LoadResult:
     if copies.skipped:
         result.documents = [d for d in result.documents if d.id not in copies.skipped]
     result.issues.extend(copies.issues)
+    result.documents = settle_languages(result.documents)
     return result
+
+
+def settle_languages(documents: list[Document]) -> list[Document]:
+    """Documents whose language was detected from little running text (a list of names
+    reads as Latin or Yoruba to a trigram model) told again among the languages of the
+    rest of their collection; kept as detected where that does not decide."""
+    known = {d.language for d in documents if d.language and not d.language_unsure}
+    if not known:
+        return documents
+    return [
+        replace(d, language=tell_among(d.text, known) or d.language, language_unsure=False) if d.language_unsure else d
+        for d in documents
+    ]

@@ -30,6 +30,31 @@ def test_detection_on_document_text():
 ENGLISH = "We do not sell your personal data. You can delete your account at any time, and we will remove it."
 
 
+NAMES = (
+    "Copyright: 1994 Debian Association, Inc. 1995 Sven Rudolph <sr1@inf.tu-dresden.de> 1995 Ian Murdock "
+    "<imurdock@debian.org> 1995 Ted Hajek <tedhajek@boombox.micro.umn.edu> 1997 Guy Maor <maor@debian.org> "
+    "2000 Roland Bauerschmidt <rb@debian.org> 2016 Afif Elghraoui <afif@ghraoui.name> 2021 Jason Franklin"
+)
+
+
+def test_a_list_of_names_does_not_decide_the_language():
+    """Detection reads the document's running text, not the names before it: a list of
+    names alone reads as Latin to the trigram model."""
+    assert detect(NAMES) not in (None, "en")  # what the opening alone would give
+    body = "This program is free software; you can redistribute it and modify it under the terms of the licence. "
+    assert detect(NAMES + "\n" + body * 3) == "en"
+
+
+def test_a_document_with_little_running_text_takes_its_collections_language(tmp_path):
+    (tmp_path / "credits.txt").write_text(NAMES + "\nLicence: see the licence file.\n", encoding="utf-8")
+    for n in range(2):
+        (tmp_path / f"terms-{n}.txt").write_text(f"Terms {n}.\n" + ENGLISH * 4, encoding="utf-8")
+    languages = {d.source: d.language for d in load_corpus(tmp_path, 10.0).documents}
+    assert languages == {"credits.txt": "en", "terms-0.txt": "en", "terms-1.txt": "en"}
+    (tmp_path / "terms-0.txt").write_text("---\nlanguage: fr\n---\n" + NAMES, encoding="utf-8")  # declared: kept
+    assert {d.source: d.language for d in load_corpus(tmp_path, 10.0).documents}["terms-0.txt"] == "fr"
+
+
 def test_a_declared_language_wins_over_detection():
     assert document_language("fr", ENGLISH) == "fr"
     assert document_language(None, ENGLISH) == "en"
