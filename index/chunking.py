@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import regex
 
 from index.documents import Block, Chunk, Document
+from index.language import NOT_A_WORD, UNSEGMENTED_LETTER
 
 _ABBREVIATIONS = {
     "mr",
@@ -72,7 +73,13 @@ _BOUNDARY = regex.compile(
     r"(?<=[.!?।॥؟۔])[\"'”’)\]]*\s+(?=[\"'“‘(\[¿¡«„]?[\p{Lu}\p{Lt}\p{Lo}\p{Nd}])"
     r"|(?<=[。！？])[”’」』）]*\s*(?=\S)"
 )
-_WORD = re.compile(r"\S+")
+_RUN = re.compile(r"\S+")
+# A run between spaces that is no word (a path, an address, an identifier, markup: it
+# holds a slash, an @, an underscore, a dot inside it, ...) and is longer than this counts
+# as one word per this many characters, as a tokenizer cuts it into many pieces: a chunk
+# of file paths or links is then not 11,000 characters long for its hundred "words".
+# Words of any language (German compounds, hyphenated or not) count as one.
+LONG_RUN = 20
 SECTION_SEPARATOR = " > "
 RUN_IN_WORDS = 4  # a paragraph's first "sentence" this short is a run-in heading for the rest
 
@@ -124,14 +131,29 @@ def _trim(text: str, span: Span) -> Span:
     return Span(span.start + lead, span.end - trail)
 
 
+def word_spans(text: str, start: int, end: int) -> list[Span]:
+    """The words of text[start:end] as the chunker counts them: runs between spaces, a
+    long one that is no word (and holds no letter of a script written without spaces, where
+    a run is a clause) cut every LONG_RUN characters."""
+    out = []
+    for run in _RUN.finditer(text, start, end):
+        a, b = run.span()
+        piece = run.group()
+        if b - a <= LONG_RUN or not NOT_A_WORD.search(piece) or UNSEGMENTED_LETTER.search(piece):
+            out.append(Span(a, b))
+        else:
+            out += [Span(i, min(i + LONG_RUN, b)) for i in range(a, b, LONG_RUN)]
+    return out
+
+
 def _words(text: str, span: Span) -> int:
-    return len(_WORD.findall(text, span.start, span.end))
+    return len(word_spans(text, span.start, span.end))
 
 
 def _cut_long(text: str, span: Span, limit: int) -> list[Span]:
     """Split an over-long sentence into word-boundary pieces of about `limit` words."""
-    words = list(_WORD.finditer(text, span.start, span.end))
-    return [Span(words[i].start(), words[min(i + limit, len(words)) - 1].end()) for i in range(0, len(words), limit)]
+    words = word_spans(text, span.start, span.end)
+    return [Span(words[i].start, words[min(i + limit, len(words)) - 1].end) for i in range(0, len(words), limit)]
 
 
 def line_blocks(text: str) -> tuple[Block, ...]:
@@ -192,7 +214,7 @@ def _units(text: str, section: _Section, chunk_words: int) -> list[_Unit]:
                 while group_end < len(blocks) and blocks[group_end].group == block.group:
                     group_end += 1
                 span = Span(block.start, blocks[group_end - 1].end)
-                word_starts = [m.start() for m in _WORD.finditer(text, span.start, span.end)]
+                word_starts = [w.start for w in word_spans(text, span.start, span.end)]
             j = group_end
             whole = Span(block.start, blocks[j - 1].end)
             # The words from this block to the group's end, read off the group's words once:

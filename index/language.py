@@ -46,7 +46,7 @@ _UNSPACED_MARKS = re.compile(f"[{UNSPACED_PUNCTUATION}]")
 # A word in lower case or in a script without case (Arabic, Hebrew, Devanagari, ...), with
 # the quotes and punctuation around it; and what is no word of any language.
 _LOWER_WORD = regex.compile(r"^[\p{Ps}\p{Pi}\"']*[\p{Ll}\p{Lo}][\p{L}\p{M}'’-]*[\p{P}]*$")
-_NOT_A_WORD = regex.compile(r"[\d/@<>\\_=#|{}\[\]]|\w\.\w")
+NOT_A_WORD = regex.compile(r"[\d/@<>\\_=#|{}\[\]]|\w\.\w")
 _TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*$")
 _LOCK = threading.Lock()
 
@@ -116,7 +116,7 @@ def prose_sample(text: str) -> str:
     for line in text.splitlines():
         words = line.split()
         for at in range(0, len(words), PROSE_WINDOW):
-            window = [w for w in words[at : at + PROSE_WINDOW] if not _NOT_A_WORD.search(w)]
+            window = [w for w in words[at : at + PROSE_WINDOW] if not NOT_A_WORD.search(w)]
             if not window:
                 continue
             lower = sum(1 for w in window if _LOWER_WORD.match(w))

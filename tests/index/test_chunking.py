@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from index.chunking import chunk_config, chunk_document, chunk_spans, split_sentences
+from index.chunking import chunk_config, chunk_document, chunk_spans, split_sentences, word_spans
 from index.documents import Document
 from index.loading import load_corpus
 from policyqa.settings import PROJECT_ROOT, Settings
@@ -126,6 +126,23 @@ def test_over_long_sentence_is_cut_at_words():
     assert text[spans[1].start : spans[1].end].startswith("Then w0 w1")
 
 
+def test_a_run_of_paths_or_links_counts_by_its_length():
+    """A path or an address is many tokens for one run between spaces: chunks of them stay
+    about as long as chunks of prose, while long words of any language count once."""
+    paths = "\n".join(f"src/modules/package_{n}/internal/config_loader_{n}.py" for n in range(400))
+    spans = chunk_spans(paths, 100, 0)
+    check_spans(paths, spans, 100)
+    assert max(s.end - s.start for s in spans) < 2500  # 100 words of prose are ~600 characters
+    for word in (
+        "Rechtsschutzversicherungsgesellschaften",
+        "Formstack-Datenschutzbestimmungen.",
+        "自受理之日起20个工作日内作出决定",
+    ):
+        assert len(word_spans(word, 0, len(word))) == 1
+    link = "https://www.example.gov/about-us/regions/region-5/buildings"  # 59 characters
+    assert len(word_spans(link, 0, len(link))) == 3
+
+
 def test_chunk_ids_follow_content():
     doc = Document(id="d", text="One sentence here. Another one there.")
     changed = Document(id="d", text="One sentence here. Another one changed.")
@@ -167,15 +184,11 @@ def test_a_table_too_long_to_keep_whole_is_read_once_not_once_per_row(tmp_path, 
     class Counting:
         scanned = 0
 
-        def findall(self, text, pos=0, endpos=None):
-            Counting.scanned += (len(text) if endpos is None else endpos) - pos
-            return WORD.findall(text, pos, len(text) if endpos is None else endpos)
-
         def finditer(self, text, pos=0, endpos=None):
             Counting.scanned += (len(text) if endpos is None else endpos) - pos
             return WORD.finditer(text, pos, len(text) if endpos is None else endpos)
 
-    monkeypatch.setattr(chunking, "_WORD", Counting())
+    monkeypatch.setattr(chunking, "_RUN", Counting())
     chunks = chunk_document(doc, 100, 1)
     assert len(chunks) > 100 and doc.text[chunks[-1].start : chunks[-1].end].endswith("a fee of 2999 euros")
     assert Counting.scanned <= 5 * len(doc.text)
