@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from html.parser import HTMLParser
 
 from index.language import UNSPACED_PUNCTUATION, UNSPACED_SCRIPTS
 from index.structure import SOFT_BREAK, Piece, strip_templates
@@ -81,11 +82,57 @@ def _inline(token) -> str:
     return _strong_beside_cjk("".join(out))
 
 
+class _OpenElements(HTMLParser):
+    """How many elements the HTML fed so far leaves open (void elements and self-closing
+    tags aside); fed piece by piece, each piece read once."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag not in _VOID_ELEMENTS:
+            self.depth += 1
+
+    def handle_endtag(self, tag) -> None:
+        if tag not in _VOID_ELEMENTS:
+            self.depth = max(0, self.depth - 1)
+
+
+def _html_elements_whole(tokens: list) -> list:
+    """An HTML block that a blank line cut off (CommonMark ends a raw HTML block at a blank
+    line, and the rest of the element, indented, becomes a code block) joined with the
+    HTML and code blocks that follow until its elements close: renderers of real
+    collections (kramdown, goldmark) read the element whole, as a reader's browser does.
+    A removed template tag on a line of its own leaves such a blank line too."""
+    out: list = []
+    pending, depth = None, None
+    for token in tokens:
+        if pending is not None and token.type in ("html_block", "code_block"):
+            pending.content += "\n" + token.content
+            depth.feed("\n" + token.content)
+            if depth.depth == 0:
+                pending = None
+            continue
+        pending = None
+        out.append(token)
+        if token.type == "html_block":
+            depth = _OpenElements()
+            depth.feed(token.content)
+            pending = token if depth.depth > 0 else None
+    return out
+
+
+_VOID_ELEMENTS = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+}  # fmt: skip
+
+
 def markdown_pieces(source: str) -> list[Piece]:
     """The rendered blocks of a Markdown body (front matter already removed)."""
     from index.html import html_pieces
 
-    tokens = _parser().parse(strip_templates(source))
+    tokens = _html_elements_whole(_parser().parse(strip_templates(source)))
     pieces: list[Piece] = []
     stack: list[str] = []  # open container token types
     groups = 0

@@ -269,3 +269,22 @@ def test_every_level_of_a_deeply_nested_list_is_kept(tmp_path):
     (tmp_path / "deep.md").write_text(f"# Clauses\n\n{items}", encoding="utf-8")
     doc, _ = load_file(tmp_path / "deep.md", tmp_path, 10**8)
     assert doc.text.split("\n")[1:] == [f"clause at level {n}" for n in range(30)]
+
+
+def test_an_html_table_with_a_blank_line_inside_is_read_as_one_table(tmp_path):
+    """CommonMark ends a raw HTML block at a blank line (here, left by a template tag on a
+    line of its own), and the indented rest of the table would be code, shown with its
+    tags; the table is read whole, as the page's renderer and a browser read it."""
+    table = (
+        '<div class="wrapper">\n  <table>\n    <tr>\n      <td><strong>Office</strong></td>\n'
+        '      <td>\n        {% slack_channel "office" %}\n      </td>\n    </tr>\n'
+        '\n        <tr>\n          <td>Address</td>\n          <td>1 Main St., <a href="https://x.example/a">floor 3</a></td>\n'
+        "        </tr>\n  </table>\n</div>\n"
+    )
+    (tmp_path / "office.md").write_text(f"# Office\n\n{table}\nA paragraph after it.\n", encoding="utf-8")
+    doc, _ = load_file(tmp_path / "office.md", tmp_path, 10**8)
+    assert doc.text.split("\n") == ["Office", "Office", "Address | 1 Main St., floor 3", "A paragraph after it."]
+    code = "# Example\n\n<div>\n  <p>Open</p>\n\n        <p>still inside</p>\n</div>\n\n    print('code')\n"
+    (tmp_path / "code.md").write_text(code, encoding="utf-8")
+    doc, _ = load_file(tmp_path / "code.md", tmp_path, 10**8)
+    assert "<p>" not in doc.text and "still inside" in doc.text and "print('code')" in doc.text
