@@ -9,6 +9,9 @@ collection's size, not with its square):
   the richer source format is kept (Markdown or text, then HTML or Word, then PDF), then the
   shorter path. (Renderings differ in line breaks, page headers and hyphenation, so the
   bar is below 1.)
+- a document that holds two or more others whole, and is mostly made of them: a
+  compilation (a print-all page, a single-page manual); the parts are kept, each cited by
+  its own title, and the compilation is skipped.
 - otherwise, one holding at least OVERLAP of the other: another version, or a document
   reusing the other's text (a product's terms copied for a sibling product). Both are
   real documents: both are kept and the overlap is reported; retrieval drops passages
@@ -27,6 +30,7 @@ from index.language import UNSPACED_SCRIPTS
 
 COPY = 0.8
 OVERLAP = 0.5
+WHOLE = 0.95  # a compilation's share made of its parts: nothing of its own
 SHINGLE = 5
 SAMPLE = 4  # keep the shingles whose hash is divisible by SAMPLE: the same ones in every document
 MIN_SHINGLES = 10  # fewer sampled shingles than this: too short to judge (exact copies are caught by hash)
@@ -82,6 +86,7 @@ def find_copies(documents: list[Document]) -> Copies:
             out.issues.append(
                 LoadIssue(drop.source, f"the same text as {keep.source} in another format; kept that one")
             )
+    _skip_compilations(pairs, sets, out)
     for a, b, in_a, in_b in pairs:
         if max(in_a, in_b) >= OVERLAP and not out.skipped & {a.id, b.id}:
             part, whole = (a, b) if in_a >= in_b else (b, a)
@@ -94,6 +99,40 @@ def find_copies(documents: list[Document]) -> Copies:
                 )
             )
     return out
+
+
+def _skip_compilations(
+    pairs: list[tuple[Document, Document, float, float]], sets: dict[str, set[int]], out: Copies
+) -> None:
+    """A document made of other documents of the collection, each whole (a book's
+    print-all page, a single-page build of a manual, a full text beside its chapters): at
+    least two others lie in it at COPY or more, and together they make WHOLE of it (it
+    adds nothing of its own). Its passages would repeat theirs, which are cited by their
+    own titles: it is skipped."""
+    parts: dict[str, list[Document]] = {}
+    wholes: dict[str, Document] = {}
+    for a, b, in_a, in_b in pairs:
+        if out.skipped & {a.id, b.id}:
+            continue
+        for part, whole, in_part, in_whole in ((a, b, in_a, in_b), (b, a, in_b, in_a)):
+            if in_part >= COPY > in_whole:
+                parts.setdefault(whole.id, []).append(part)
+                wholes[whole.id] = whole
+    for whole_id, held in sorted(parts.items()):
+        if len(held) < 2:
+            continue
+        covered = set().union(*(sets[p.id] for p in held)) & sets[whole_id]
+        if len(covered) < WHOLE * len(sets[whole_id]):
+            continue
+        names = sorted(part.source for part in held)
+        more = f" and {len(names) - 2} more" if len(names) > 2 else ""
+        out.skipped.add(whole_id)
+        out.issues.append(
+            LoadIssue(
+                wholes[whole_id].source,
+                f"a compilation of {len(names)} documents of the collection ({', '.join(names[:2])}{more}); kept those",
+            )
+        )
 
 
 def _format(doc: Document) -> int:

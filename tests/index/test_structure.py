@@ -137,6 +137,31 @@ def test_a_copy_in_another_format_is_detected_and_a_version_reported(legal_corpu
     assert "en/archive/mozilla-vpn-tos" in {d.id for d in result.documents}
 
 
+def test_a_compilation_of_the_collections_documents_is_skipped_for_its_parts(tmp_path):
+    """A print-all page holds every chapter whole: its passages would repeat theirs. A
+    document that quotes two chapters beside as much text of its own is a document."""
+    topics = ["refunds", "accounts", "privacy"]
+    chapters = {
+        t: " ".join(f"Rule {n} on {t}: the {t} team answers request {n} within {n + 2} days." for n in range(30))
+        for t in topics
+    }
+    for t, text in chapters.items():
+        (tmp_path / f"{t}.md").write_text(f"# {t.title()}\n\n{text}\n", encoding="utf-8")
+    (tmp_path / "print.md").write_text(
+        "".join(f"# {t.title()}\n\n{text}\n\n" for t, text in chapters.items()), encoding="utf-8"
+    )
+    own = " ".join(f"Clause {n} of the annual report covers item {n} of the budget for region {n}." for n in range(60))
+    (tmp_path / "report.md").write_text(
+        f"# Report\n\n{chapters['refunds']}\n\n{chapters['accounts']}\n\n{own}\n", encoding="utf-8"
+    )
+    result = load_corpus(tmp_path)
+    skipped = {i.path: i.problem for i in result.issues if i.skipped}
+    assert skipped == {
+        "print.md": "a compilation of 3 documents of the collection (accounts.md, privacy.md and 1 more); kept those"
+    }
+    assert {d.source for d in result.documents} == {"refunds.md", "accounts.md", "privacy.md", "report.md"}
+
+
 def test_a_chinese_pdf_rendering_with_spaced_characters_is_a_copy(legal_corpus):
     """PDF text extraction spaces Chinese characters; the rendering is still a copy."""
     from index.copies import find_copies
