@@ -59,6 +59,9 @@ _BLOCKS = {
     "html",
     *_HEADINGS,
 }
+_REFRESH_URL = re.compile(r"""url\s*=\s*['"]?([^'"]+)""", re.I)
+MAIN_SHARE = 0.5  # of the page's text, for its <main> element to be read alone
+_SOURCE_BREAK = re.compile(r"\r\n|[\r\n]")
 _WS = re.compile(r"\s+")
 
 
@@ -90,8 +93,16 @@ def html_meta(soup) -> dict:
         "url": meta_content("og:url") or (canonical.get("href") if canonical else None),
         "language": (soup.html.get("lang") if soup.html else None),
         "keywords": meta_content("keywords"),
-        "redirect_to": (refresh.get("content") if refresh else None),
+        "redirect_to": _refresh_target(refresh.get("content") if refresh else None),
     }
+
+
+def _refresh_target(content: str | None) -> str | None:
+    """Where a `<meta http-equiv="refresh">` sends the reader ("0; URL=page.html"), or None
+    when it only reloads the page itself after a delay ("300": a page that updates, not a
+    redirect)."""
+    match = _REFRESH_URL.search(content or "")
+    return match.group(1).strip() if match else None
 
 
 def _is_block(node) -> bool:
@@ -102,22 +113,27 @@ def _has_block(node) -> bool:
     return any(getattr(d, "name", None) in _BLOCKS for d in node.descendants)
 
 
-def _text(node) -> str:
+def _text(node, preformatted: bool = False) -> str:
     """A node's text as a reader sees it: comments and images left out, a line break for
-    `<br>`. Read off its descendants in document order, so text nested however deep (a
-    legacy page's unclosed tags) is read without recursion."""
+    `<br>` and, in preformatted text only, for a line break of the source (elsewhere a
+    browser shows it as a space: a page's source wraps its paragraphs anywhere). Read off
+    its descendants in document order, so text nested however deep (a legacy page's
+    unclosed tags) is read without recursion."""
     from bs4 import NavigableString
     from bs4.element import Comment
 
+    def shown(text: str) -> str:
+        return text if preformatted else _SOURCE_BREAK.sub(" ", text)
+
     if isinstance(node, NavigableString):
-        return "" if isinstance(node, Comment) else str(node)
+        return "" if isinstance(node, Comment) else shown(str(node))
     if node.name == "br":
         return "\n"
     out = []
     for child in node.descendants:
         if isinstance(child, NavigableString):
             if not isinstance(child, Comment):
-                out.append(str(child))
+                out.append(shown(str(child)))
         elif child.name == "br":
             out.append("\n")
     return "".join(out)
@@ -188,7 +204,7 @@ class _Walker:
                 if cells:
                     self.pieces.append(Piece("row", " | ".join(cells), group=self.groups))
         elif name == "pre":
-            text = _text(node)
+            text = _text(node, preformatted=True)
             if text.strip():
                 self.pieces.append(Piece("code", text))
         elif name == "blockquote":
@@ -208,5 +224,17 @@ def body_pieces(soup, fragment: bool = False) -> list[Piece]:
     for tag in soup(_CHROME if not fragment else ["script", "style", "noscript", "template"]):
         tag.decompose()
     walker = _Walker()
-    walker.walk(soup.body or soup)
+    walker.walk(_content(soup.body or soup) if not fragment else soup)
     return walker.pieces
+
+
+def _content(body):
+    """The page's main content: its `<main>` element (or `role="main"`), which HTML defines
+    as the dominant content of the page, where one holds most of the page's text; what is
+    outside it is site furniture (a help pop-up, a cookie notice, a sidebar not marked as
+    navigation) repeated on every page. Else the whole body."""
+    main = body.find("main") or body.find(attrs={"role": "main"})
+    if main is None:
+        return body
+    inside, everything = len(_WS.sub("", main.get_text())), len(_WS.sub("", body.get_text()))
+    return main if inside >= MAIN_SHARE * everything else body

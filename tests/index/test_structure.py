@@ -313,3 +313,29 @@ def test_an_html_table_with_a_blank_line_inside_is_read_as_one_table(tmp_path):
     (tmp_path / "code.md").write_text(code, encoding="utf-8")
     doc, _ = load_file(tmp_path / "code.md", tmp_path, 10**8)
     assert "<p>" not in doc.text and "still inside" in doc.text and "print('code')" in doc.text
+
+
+def test_a_web_page_is_read_as_a_browser_shows_its_main_content(tmp_path):
+    """Line breaks in a page's source are spaces (only `<br>` and `<pre>` break lines);
+    the `<main>` element is read without the site furniture around it; a refresh that
+    names no other page reloads the page, and does not make it a redirect stub."""
+    page = (
+        '<html><head><title>Refunds</title><meta http-equiv="refresh" content="300"></head><body>'
+        '<div id="help"><h2>Keyboard shortcuts</h2><p>Press S to search</p></div>'
+        "<main><h1>Refunds</h1><p>You may ask for a refund\nwithin 30 days of\npurchase.</p>"
+        "<p>Send it to:<br>Refunds Office</p><pre>line one\nline two</pre></main></body></html>"
+    )
+    (tmp_path / "refunds.html").write_text(page, encoding="utf-8")
+    doc, issues = load_file(tmp_path / "refunds.html", tmp_path, 10**8)
+    assert doc is not None, issues
+    assert doc.text.split("\n") == [
+        "Refunds",
+        "You may ask for a refund within 30 days of purchase.",
+        "Send it to:",
+        "Refunds Office",
+        "line one",
+        "line two",
+    ]
+    stub = '<html><head><meta http-equiv="refresh" content="0; URL=new/refunds.html"></head><body></body></html>'
+    (tmp_path / "old.html").write_text(stub, encoding="utf-8")
+    assert "a redirect stub (to new/refunds.html)" in str(load_file(tmp_path / "old.html", tmp_path, 10**8)[1])
