@@ -87,18 +87,28 @@ def find_copies(documents: list[Document]) -> Copies:
                 LoadIssue(drop.source, f"the same text as {keep.source} in another format; kept that one")
             )
     _skip_compilations(pairs, sets, out)
+    overlaps: dict[str, list[tuple[float, str]]] = {}
     for a, b, in_a, in_b in pairs:
         if max(in_a, in_b) >= OVERLAP and not out.skipped & {a.id, b.id}:
             part, whole = (a, b) if in_a >= in_b else (b, a)
-            out.issues.append(
-                LoadIssue(
-                    part.source,
-                    f"shares {max(in_a, in_b):.0%} of its text with {whole.source} "
-                    "(another version, or a document reusing its text); both kept",
-                    skipped=False,
-                )
-            )
+            overlaps.setdefault(part.source, []).append((max(in_a, in_b), whole.source))
+    for source, shared in sorted(overlaps.items()):
+        out.issues.append(LoadIssue(source, _overlap_report(shared), skipped=False))
     return out
+
+
+def _overlap_report(shared: list[tuple[float, str]]) -> str:
+    """One line per document, however many others it shares text with (pages generated
+    from one template share their common parts with every sibling)."""
+    share, whole = max(shared, key=lambda x: (x[0], x[1]))
+    if len(shared) == 1:
+        return (
+            f"shares {share:.0%} of its text with {whole} (another version, or a document reusing its text); both kept"
+        )
+    return (
+        f"shares {share:.0%} of its text with {whole}, and half of it or more with {len(shared) - 1} other "
+        f"document{'s' if len(shared) > 2 else ''} (versions of one document, or text they reuse); all kept"
+    )
 
 
 def _skip_compilations(

@@ -339,3 +339,15 @@ def test_a_web_page_is_read_as_a_browser_shows_its_main_content(tmp_path):
     stub = '<html><head><meta http-equiv="refresh" content="0; URL=new/refunds.html"></head><body></body></html>'
     (tmp_path / "old.html").write_text(stub, encoding="utf-8")
     assert "a redirect stub (to new/refunds.html)" in str(load_file(tmp_path / "old.html", tmp_path, 10**8)[1])
+
+
+def test_pages_from_one_template_get_one_overlap_warning_each(tmp_path):
+    """Reference pages generated from one template share their common options with every
+    sibling: each page is reported once, naming its closest sibling and how many more."""
+    common = " ".join(f"Option {n} sets the level {n} of the output of the tool in every command." for n in range(40))
+    for name in ("build", "check", "test", "bench"):
+        own = f"The {name} command {name}s the package and reports what it found while it ran."
+        (tmp_path / f"{name}.md").write_text(f"# {name}\n\n{own}\n\n{common}\n", encoding="utf-8")
+    warned = [i for i in load_corpus(tmp_path).issues if not i.skipped]
+    assert len(warned) == 3 and len({i.path for i in warned}) == 3  # six pairs, one line per page
+    assert any("and half of it or more with 2 other documents" in i.problem for i in warned)
