@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
 
 import regex
@@ -46,6 +46,7 @@ _UNSPACED_MARKS = re.compile(f"[{UNSPACED_PUNCTUATION}]")
 # A word in lower case or in a script without case (Arabic, Hebrew, Devanagari, ...), with
 # the quotes and punctuation around it; and what is no word of any language.
 _LOWER_WORD = regex.compile(r"^[\p{Ps}\p{Pi}\"']*[\p{Ll}\p{Lo}][\p{L}\p{M}'’-]*[\p{P}]*$")
+_SENTENCE_END = re.compile(r"[.!?:;]['\"’”)]*$")
 NOT_A_WORD = regex.compile(r"[\d/@<>\\_=#|{}\[\]]|\w\.\w")
 _TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*$")
 _LOCK = threading.Lock()
@@ -103,8 +104,8 @@ def _detector():
 
 def prose_sample(text: str) -> str:
     """The document's running text, up to SAMPLE_CHARS: its runs of PROSE_WINDOW words in
-    which most words are written in lower case (or in a script without case), with the
-    tokens that are no words (addresses, paths, numbers) left out.
+    in which most words but a sentence's first are written in lower case (or in a script
+    without case), with the tokens that are no words (addresses, paths, numbers) left out.
 
     A policy may open with what is not prose in any language: a list of signatories,
     contacts or copyright holders, a table of codes, file names. Trigram detection reads
@@ -119,8 +120,10 @@ def prose_sample(text: str) -> str:
             window = [w for w in words[at : at + PROSE_WINDOW] if not NOT_A_WORD.search(w)]
             if not window:
                 continue
-            lower = sum(1 for w in window if _LOWER_WORD.match(w))
-            if UNSEGMENTED_LETTER.search(" ".join(window)) or (lower >= 3 and 2 * lower >= len(window)):
+            # A sentence's first word is capitalised in any language: only the others tell.
+            inner = [w for k, w in enumerate(window) if k and not _SENTENCE_END.search(window[k - 1])]
+            lower = sum(1 for w in inner if _LOWER_WORD.match(w))
+            if UNSEGMENTED_LETTER.search(" ".join(window)) or (lower >= 3 and 2 * lower >= len(inner)):
                 taken.append(" ".join(window))
                 size += len(taken[-1]) + 1
                 if size >= SAMPLE_CHARS:
@@ -179,10 +182,13 @@ def running_text_enough(text: str) -> bool:
     return sum(ch.isalpha() for ch in prose_sample(text)) >= PROSE_LETTERS
 
 
-def tell_among(text: str, languages: Iterable[str]) -> str | None:
-    """The language of a text with little running text, among a collection's languages
-    (as a question's is: the only one, or one told with confidence), or None."""
+def tell_among(text: str, languages: Sequence[str]) -> str | None:
+    """The language of a text with little running text, given its collection's languages
+    (most common first): with some running text, told among those and its own detected
+    language (as a question's is: with confidence, else None); with none at all (a list of
+    names), nothing in it is in any language, and the collection's most common is taken."""
     sample = prose_sample(text)
     if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
-        sample = text[:SAMPLE_CHARS]
-    return detect_among(sample, languages)
+        return languages[0] if languages else None
+    own = detect(text)
+    return detect_among(sample, {*languages, *([own] if own else [])})

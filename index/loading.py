@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
@@ -369,12 +370,15 @@ def load_corpus(folder: Path, max_document_mb: float = 10.0) -> LoadResult:
 
 def settle_languages(documents: list[Document]) -> list[Document]:
     """Documents whose language was detected from little running text (a list of names
-    reads as Latin or Yoruba to a trigram model) told again among the languages of the
-    rest of their collection; kept as detected where that does not decide."""
-    known = {d.language for d in documents if d.language and not d.language_unsure}
+    reads as Latin or Yoruba to a trigram model) told again with the languages of the rest
+    of their collection (`tell_among`); kept as detected where that does not decide."""
+    known = Counter(d.language for d in documents if d.language and not d.language_unsure)
     if not known:
         return documents
+    languages = [code for code, _ in known.most_common()]
     return [
-        replace(d, language=tell_among(d.text, known) or d.language, language_unsure=False) if d.language_unsure else d
+        replace(d, language=tell_among(d.text, languages) or d.language, language_unsure=False)
+        if d.language_unsure
+        else d
         for d in documents
     ]

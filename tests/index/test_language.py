@@ -49,8 +49,11 @@ def test_a_document_with_little_running_text_takes_its_collections_language(tmp_
     (tmp_path / "credits.txt").write_text(NAMES + "\nLicence: see the licence file.\n", encoding="utf-8")
     for n in range(2):
         (tmp_path / f"terms-{n}.txt").write_text(f"Terms {n}.\n" + ENGLISH * 4, encoding="utf-8")
+    (tmp_path / "hinweis.txt").write_text("Hinweis\nDiese Seite wurde verschoben. Bitte nutzen Sie die neue Adresse.\n")
     languages = {d.source: d.language for d in load_corpus(tmp_path, 10.0).documents}
-    assert languages == {"credits.txt": "en", "terms-0.txt": "en", "terms-1.txt": "en"}
+    # A short notice in another language keeps it: its few words are told among the
+    # collection's languages and its own.
+    assert languages == {"credits.txt": "en", "hinweis.txt": "de", "terms-0.txt": "en", "terms-1.txt": "en"}
     (tmp_path / "terms-0.txt").write_text("---\nlanguage: fr\n---\n" + NAMES, encoding="utf-8")  # declared: kept
     assert {d.source: d.language for d in load_corpus(tmp_path, 10.0).documents}["terms-0.txt"] == "fr"
 
