@@ -182,13 +182,13 @@ def running_text_enough(text: str) -> bool:
     return sum(ch.isalpha() for ch in prose_sample(text)) >= PROSE_LETTERS
 
 
-def tell_among(text: str, languages: Sequence[str]) -> str | None:
-    """The language of a text with little running text, given its collection's languages
-    (most common first): with some running text, told among those and its own detected
-    language (as a question's is: with confidence, else None); with none at all (a list of
-    names), nothing in it is in any language, and the collection's most common is taken."""
+def tell_among(text: str, own: str | None, languages: Sequence[str]) -> str | None:
+    """The language of a text with little running text, given the one detected from it
+    alone (`own`) and its collection's languages (most common first): with some running
+    text, told among those and its own (as a question's is: with confidence, else None);
+    with none at all (a list of names), nothing in it is in any language, and the
+    collection's most common is taken."""
     sample = prose_sample(text)
     if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
         return languages[0] if languages else None
-    own = detect(text)
     return detect_among(sample, {*languages, *([own] if own else [])})

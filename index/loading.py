@@ -263,6 +263,7 @@ def load_file(path: Path, root: Path, max_bytes: int) -> tuple[Document | None, 
             return None, issues + [LoadIssue(rel, "no text layer (a scanned PDF needs OCR before it can be indexed)")]
         return None, issues + [LoadIssue(rel, "no text left after cleaning")]
     clean = {k: _field(meta, k) for k in _META_FIELDS}
+    declared = normalise(clean["language"])
     title = clean["title"]
     if not title and blocks and blocks[0].kind == "heading" and blocks[0].level == 1:
         title = text[blocks[0].start : blocks[0].end]  # the document's own headline
@@ -273,8 +274,8 @@ def load_file(path: Path, root: Path, max_bytes: int) -> tuple[Document | None, 
         publisher=clean["publisher"],
         date=date,
         url=clean["url"] or None,
-        language=document_language(clean["language"], text),
-        language_unsure=normalise(clean["language"]) is None and not running_text_enough(text),
+        language=document_language(declared, text),
+        language_unsure=declared is None and not running_text_enough(text),
         source=rel,
         keywords=clean["keywords"],
         blocks=blocks,
@@ -377,7 +378,7 @@ def settle_languages(documents: list[Document]) -> list[Document]:
         return documents
     languages = [code for code, _ in known.most_common()]
     return [
-        replace(d, language=tell_among(d.text, languages) or d.language, language_unsure=False)
+        replace(d, language=tell_among(d.text, d.language, languages) or d.language, language_unsure=False)
         if d.language_unsure
         else d
         for d in documents
