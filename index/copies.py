@@ -119,16 +119,14 @@ def _skip_compilations(
     least two others lie in it at COPY or more, and together they make WHOLE of it (it
     adds nothing of its own). Its passages would repeat theirs, which are cited by their
     own titles: it is skipped."""
-    parts: dict[str, list[Document]] = {}
-    wholes: dict[str, Document] = {}
+    parts: dict[str, tuple[Document, list[Document]]] = {}  # a whole's id -> (it, its parts)
     for a, b, in_a, in_b in pairs:
         if out.skipped & {a.id, b.id}:
             continue
         for part, whole, in_part, in_whole in ((a, b, in_a, in_b), (b, a, in_b, in_a)):
             if in_part >= COPY > in_whole:
-                parts.setdefault(whole.id, []).append(part)
-                wholes[whole.id] = whole
-    for whole_id, held in sorted(parts.items()):
+                parts.setdefault(whole.id, (whole, []))[1].append(part)
+    for whole_id, (whole, held) in sorted(parts.items()):
         if len(held) < 2:
             continue
         covered = set().union(*(sets[p.id] for p in held)) & sets[whole_id]
@@ -139,7 +137,7 @@ def _skip_compilations(
         out.skipped.add(whole_id)
         out.issues.append(
             LoadIssue(
-                wholes[whole_id].source,
+                whole.source,
                 f"a compilation of {len(names)} documents of the collection ({', '.join(names[:2])}{more}); kept those",
             )
         )
