@@ -212,6 +212,9 @@ class QueryAnalysis:
     # the asker's (assistant/translation.py); its language's terms come from it.
     translation: str = ""
     translated_to: str | None = None
+    # The other spelling the collection uses for an acronym or a name in the question
+    # ("Mozilla Public License" for "MPL"; index/glossary.py): searched for beside it.
+    aliases: tuple[str, ...] = ()
 
     def terms_for(self, language: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(terms, focus terms) as chunks of this language are tokenised."""
@@ -238,12 +241,12 @@ class QueryAnalysis:
     @property
     def lexical_text(self) -> str:
         """What BM25 searches for: the query text, with the main clause once more when
-        context sentences or a conversation surround it (what is asked weighs most)."""
-        if self.translation:
-            return self.translation
-        if self.main_clause != self.standalone and len(self.focus) >= MIN_FOCUS_TERMS:
-            return f"{self.search_text} {self.main_clause}"
-        return self.search_text
+        context sentences or a conversation surround it (what is asked weighs most), and
+        the aliases of its acronyms and names."""
+        text = self.translation or self.search_text
+        if not self.translation and self.main_clause != self.standalone and len(self.focus) >= MIN_FOCUS_TERMS:
+            text = f"{text} {self.main_clause}"
+        return " ".join((text, *self.aliases))
 
     @property
     def focus_terms(self) -> tuple[str, ...]:
@@ -403,11 +406,13 @@ def analyze(
     rewrite: Callable[[str], str] | None = None,
     languages: Sequence[str] = (),
     translate: Callable[[str, str], tuple[str, str] | None] | None = None,
+    aliases: Callable[[str], tuple[str, ...]] | None = None,
 ) -> QueryAnalysis:
     """The QueryAnalysis of a question (and its conversation, for a follow-up); `languages`
     are the collection's, for terms stemmed each one's way. `translate(text, language)`
     gives the search text in the language of the documents searched, and that language,
-    where none of them is in the asker's (assistant/translation.py)."""
+    where none of them is in the asker's (assistant/translation.py). `aliases(text)` gives the
+    collection's other spellings of the acronyms and names in a text (index/glossary.py)."""
     asked = normalize_question(question, max_chars)
     language = question_language(asked, history, languages)
     standalone, context = condense(asked, list(history), rewrite)
@@ -466,4 +471,5 @@ def analyze(
         by_language=tuple(by_language),
         translation=translation,
         translated_to=translated_to,
+        aliases=aliases(focus) if aliases else (),
     )

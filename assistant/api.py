@@ -88,6 +88,7 @@ class Assistant:
                 f"{store_identity(self.settings)}; run `policyqa index build` to index into it"
             )
         store = VectorStore(self.settings, snapshot.collection, snapshot.dim)
+        _ = snapshot.glossary  # read now (about a second per 10 MB of text), not at the first question
         companion = snapshot.companion
         use_companion = companion is not None and companion.model == self.settings.english_model
         return HybridRetriever(
@@ -207,7 +208,9 @@ class Assistant:
         if self.settings.translate_questions and backend != "extractive":
             allowed = allowed_documents(snapshot, _filters(filters))
             translate = translator(snapshot, allowed, lambda: self._generator(backend))
-        return analyze(question, turns, self.settings.max_question_chars, rewrite, languages, translate)
+        return analyze(
+            question, turns, self.settings.max_question_chars, rewrite, languages, translate, snapshot.glossary.aliases
+        )
 
     def standalone_query(self, question: str, history=None, backend: str | None = None) -> str:
         """The question made standalone, with any context, in the asker's words (retrieval

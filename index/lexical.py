@@ -93,7 +93,7 @@ def _words(text: str, language: str) -> list[str]:
     stemmer; a run of a script written without spaces becomes overlapping character
     pairs (see `UNSEGMENTED_SCRIPTS` above)."""
     name = language_name(language)
-    stop = _stopwords(name)
+    stop = stopwords(name)
     tokens: list[str] = []
     words: list[int] = []  # positions in `tokens` of the words to stem
     for word in _LETTERS.findall(unicodedata.normalize("NFKC", text).casefold()):
@@ -112,7 +112,7 @@ def _words(text: str, language: str) -> list[str]:
 def _chinese(text: str) -> list[str]:
     """Words as jieba's search mode segments them (long words and their parts), with the
     non-Chinese runs inside (names, numbers) tokenised as words too."""
-    stop = _stopwords("chinese")
+    stop = stopwords("chinese")
     out = []
     for piece in _jieba().lcut_for_search(text.casefold()):
         for word in _WORD.findall(piece) if piece.isascii() else [piece]:
@@ -144,7 +144,8 @@ def _stemmer_names() -> frozenset[str]:
 
 
 @cache
-def _stopwords(name: str) -> frozenset[str]:
+def stopwords(name: str) -> frozenset[str]:
+    """bm25s's stop words of a language by its Snowball name ("german"; "en_plus")."""
     from bm25s import stopwords
 
     return frozenset(w.casefold() for w in getattr(stopwords, f"STOPWORDS_{name.upper()}", ()))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from index.companion import CompanionVectors
 from index.documents import Document
+from index.glossary import Glossary
 from index.language import normalise
 from index.lexical import LexicalIndex
 from index.sentences import SentenceVectors
@@ -73,6 +74,11 @@ class Snapshot:
     def document_languages(self) -> dict[str, str]:
         """Each document's language code ("zh" for "zh-CN"), where it is known."""
         return {doc_id: code for doc_id, doc in self.documents.items() if (code := normalise(doc.language))}
+
+    @cached_property
+    def glossary(self) -> Glossary:
+        """The collection's acronyms and the names they stand for (index.glossary)."""
+        return Glossary.build(doc.text for doc in self.documents.values())
 
     @cached_property
     def contextual(self) -> bool:

@@ -7,6 +7,7 @@ import pytest
 
 from assistant.analysis import analyze, answer_kind, is_yes_no, main_clause, normalize_question
 from assistant.types import Turn
+from index.glossary import Glossary
 from policyqa.errors import InvalidQuestionError
 
 
@@ -108,6 +109,15 @@ def test_names_and_numbers_are_read_once():
     assert analysis.numbers == ("60%",)
     assert analysis.quantities == ((60.0, "%"),)
     assert analysis.stated_numbers == {"60%"}
+
+
+def test_the_collections_other_spelling_of_a_name_is_searched_for_too():
+    glossary = Glossary.build(["The terms of the Mozilla Public License apply.", "See the Mozilla Public License."])
+    analysis = analyze("Can I sublicense code under the MPL?", aliases=glossary.aliases)
+    assert analysis.aliases == ("Mozilla Public License",)
+    assert analysis.lexical_text.endswith("Mozilla Public License")
+    assert "Mozilla" not in analysis.query_text  # dense search reads the question as asked
+    assert analyze("Can I sublicense code under the MPL?").aliases == ()
 
 
 def test_the_quantities_compared_with_a_limit_come_from_the_main_clause():

@@ -257,6 +257,13 @@ def test_an_english_question_gets_the_english_passage_and_not_its_translations(l
     assert not [p for p in passages if p.language == "de" and "Rückerstattung" in p.text]
 
 
+def test_an_acronym_finds_the_passage_that_spells_its_name_out(legal_assistant):
+    """ "MPL" is written nowhere near the licence's name: the collection's own use of the
+    name "Mozilla Public License" (index/glossary.py) is searched for beside it."""
+    passages = legal_assistant.retrieve("Is the VPN software open source under the MPL?", top_k=3)
+    assert any("Mozilla Public License" in p.text for p in passages)
+
+
 def test_unknown_filter_field_is_a_clear_error(assistant):
     with pytest.raises(ValueError, match="publisher"):
         assistant.retrieve("telecom", filters={"publisher": "x"})
