@@ -234,6 +234,12 @@ class QueryAnalysis:
         return self.translation or self.search_text
 
     @property
+    def dense_text(self) -> str:
+        """What dense search embeds: the query text, and the aliases of its acronyms and
+        names (a small embedding model knows few acronyms)."""
+        return " ".join((self.query_text, *self.aliases))
+
+    @property
     def query_language(self) -> str:
         """The language of `query_text`."""
         return self.translated_to or self.language

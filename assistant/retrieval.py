@@ -208,7 +208,7 @@ class HybridRetriever:
         """Passages for a question (its analysis, or plain text), best first."""
         top_k = min(max(1, top_k if top_k is not None else self.settings.top_k), MAX_TOP_K)
         analysis = query if isinstance(query, QueryAnalysis) else None
-        text = analysis.query_text if analysis else query
+        text = analysis.dense_text if analysis else query
         terms_for = analysis.terms_for if analysis is not None else _plain_terms(text)
         language = analysis.query_language if analysis is not None else None
         fused, scores, timings = self.candidates(text, filters, analysis.lexical_text if analysis else None, language)

@@ -83,6 +83,14 @@ _META_PREFIX = re.compile(
     r"(?:passages?|段落|段|条|文段|资料|文本)?\s*(?:中|所述|所示|的内容)?\s*[，,：:]\s*)",
     re.I,
 )
+# The draft telling how its sentence relates to the question ("This directly answers the
+# question by stating that ...", "..., which answers the question"): no claim about the
+# documents, whatever the documents are about; what it frames is kept.
+_ANSWERS_THE_QUESTION = r"(?:\w+\s+)?(?:answers?|address(?:es)?)\s+(?:the|your|this)\s+question"
+_QUESTION_PREFIX = re.compile(
+    rf"^\s*(?:this|that|it)\s+{_ANSWERS_THE_QUESTION}\s+by\s+(?:stating|saying|noting|explaining)\s+(?:that\s+)?", re.I
+)
+_QUESTION_SUFFIX = re.compile(rf",?\s+(?:which|and\s+this|this)\s+{_ANSWERS_THE_QUESTION}\b[^.;]*(?=[.;]?\s*$)", re.I)
 _MARKER = re.compile(r"\s*\[(\d{1,3})\]")
 _CLAUSE_BREAK = re.compile(r"[,;:]\s+|[，；：]")
 NEAR_COPY = 0.8  # content words shared with one sentence (of the larger of the two) that make a restatement
@@ -101,7 +109,8 @@ def content_tokens(text: str, language: str | None = None) -> set[str]:
 
 
 def clean_claim(text: str) -> tuple[str, list[int]]:
-    """Strip "Passage 2 states that" framing and inline [n] markers (returned)."""
+    """Strip "Passage 2 states that" framing, talk of the question ("..., which answers the
+    question") and inline [n] markers (returned)."""
     markers = [int(m) for m in _MARKER.findall(text)]
     text = _MARKER.sub("", text)
     text = re.sub(r"\s+", " ", text).strip()
@@ -110,6 +119,7 @@ def clean_claim(text: str) -> tuple[str, list[int]]:
         if stripped == text:
             break
         text = stripped
+    text = _QUESTION_SUFFIX.sub("", _QUESTION_PREFIX.sub("", text, count=1), count=1)
     text = text.strip(" ,;:-")
     if text and text[0].islower():
         text = text[0].upper() + text[1:]

@@ -204,6 +204,17 @@ def test_meta_framing_and_inline_markers_are_stripped():
     assert "passag" not in content_tokens("the passage says the documents mention leave")
 
 
+def test_talk_of_the_question_is_stripped_and_what_it_frames_kept():
+    assert clean_claim("Sublicensing is not allowed, which directly answers the question [3].") == (
+        "Sublicensing is not allowed.",
+        [3],
+    )
+    assert clean_claim("This directly answers the question by stating that recordings stay private [1].")[0] == (
+        "Recordings stay private."
+    )
+    assert clean_claim("Staff answer the question within 5 days.")[0] == "Staff answer the question within 5 days."
+
+
 def test_without_an_embedder_invented_numbers_are_still_caught(handbook_index):
     bare = EvidenceIndex(handbook_index.passages, handbook_index.analysis, embedder=None)
     claim, check = verify(bare, "You can carry over a maximum of 480 annual leave hours.", [1])
