@@ -79,7 +79,7 @@ class Glossary:
     """Acronyms and the names they stand for, as a collection writes them."""
 
     defined: dict[str, str]  # acronym -> the name the collection defines it as
-    guessed: dict[str, str]  # initials the collection never writes -> the name they stand for
+    guessed: dict[str, str]  # initials it does not define -> the capitalised name they stand for
     written: Counter[str]  # acronym -> how often the collection writes it
     lowered: str = field(repr=False)  # the collection's text in lower case, for counting names
 
