@@ -259,7 +259,7 @@ def test_an_english_question_gets_the_english_passage_and_not_its_translations(l
 
 def test_an_acronym_finds_the_passage_that_spells_its_name_out(legal_assistant):
     """The name the collection uses for the question's "MPL" (index/glossary.py) is
-    searched for beside it: no word of the question is in the passage that answers it."""
+    searched for beside it: the passage that answers names the licence only by its name."""
     passages = legal_assistant.retrieve("Is the VPN software open source under the MPL?", top_k=3)
     assert any("Mozilla Public License" in p.text for p in passages)
 
