@@ -85,6 +85,7 @@ def base(analysis: QueryAnalysis, passages: Sequence[Passage]) -> dict:
         standalone_query=analysis.standalone,
         context=analysis.context,
         searched_as=analysis.translation,
+        also_searched=list(analysis.aliases),
         passages=list(passages),
     )
 

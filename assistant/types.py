@@ -125,6 +125,11 @@ class Answer(BaseModel):
         description="The question translated into the language of the documents searched, when none of them is "
         "in the asker's: what retrieval searched for (empty: the question as asked).",
     )
+    also_searched: list[str] = Field(
+        default_factory=list,
+        description="The collection's other spelling of an acronym or a name in the question (the name it "
+        'stands for, "Mozilla Public License" for "MPL", or the reverse), searched for beside it.',
+    )
     text: str  # with inline [n] markers, n matching citations[].marker
     status: Status
     verdict: Literal["yes", "no"] | None = None

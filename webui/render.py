@@ -151,11 +151,15 @@ def question_html(question: str) -> str:
 
 
 def _searched_as(answer: Answer) -> str:
-    """What was searched for, when it was the question's translation: a mistranslation
-    explains sources that miss the point."""
-    if not answer.searched_as:
-        return ""
-    return f'<div class="pqa-note">Searched in the documents\' language as: {esc(answer.searched_as)}</div>'
+    """What was searched for, when it was the question's translation or took in the
+    collection's other spelling of its acronyms and names: a mistranslation or a wrong
+    expansion explains sources that miss the point."""
+    notes = ""
+    if answer.searched_as:
+        notes += f'<div class="pqa-note">Searched in the documents\' language as: {esc(answer.searched_as)}</div>'
+    if answer.also_searched:
+        notes += f'<div class="pqa-note">Also searched for: {esc("; ".join(answer.also_searched))}</div>'
+    return notes
 
 
 def answer_html(answer: Answer, uid: str | None = None) -> str:

@@ -257,11 +257,13 @@ def test_an_english_question_gets_the_english_passage_and_not_its_translations(l
     assert not [p for p in passages if p.language == "de" and "Rückerstattung" in p.text]
 
 
-def test_an_acronym_finds_the_passage_that_spells_its_name_out(legal_assistant):
+def test_an_acronym_finds_the_passage_that_spells_its_name_out_and_the_answer_says_so(legal_assistant):
     """The name the collection uses for the question's "MPL" (index/glossary.py) is
     searched for beside it: the passage that answers names the licence only by its name."""
-    passages = legal_assistant.retrieve("Is the VPN software open source under the MPL?", top_k=3)
+    question = "Is the VPN software open source under the MPL?"
+    passages = legal_assistant.retrieve(question, top_k=3)
     assert any("Mozilla Public License" in p.text for p in passages)
+    assert legal_assistant.ask(question).also_searched == ["Mozilla Public License"]
 
 
 def test_unknown_filter_field_is_a_clear_error(assistant):

@@ -130,6 +130,15 @@ def test_a_question_searched_in_translation_says_what_was_searched():
     assert "Searched in" not in render.answer_html(plain)
 
 
+def test_the_other_spelling_searched_for_is_shown():
+    p = passage("The software is made available under the Mozilla Public License.")
+    common = dict(question="Is it under the MPL?", standalone_query="Is it under the MPL?", passages=[p])
+    for status, text in (("grounded", "Yes [1]."), ("refused", "The documents do not say.")):
+        answer = Answer(**common, text=text, status=status, also_searched=["Mozilla Public License"])
+        assert "Also searched for: Mozilla Public License" in render.answer_html(answer)
+    assert "Also searched" not in render.answer_html(Answer(**common, text="Yes [1].", status="grounded"))
+
+
 @pytest.mark.parametrize("field", ["text", "title", "publisher", "doc_id", "url"])
 def test_corpus_markup_is_never_markup(field):
     p = passage(f"Before {PAYLOAD} after.", **({field: PAYLOAD} if field != "text" else {}))
