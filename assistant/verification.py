@@ -66,6 +66,10 @@ _META = frozenset(
         "indicate indicates indicated note noted yes no answer question"
     )
 )
+# The draft telling how its sentence relates to the question ("This directly answers the
+# question by stating that ...", "..., which answers the question"): no claim about the
+# documents, whatever the documents are about; what it frames is kept.
+_ANSWERS_THE_QUESTION = r"(?:\w+\s+)?(?:answers?|address(?:es)?)\s+(?:the|your|this)\s+question"
 _META_PREFIX = re.compile(
     r"^\s*(?:(?:according to|as (?:stated|mentioned|noted) in|based on|per)\s+(?:the\s+)?"
     r"(?:passages?|articles?|sources?|context|texts?|documents?)(?:\s*\[?\d+\]?(?:\s*(?:,|and)\s*\[?\d+\]?)*)?"
@@ -73,6 +77,7 @@ _META_PREFIX = re.compile(
     r"|(?:the\s+)?(?:passages?|articles?|sources?|context|texts?|documents?)(?:\s*\[?\d+\]?(?:\s*(?:,|and)\s*\[?\d+\]?)*)?\s+"
     r"(?:also\s+|only\s+|clearly\s+)?(?:states?|says?|mentions?|notes?|indicates?|shows?|explains?|confirms?|"
     r"specif(?:y|ies)|provides?)\s+(?:that\s+)?"
+    rf"|(?:this|that|it)\s+{_ANSWERS_THE_QUESTION}\s+by\s+(?:stating|saying|noting|explaining)\s+(?:that\s+)?"
     # the same framing in German ("Laut Passage [1], ...", "Die Passage besagt, dass ...")
     r"|(?:laut|gemäß|nach|wie\s+in)\s+(?:der\s+|den\s+|dem\s+)?(?:passagen?|abschnitte?n?|texte?n?|quellen?)"
     r"(?:\s*\[?\d+\]?(?:\s*(?:,|und)\s*\[?\d+\]?)*)?(?:\s+(?:angegeben|beschrieben|erwähnt))?\s*,?\s*"
@@ -82,13 +87,6 @@ _META_PREFIX = re.compile(
     r"|(?:根据|依据|按照)\s*(?:第?\s*\[?\d+\]?\s*(?:(?:和|与|、|,|，)\s*第?\s*\[?\d+\]?\s*)*(?:个|条|段)?\s*)?"
     r"(?:passages?|段落|段|条|文段|资料|文本)?\s*(?:中|所述|所示|的内容)?\s*[，,：:]\s*)",
     re.I,
-)
-# The draft telling how its sentence relates to the question ("This directly answers the
-# question by stating that ...", "..., which answers the question"): no claim about the
-# documents, whatever the documents are about; what it frames is kept.
-_ANSWERS_THE_QUESTION = r"(?:\w+\s+)?(?:answers?|address(?:es)?)\s+(?:the|your|this)\s+question"
-_QUESTION_PREFIX = re.compile(
-    rf"^\s*(?:this|that|it)\s+{_ANSWERS_THE_QUESTION}\s+by\s+(?:stating|saying|noting|explaining)\s+(?:that\s+)?", re.I
 )
 _QUESTION_SUFFIX = re.compile(rf",?\s+(?:which|and\s+this|this)\s+{_ANSWERS_THE_QUESTION}\b[^.;]*(?=[.;]?\s*$)", re.I)
 _MARKER = re.compile(r"\s*\[(\d{1,3})\]")
@@ -119,7 +117,7 @@ def clean_claim(text: str) -> tuple[str, list[int]]:
         if stripped == text:
             break
         text = stripped
-    text = _QUESTION_SUFFIX.sub("", _QUESTION_PREFIX.sub("", text, count=1), count=1)
+    text = _QUESTION_SUFFIX.sub("", text, count=1)
     text = text.strip(" ,;:-")
     if text and text[0].islower():
         text = text[0].upper() + text[1:]
