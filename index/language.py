@@ -135,14 +135,20 @@ def detect(text: str) -> str | None:
     """The language of a document's text, or None when there is too little text to say.
     Read from its running text (`prose_sample`) where it has PROSE_LETTERS of it, else from
     its opening."""
-    sample = prose_sample(text)
-    if sum(ch.isalpha() for ch in sample) < PROSE_LETTERS:
-        sample = text[:SAMPLE_CHARS]
-    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+    return _detect(text, prose_sample(text))
+
+
+def _detect(text: str, prose: str) -> str | None:
+    sample = prose if _letters(prose) >= PROSE_LETTERS else text[:SAMPLE_CHARS]
+    if _letters(sample) < MIN_LETTERS:
         return None
     with _LOCK:  # building the detector once; detection itself is cheap
         language = _detector().detect_language_of(sample)
     return language.iso_code_639_1.name.lower() if language is not None else None
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
 
 
 @lru_cache(maxsize=16)
@@ -170,16 +176,15 @@ def detect_among(text: str, candidates: Iterable[str], confidence: float = 0.9) 
     return best.language.iso_code_639_1.name.lower()
 
 
-def document_language(declared: str | None, text: str) -> str | None:
-    """The declared language (front matter, HTML `lang`, PDF metadata) wins; else detected."""
-    return normalise(declared) or detect(text)
-
-
-def running_text_enough(text: str) -> bool:
-    """Whether a text holds running text enough (PROSE_LETTERS) for its language to be
-    detected among all languages; a shorter one is better told among its collection's
-    (`tell_among`)."""
-    return sum(ch.isalpha() for ch in prose_sample(text)) >= PROSE_LETTERS
+def document_language(declared: str | None, text: str) -> tuple[str | None, bool]:
+    """(language, unsure): the declared language (front matter, HTML `lang`, PDF metadata)
+    wins; else the detected one, unsure where the text holds too little running text
+    (PROSE_LETTERS) for detection among all languages to be trusted; such a text is better
+    told among its collection's languages (`tell_among`)."""
+    if code := normalise(declared):
+        return code, False
+    prose = prose_sample(text)
+    return _detect(text, prose), _letters(prose) < PROSE_LETTERS
 
 
 def tell_among(text: str, own: str | None, languages: Sequence[str]) -> str | None:
@@ -189,6 +194,6 @@ def tell_among(text: str, own: str | None, languages: Sequence[str]) -> str | No
     with none at all (a list of names), nothing in it is in any language, and the
     collection's most common is taken."""
     sample = prose_sample(text)
-    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+    if _letters(sample) < MIN_LETTERS:
         return languages[0] if languages else None
     return detect_among(sample, {*languages, *([own] if own else [])})

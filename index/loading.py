@@ -24,7 +24,7 @@ from index.cleaning import clean_pieces
 from index.copies import find_copies, format_rank
 from index.documents import Document, LoadIssue, LoadResult
 from index.encoding import BinaryData, NotText, decode_text, describe
-from index.language import document_language, normalise, running_text_enough, tell_among
+from index.language import document_language, tell_among
 from index.structure import Piece, assemble, plain_pieces, strip_templates
 
 TEXT_SUFFIXES = {".txt"}
@@ -263,7 +263,7 @@ def load_file(path: Path, root: Path, max_bytes: int) -> tuple[Document | None, 
             return None, issues + [LoadIssue(rel, "no text layer (a scanned PDF needs OCR before it can be indexed)")]
         return None, issues + [LoadIssue(rel, "no text left after cleaning")]
     clean = {k: _field(meta, k) for k in _META_FIELDS}
-    declared = normalise(clean["language"])
+    language, unsure = document_language(clean["language"], text)
     title = clean["title"]
     if not title and blocks and blocks[0].kind == "heading" and blocks[0].level == 1:
         title = text[blocks[0].start : blocks[0].end]  # the document's own headline
@@ -274,8 +274,8 @@ def load_file(path: Path, root: Path, max_bytes: int) -> tuple[Document | None, 
         publisher=clean["publisher"],
         date=date,
         url=clean["url"] or None,
-        language=document_language(declared, text),
-        language_unsure=declared is None and not running_text_enough(text),
+        language=language,
+        language_unsure=unsure,
         source=rel,
         keywords=clean["keywords"],
         blocks=blocks,

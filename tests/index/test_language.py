@@ -59,8 +59,8 @@ def test_a_document_with_little_running_text_takes_its_collections_language(tmp_
 
 
 def test_a_declared_language_wins_over_detection():
-    assert document_language("fr", ENGLISH) == "fr"
-    assert document_language(None, ENGLISH) == "en"
+    assert document_language("fr", ENGLISH) == ("fr", False)
+    assert document_language(None, ENGLISH) == ("en", True)  # detected from one short sentence
 
 
 def test_real_translations_are_told_apart(legal_corpus):
