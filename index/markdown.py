@@ -14,6 +14,8 @@ import re
 from functools import lru_cache
 from html.parser import HTMLParser
 
+from bs4.builder import HTMLTreeBuilder
+
 from index.language import UNSPACED_PUNCTUATION, UNSPACED_SCRIPTS
 from index.structure import SOFT_BREAK, Piece, strip_templates
 
@@ -123,9 +125,9 @@ def _html_elements_whole(tokens: list) -> list:
     return out
 
 
-_VOID_ELEMENTS = {
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
-}  # fmt: skip
+# Elements that never close (`<br>`, `<img>`, legacy `<param>`, ...), as BeautifulSoup
+# (the HTML reader's parser) lists them.
+_VOID_ELEMENTS = HTMLTreeBuilder.DEFAULT_EMPTY_ELEMENT_TAGS
 
 
 def markdown_pieces(source: str) -> list[Piece]:
