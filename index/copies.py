@@ -100,7 +100,7 @@ def find_copies(documents: list[Document]) -> Copies:
 def _overlap_report(shared: list[tuple[float, str]]) -> str:
     """One line per document, however many others it shares text with (pages generated
     from one template share their common parts with every sibling)."""
-    share, whole = max(shared, key=lambda x: (x[0], x[1]))
+    share, whole = max(shared)  # the largest share (ties: the last path)
     if len(shared) == 1:
         return (
             f"shares {share:.0%} of its text with {whole} (another version, or a document reusing its text); both kept"
